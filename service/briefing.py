@@ -1,0 +1,264 @@
+"""Briefings: ranked, de-duplicated, source-attributed sentences from stored articles (no spaCy at query time)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sqlite_utils
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+
+from storage import articles as store
+from storage import entities as entity_store
+from storage.records import Article, Entity, SentenceRow
+from summarizer import ranking
+from summarizer.entities import NEWS_LABELS
+from summarizer.entities import alias_key
+from summarizer.nlp import StoredTokenizer, stemmer, stop_words
+from summarizer.registry import DEFAULT_METHOD, get_summarizer
+
+LENGTHS = {"short": 3, "medium": 5, "long": 8}
+MAX_SENTENCES = 20
+MAX_ARTICLES = 200
+# Candidate pre-selection: news puts what matters first, so later sentences of long articles and
+# articles beyond the newest few hundred never reach the ranker (bounded work for any window).
+MAX_POSITION = 30
+MAX_CANDIDATES = 3000
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a sentence was published."""
+
+    source: str
+    published_at: str
+    url: str | None
+    article_id: int
+    title: str
+
+
+@dataclass
+class BriefItem:
+    """One briefing sentence, verbatim, with every outlet that reported it."""
+
+    sentence_id: int
+    text: str
+    citations: list[Citation]
+    story_id: int
+    score: float = 0.0
+
+
+@dataclass
+class Briefing:
+    """A briefing, or an explanation of why there is none."""
+
+    topic: str
+    items: list[BriefItem] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+    entities: list[tuple[Entity, int]] = field(default_factory=list)
+    message: str = ""
+    since: str | None = None
+    method: str = DEFAULT_METHOD
+
+    def as_dict(self) -> dict:
+        """Machine-readable form for --json."""
+        return {
+            "topic": self.topic, "since": self.since, "method": self.method, "message": self.message,
+            "articles": len(self.article_ids),
+            "sentences": [
+                {"text": i.text, "sentence_id": i.sentence_id, "sources": [c.__dict__ for c in i.citations]}
+                for i in self.items
+            ],
+            "entities": [{"id": e.id, "name": e.name, "label": e.label, "mentions": n} for e, n in self.entities],
+        }
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return stemmer("english")(word)
+
+
+def ranking_words(tokens: Sequence[str]) -> list[str]:
+    """Stemmed, stop-word-free, lower-cased words: the representation every ranker and diff compares."""
+    stops = stop_words("english")
+    return [_stem(w) for w in (t.casefold() for t in tokens) if w not in stops]
+
+
+def sentence_count(length: str | int | None) -> int:
+    """Sentences for a length name or number, bounded to 1..MAX_SENTENCES."""
+    if length is None:
+        return LENGTHS["medium"]
+    if isinstance(length, str) and length in LENGTHS:
+        return LENGTHS[length]
+    return max(1, min(MAX_SENTENCES, int(length)))
+
+
+def candidates_for(db: sqlite_utils.Database, articles: Sequence[Article]) -> list[SentenceRow]:
+    """Pre-selected candidate sentences: the lead of each article, newest articles first, bounded in number."""
+    ids = [a.id for a in articles[:MAX_ARTICLES]]
+    rows = store.sentences_of(db, ids, MAX_POSITION)
+    if len(rows) > MAX_CANDIDATES:
+        rows = sorted(rows, key=lambda r: r.position)[:MAX_CANDIDATES]
+        rows.sort(key=lambda r: (r.article_id, r.position))
+    return rows
+
+
+def fact_groups(db: sqlite_utils.Database, article_ids: Sequence[int], sentence_ids: Sequence[int]) -> dict[int, set[int]]:
+    """For each sentence, the other candidate sentences stating the same fact (subject, attribute, value)."""
+    index = {sid: i for i, sid in enumerate(sentence_ids)}
+    groups: dict[tuple, set[int]] = defaultdict(set)
+    for fact in store.facts_of(db, article_ids):
+        if fact.sentence_id in index:
+            groups[(fact.subject_id, fact.attribute, fact.number)].add(index[fact.sentence_id])
+    same: dict[int, set[int]] = defaultdict(set)
+    for members in groups.values():
+        for m in members:
+            same[m] |= members - {m}
+    return same
+
+
+def rank(
+    rows: Sequence[SentenceRow],
+    method: str = DEFAULT_METHOD,
+    same_fact: dict[int, set[int]] | None = None,
+    count: int = 5,
+) -> tuple[np.ndarray, object]:
+    """Scores for candidate sentences and their similarity matrix."""
+    words = [ranking_words(r.tokens) for r in rows]
+    similarity = ranking.similarity_matrix(words)
+    if method == DEFAULT_METHOD:
+        scores = ranking.news_scores(words, [r.position for r in rows])
+        # Corroboration: a statement several outlets made is worth more than one outlet's.
+        dense = similarity.toarray() if len(rows) <= 4000 else None
+        if dense is not None:
+            outlets = []
+            for i, row in enumerate(rows):
+                similar = set(np.nonzero(dense[i] > ranking.REDUNDANT)[0]) | (same_fact or {}).get(i, set())
+                outlets.append(len({rows[j].source for j in similar if rows[j].source != row.source}))
+            scores = scores * (1.0 + 0.5 * np.log1p(np.array(outlets, dtype=float)))
+        return scores, similarity
+    # Any other registry method: the sentences it chooses come first, in document order.
+    tokenizer = StoredTokenizer([(r.text, r.tokens) for r in rows])
+    document = ObjectDocumentModel([Paragraph([Sentence(r.text, tokenizer) for r in rows])])
+    chosen = {str(s) for s in get_summarizer(method)(document, count)}
+    scores = np.array([1.0 if r.text in chosen else 0.0 for r in rows])
+    return scores, similarity
+
+
+def select_items(
+    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, count: int, same_fact: dict[int, set[int]] | None
+) -> list[BriefItem]:
+    """The top sentences without repeats, each credited to every outlet that said the same, in reading order."""
+    items = []
+    for sel in ranking.select(scores, similarity, count, same_fact):
+        row = rows[sel.index]
+        citations = [_cite(row)]
+        for j in sel.same_as:
+            other = rows[j]
+            if other.source not in {c.source for c in citations}:
+                citations.append(_cite(other))
+        items.append(BriefItem(row.id, row.text, citations, row.story_id, float(scores[sel.index])))
+    return reading_order(items, rows)
+
+
+def _cite(row: SentenceRow) -> Citation:
+    return Citation(row.source, row.published_at, row.url, row.article_id, row.title)
+
+
+def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[BriefItem]:
+    """By story (most important story first), then by time and position within the story."""
+    position = {r.id: (r.published_at, r.article_id, r.position) for r in rows}
+    story_rank: dict[int, float] = {}
+    for item in items:
+        story_rank[item.story_id] = max(story_rank.get(item.story_id, 0.0), item.score)
+    return sorted(items, key=lambda i: (-story_rank[i.story_id], i.story_id, position[i.sentence_id]))
+
+
+def top_entities(db: sqlite_utils.Database, article_ids: Sequence[int], limit: int = 8) -> list[tuple[Entity, int]]:
+    """The people, organisations and places most mentioned across the articles (by distinct sources, then mentions)."""
+    mentions = entity_store.mentions_in(db, article_ids)
+    counts = Counter(m.entity_id for m in mentions)
+    articles = defaultdict(set)
+    for m in mentions:
+        articles[m.entity_id].add(m.article_id)
+    ranked = []
+    for entity, _total in entity_store.entities_with_counts(db, list(counts)):
+        if entity.label in NEWS_LABELS:
+            ranked.append((entity, counts[entity.id]))
+    ranked.sort(key=lambda p: (-len(articles[p[0].id]), -p[1], p[0].name))
+    return ranked[:limit]
+
+
+def build_briefing(
+    db: sqlite_utils.Database,
+    topic: str | None = None,
+    since: str | None = None,
+    length: str | int | None = None,
+    method: str = DEFAULT_METHOD,
+    articles: Sequence[Article] | None = None,
+) -> Briefing:
+    """A briefing on a topic (full-text query or entity name) or on the top stories, within a time window."""
+    get_summarizer(method)  # fail fast on an unknown method name
+    topic = (topic or "").strip()
+    briefing = Briefing(topic=topic, since=since, method=method)
+    if articles is None:
+        articles = find_articles(db, topic, since)
+    if not articles:
+        briefing.message = no_match_message(db, topic, since)
+        return briefing
+    rows = candidates_for(db, articles)
+    briefing.article_ids = [a.id for a in articles]
+    if not rows:
+        briefing.message = "The matching articles have no sentences to brief from."
+        return briefing
+    same_fact = fact_groups(db, [a.id for a in articles], [r.id for r in rows])
+    count = sentence_count(length)
+    scores, similarity = rank(rows, method, same_fact, count)
+    briefing.items = select_items(rows, scores, similarity, count, same_fact)
+    briefing.entities = top_entities(db, briefing.article_ids)
+    return briefing
+
+
+def find_articles(db: sqlite_utils.Database, topic: str, since: str | None = None) -> list[Article]:
+    """Articles for a topic: a full-text match, else the articles mentioning an entity of that name."""
+    if not topic:
+        return store.matching_articles(db, since=since, limit=MAX_ARTICLES)
+    found = store.matching_articles(db, topic, since=since, limit=MAX_ARTICLES)
+    if found:
+        return found
+    entities = entity_store.entities_by_key(db, alias_key(topic)) or entity_store.entities_by_key(
+        db, alias_key(topic), "weak"
+    )
+    if entities:
+        return store.matching_articles(db, entity_ids=[e.id for e in entities], since=since, limit=MAX_ARTICLES)
+    return []
+
+
+def no_match_message(db: sqlite_utils.Database, topic: str, since: str | None) -> str:
+    """Why there is no briefing, and what the store does cover."""
+    if store.count_articles(db) == 0:
+        return "The article store is empty: nothing has been ingested yet."
+    window = f" since {since}" if since else ""
+    suggestions = [e.name for e, _ in top_entities(db, [a.id for a in store.matching_articles(db, limit=500)], 6)]
+    searched = f"No stored articles match “{topic}”{window}." if topic else f"No stored articles{window}."
+    if suggestions:
+        searched += " Topics with the most coverage: " + ", ".join(suggestions) + "."
+    return searched
+
+
+
+def rank_for_entity(db: sqlite_utils.Database, entity_id: int, count: int = 3) -> list[tuple[str, Citation]]:
+    """The most informative recent sentences about an entity, without repeats, newest first."""
+    ids = entity_store.sentence_ids_mentioning(db, entity_id)
+    rows = store.sentences_by_id(db, ids[-MAX_CANDIDATES:])
+    if not rows:
+        return []
+    scores, similarity = rank(rows)
+    dates = sorted({r.published_at for r in rows})
+    recency = np.array([0.5 + 0.5 * (dates.index(r.published_at) + 1) / len(dates) for r in rows])
+    picked = ranking.select(scores * recency, similarity, count)
+    chosen = sorted((rows[p.index] for p in picked), key=lambda r: (r.published_at, -r.position), reverse=True)
+    return [(r.text, _cite(r)) for r in chosen]

@@ -1,0 +1,240 @@
+"""What changed since a chat's last briefing on a topic, organised by entity."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from service.briefing import (
+    Briefing, Citation, build_briefing, candidates_for, find_articles, rank, ranking_words,
+)
+from storage import articles as store
+from storage import chats as chat_store
+from storage import entities as entity_store
+from storage.records import Entity, FactRow, SentenceRow
+from summarizer import ranking
+from summarizer.entities import NEWS_LABELS
+
+# A new sentence this similar to one the chat already received is a paraphrase, not news.
+PARAPHRASE = 0.45
+MAX_NEW_PEOPLE = 10
+MAX_NEW_OTHERS = 6
+MAX_UPDATED_ENTITIES = 6
+MAX_SENTENCES_PER_ENTITY = 2
+MAX_QUIET = 5
+
+
+@dataclass
+class EntityNews:
+    """An entity with the sentences that introduce it or say something new about it."""
+
+    entity: Entity
+    sentences: list[tuple[int, str, Citation]]
+    sources: int
+    mentions: int
+
+
+@dataclass
+class FactChange:
+    """The same quantity or count reported with a new value: every value in order, with date and source."""
+
+    attribute: str
+    subject: str | None
+    values: list[tuple[str, Citation]]
+
+
+@dataclass
+class Changes:
+    """A diff for (chat, topic), or a full briefing when the chat has none yet."""
+
+    topic: str
+    since: str | None = None
+    new_entities: list[EntityNews] = field(default_factory=list)
+    updated_entities: list[EntityNews] = field(default_factory=list)
+    fact_changes: list[FactChange] = field(default_factory=list)
+    quiet: list[Entity] = field(default_factory=list)
+    new_articles: int = 0
+    briefing: Briefing | None = None
+    message: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing new to report."""
+        return self.briefing is None and not (self.new_entities or self.updated_entities or self.fact_changes)
+
+    def as_dict(self) -> dict:
+        """Machine-readable form for --json."""
+        def news(items):
+            return [
+                {"entity": n.entity.name, "label": n.entity.label, "sources": n.sources, "mentions": n.mentions,
+                 "sentences": [{"text": t, "source": c.__dict__} for _, t, c in n.sentences]}
+                for n in items
+            ]
+
+        return {
+            "topic": self.topic, "since": self.since, "message": self.message, "new_articles": self.new_articles,
+            "full_briefing": self.briefing.as_dict() if self.briefing else None,
+            "new_entities": news(self.new_entities), "updated_entities": news(self.updated_entities),
+            "fact_changes": [
+                {"attribute": f.attribute, "subject": f.subject,
+                 "values": [{"value": v, "source": c.__dict__} for v, c in f.values]}
+                for f in self.fact_changes
+            ],
+            "quiet": [e.name for e in self.quiet],
+        }
+
+
+def _cite(row: SentenceRow) -> Citation:
+    return Citation(row.source, row.published_at, row.url, row.article_id, row.title)
+
+
+def compute_changes(db: sqlite_utils.Database, chat_id: int, topic: str, length: str | int | None = None) -> Changes:
+    """Diff what arrived since the chat's last briefing on ``topic`` against what it already saw, and record it."""
+    topic = (topic or "").strip()
+    changes = Changes(topic=topic)
+    last = chat_store.last_snapshot(db, chat_id, topic)
+    articles = find_articles(db, topic)
+    if last is None:
+        # Never briefed on this topic: a full briefing, not a diff.
+        changes.briefing = build_briefing(db, topic, length=length, articles=articles)
+        if changes.briefing.items:
+            record_briefing(db, chat_id, topic, "brief", changes.briefing)
+        return changes
+    changes.since = last.created_at
+    covered = chat_store.seen_ids(db, chat_id, topic, "snapshot_articles", "article_id")
+    new_articles = [a for a in articles if a.id not in covered]
+    changes.new_articles = len(new_articles)
+    if not new_articles:
+        changes.message = f"Nothing new on “{topic or 'the top stories'}” since {last.created_at[:16].replace('T', ' ')} UTC."
+        return changes
+
+    delivered = store.sentences_by_id(db, sorted(chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")))
+    rows = candidates_for(db, new_articles)
+    novel = _novel(rows, delivered)
+    scores = dict(zip((r.id for r in rows), rank(rows)[0])) if rows else {}
+
+    old_mentions = entity_store.mentions_in(db, sorted(covered))
+    new_mentions = entity_store.mentions_in(db, [a.id for a in new_articles])
+    known = {m.entity_id for m in old_mentions}
+    by_entity: dict[int, list] = defaultdict(list)
+    for m in new_mentions:
+        by_entity[m.entity_id].append(m)
+    entities = {e.id: e for e, _ in entity_store.entities_with_counts(db, list(by_entity))}
+    row_by_id = {r.id: r for r in rows}
+
+    shown_sentences: set[int] = set()
+    shown_entities: set[int] = set()
+    new_list, updated_list = [], []
+    for entity_id, mentions in by_entity.items():
+        entity = entities.get(entity_id)
+        if entity is None or entity.label not in NEWS_LABELS:
+            continue
+        sources = len({row_by_id[m.sentence_id].source for m in mentions if m.sentence_id in row_by_id})
+        sentence_ids = [m.sentence_id for m in mentions if m.sentence_id in novel]
+        ranked = sorted(dict.fromkeys(sentence_ids), key=lambda s: -scores.get(s, 0.0))
+        picked = [(s, row_by_id[s].text, _cite(row_by_id[s])) for s in ranked[:MAX_SENTENCES_PER_ENTITY]]
+        if entity_id not in known:
+            if not picked:
+                first = min((m.sentence_id for m in mentions if m.sentence_id in row_by_id), default=None)
+                if first is None:
+                    continue
+                picked = [(first, row_by_id[first].text, _cite(row_by_id[first]))]
+            new_list.append(EntityNews(entity, picked[:1], sources, len(mentions)))
+        elif picked:
+            updated_list.append(EntityNews(entity, picked, sources, len(mentions)))
+    importance = lambda n: (-n.sources, -n.mentions, n.entity.name)  # noqa: E731
+    # People first (what analysts follow), then organisations and places; each by importance.
+    people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE]
+    others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS]
+    changes.new_entities = people + others
+    # An updated entity repeats no sentence already shown for a new entity.
+    taken = {s for n in changes.new_entities for s, _, _ in n.sentences}
+    updated = []
+    for news in sorted(updated_list, key=importance):
+        news.sentences = [s for s in news.sentences if s[0] not in taken][:MAX_SENTENCES_PER_ENTITY]
+        if news.sentences:
+            taken |= {s for s, _, _ in news.sentences}
+            updated.append(news)
+    changes.updated_entities = updated[:MAX_UPDATED_ENTITIES]
+    for news in changes.new_entities + changes.updated_entities:
+        shown_entities.add(news.entity.id)
+        shown_sentences |= {s for s, _, _ in news.sentences}
+
+    old_facts = store.facts_of(db, sorted(covered))
+    new_facts = store.facts_of(db, [a.id for a in new_articles])
+    changes.fact_changes = _fact_changes(db, old_facts, new_facts)
+
+    old_counts = Counter(m.entity_id for m in old_mentions)
+    quiet_ids = [e for e, n in old_counts.most_common(30) if n >= 3 and e not in by_entity]
+    changes.quiet = [
+        e for e, _ in entity_store.entities_with_counts(db, quiet_ids) if e.label in NEWS_LABELS
+    ][:MAX_QUIET]
+
+    if changes.is_empty:
+        changes.message = f"{len(new_articles)} new article(s) on “{topic}”, but nothing you have not already seen."
+    chat_store.record_snapshot(
+        db, chat_id, topic, "changes", [a.id for a in articles], shown_sentences, shown_entities,
+        [f.id for f in new_facts],
+    )
+    return changes
+
+
+def _novel(rows: list[SentenceRow], delivered: list[SentenceRow]) -> set[int]:
+    """Ids of candidate sentences that are not paraphrases of delivered ones (nor of each other)."""
+    if not rows:
+        return set()
+    all_rows = delivered + rows
+    similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in all_rows]).toarray()
+    offset = len(delivered)
+    novel = set()
+    kept: list[int] = []
+    for i in range(offset, len(all_rows)):
+        if offset and similarity[i, :offset].max() > PARAPHRASE:
+            continue
+        if kept and max(similarity[i, k] for k in kept) > PARAPHRASE:
+            continue
+        kept.append(i)
+        novel.add(all_rows[i].id)
+    return novel
+
+
+def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:
+    """Facts whose value in the new articles differs from what the covered articles said."""
+    history: dict[tuple, list[FactRow]] = defaultdict(list)
+    for fact in old:
+        history[(fact.subject_id, fact.attribute)].append(fact)
+    latest_new: dict[tuple, list[FactRow]] = defaultdict(list)
+    for fact in new:
+        latest_new[(fact.subject_id, fact.attribute)].append(fact)
+    changes = []
+    for key, facts in latest_new.items():
+        before = history.get(key)
+        if not before:
+            continue
+        newest_old = before[-1]
+        fresh = [f for f in facts if f.number != newest_old.number]
+        if not fresh:
+            continue
+        values: list[tuple[str, Citation]] = []
+        seen_numbers = []
+        for fact in before + fresh:
+            if fact.number in seen_numbers:
+                continue
+            seen_numbers.append(fact.number)
+            values.append((fact.value, Citation(fact.source, fact.published_at, fact.url, fact.article_id, "")))
+        subject = entity_store.get_entity(db, key[0]).name if key[0] else None  # type: ignore[union-attr]
+        changes.append(FactChange(key[1], subject, values))
+    return changes
+
+
+def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
+    """Remember what a delivered briefing covered and showed, for the next diff."""
+    sentence_ids = [i.sentence_id for i in briefing.items]
+    facts = store.facts_of(db, briefing.article_ids)
+    shown_facts = [f.id for f in facts if f.sentence_id in set(sentence_ids)]
+    return chat_store.record_snapshot(
+        db, chat_id, topic, kind, briefing.article_ids, sentence_ids, [e.id for e, _ in briefing.entities], shown_facts,
+    )
+

@@ -1,0 +1,108 @@
+"""Fetching URLs safely: timeout, size cap, content-type check, no requests to private addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+USER_AGENT = "briefbot/0.1 (+https://github.com/briefbot)"
+MAX_REDIRECTS = 5
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched; the message is the one-line reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for outgoing requests."""
+
+    timeout: float = 10.0
+    max_bytes: int = 5_000_000
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
+class Response:
+    """A fetched body with the headers ingestion cares about."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+
+
+def check_address(url: str, policy: FetchPolicy) -> None:
+    """Refuse non-HTTP schemes and, unless allowed, hosts resolving to loopback, private or link-local addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"}:
+        raise FetchError(f"only http and https URLs are supported, not {parts.scheme or 'a bare path'!r}")
+    if not parts.hostname:
+        raise FetchError("URL has no host")
+    if policy.allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except socket.gaierror:
+        raise FetchError(f"cannot resolve host {parts.hostname!r}") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if (
+            address.is_private or address.is_loopback or address.is_link_local
+            or address.is_reserved or address.is_multicast or address.is_unspecified
+        ):
+            raise FetchError(f"refusing to fetch {parts.hostname!r}: it resolves to a private address ({address})")
+
+
+def fetch(
+    url: str,
+    policy: FetchPolicy,
+    accept: tuple[str, ...] = ("text/html", "application/xhtml+xml"),
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Response:
+    """GET a URL within the policy's limits; conditional when validators are given (304 gives an empty body)."""
+    headers = {"User-Agent": USER_AGENT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = url
+    with httpx.Client(timeout=policy.timeout, follow_redirects=False) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            check_address(current, policy)
+            try:
+                with client.stream("GET", current, headers=headers) as response:
+                    if response.is_redirect and response.headers.get("location"):
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    if response.status_code == 304:
+                        return Response(current, 304, "", b"", etag, last_modified)
+                    if response.status_code >= 400:
+                        raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if accept and content_type and not any(content_type == a for a in accept):
+                        raise FetchError(f"unsupported content type {content_type!r}")
+                    declared = response.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+                        raise FetchError(f"response too large ({int(declared):,} bytes > {policy.max_bytes:,})")
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body.extend(chunk)
+                        if len(body) > policy.max_bytes:
+                            raise FetchError(f"response too large (over {policy.max_bytes:,} bytes)")
+                    return Response(
+                        current, response.status_code, content_type, bytes(body),
+                        response.headers.get("etag"), response.headers.get("last-modified"),
+                    )
+            except httpx.TimeoutException:
+                raise FetchError(f"timed out after {policy.timeout:g} s") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"connection failed: {exc.__class__.__name__}") from None
+    raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")

@@ -1,0 +1,218 @@
+"""Articles, their sentences, mentions, roles and facts: writes and the queries briefings need."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from storage.records import Article, FactRow, SentenceRow
+
+_SENTENCE_COLUMNS = """
+    s.id, s.article_id, s.position, s.text, s.tokens, a.source, a.published_at, a.url, a.story_id,
+    coalesce(a.title, '')
+"""
+
+
+def _article(row: Sequence[Any]) -> Article:
+    return Article(*row[:6], row[6], row[7])
+
+
+def _sentence(row: Sequence[Any]) -> SentenceRow:
+    return SentenceRow(row[0], row[1], row[2], row[3], tuple(row[4].split()), *row[5:])
+
+
+def find_existing(db: sqlite_utils.Database, canonical_url: str | None, content_hash: str) -> int | None:
+    """The id of an article with this canonical URL or this exact content, if stored."""
+    row = db.execute(
+        "SELECT id FROM articles WHERE content_hash = ? OR (canonical_url IS NOT NULL AND canonical_url = ?)",
+        [content_hash, canonical_url],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def band_candidates(db: sqlite_utils.Database, bands: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(id, signature) of original articles sharing at least one LSH band."""
+    bands = list(bands)
+    if not bands:
+        return []
+    clause = " OR ".join("(b.band = ? AND b.hash = ?)" for _ in bands)
+    params = [v for pair in bands for v in pair]
+    return [
+        (row[0], row[1])
+        for row in db.execute(
+            f"""SELECT DISTINCT a.id, a.signature FROM article_bands b JOIN articles a ON a.id = b.article_id
+                WHERE a.duplicate_of IS NULL AND ({clause}) ORDER BY a.id""",
+            params,
+        ).fetchall()
+    ]
+
+
+def insert_article(db: sqlite_utils.Database, row: dict[str, Any], bands: Iterable[tuple[int, str]]) -> int:
+    """Insert an article row (story_id defaults to its own id) and its LSH bands; return its id."""
+    columns = ", ".join(row)
+    cursor = db.execute(
+        f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+    )
+    article_id = cursor.lastrowid
+    if row.get("story_id") is None:
+        db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [article_id, article_id])
+    db.conn.executemany(
+        "INSERT INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
+        [(article_id, band, value) for band, value in bands],
+    )
+    return article_id
+
+
+def insert_sentences(db: sqlite_utils.Database, article_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert an article's sentences (position, text, start, end, tokens); return their ids in order."""
+    ids = []
+    for row in rows:
+        cursor = db.execute(
+            'INSERT INTO sentences (article_id, position, text, start, "end", tokens) VALUES (?, ?, ?, ?, ?, ?)',
+            [article_id, row["position"], row["text"], row["start"], row["end"], " ".join(row["tokens"])],
+        )
+        ids.append(cursor.lastrowid)
+    return ids
+
+
+def insert_mentions(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+    """Insert (sentence_id, article_id, entity_id, surface, label, start, end) rows."""
+    db.conn.executemany(
+        'INSERT INTO mentions (sentence_id, article_id, entity_id, surface, label, start, "end") '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def insert_roles(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+    """Insert (entity_id, sentence_id, article_id, role, office, country) rows."""
+    db.conn.executemany(
+        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, country) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def insert_facts(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+    """Insert (sentence_id, article_id, subject_id, attribute, value, number) rows."""
+    db.conn.executemany(
+        "INSERT INTO facts (sentence_id, article_id, subject_id, attribute, value, number) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
+    """One article by id."""
+    row = db.execute(
+        "SELECT id, url, coalesce(title, ''), source, published_at, ingested_at, duplicate_of, story_id "
+        "FROM articles WHERE id = ?",
+        [article_id],
+    ).fetchone()
+    return _article(row) if row else None
+
+
+def count_articles(db: sqlite_utils.Database) -> int:
+    """Number of stored articles, duplicates included."""
+    return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query: every word of the topic must appear (prefix-free, quoted terms)."""
+    terms = re.findall(r"\w+", text, re.UNICODE)
+    return " ".join(f'"{t}"' for t in terms)
+
+
+def matching_articles(
+    db: sqlite_utils.Database,
+    topic: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    entity_ids: Sequence[int] = (),
+    article_ids: Sequence[int] | None = None,
+    limit: int = 1000,
+) -> list[Article]:
+    """Original (non-duplicate) articles matching a full-text topic or entities, in a time window, newest first."""
+    where = ["a.duplicate_of IS NULL"]
+    params: list[Any] = []
+    if topic and not entity_ids:
+        query = fts_query(topic)
+        if not query:
+            return []
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        params.append(query)
+    if entity_ids:
+        marks = ", ".join("?" for _ in entity_ids)
+        where.append(f"a.id IN (SELECT article_id FROM mentions WHERE entity_id IN ({marks}))")
+        params.extend(entity_ids)
+    if article_ids is not None:
+        where.append(f"a.id IN ({', '.join('?' for _ in article_ids) or 'NULL'})")
+        params.extend(article_ids)
+    if since:
+        where.append("a.published_at >= ?")
+        params.append(since)
+    if until:
+        where.append("a.published_at <= ?")
+        params.append(until)
+    rows = db.execute(
+        "SELECT a.id, a.url, coalesce(a.title, ''), a.source, a.published_at, a.ingested_at, a.duplicate_of, "
+        f"a.story_id FROM articles a WHERE {' AND '.join(where)} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
+        params + [limit],
+    ).fetchall()
+    return [_article(r) for r in rows]
+
+
+def sentences_of(db: sqlite_utils.Database, article_ids: Sequence[int], max_position: int | None = None) -> list[SentenceRow]:
+    """Sentences of the given articles (optionally only the first ``max_position``), by article then position."""
+    if not article_ids:
+        return []
+    marks = ", ".join("?" for _ in article_ids)
+    extra = "AND s.position < ?" if max_position is not None else ""
+    params: list[Any] = list(article_ids) + ([max_position] if max_position is not None else [])
+    rows = db.execute(
+        f"SELECT {_SENTENCE_COLUMNS} FROM sentences s JOIN articles a ON a.id = s.article_id "
+        f"WHERE s.article_id IN ({marks}) {extra} ORDER BY s.article_id, s.position",
+        params,
+    ).fetchall()
+    return [_sentence(r) for r in rows]
+
+
+def sentences_by_id(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> list[SentenceRow]:
+    """Sentences by id, in the order of ``sentence_ids``."""
+    if not sentence_ids:
+        return []
+    marks = ", ".join("?" for _ in sentence_ids)
+    rows = db.execute(
+        f"SELECT {_SENTENCE_COLUMNS} FROM sentences s JOIN articles a ON a.id = s.article_id WHERE s.id IN ({marks})",
+        list(sentence_ids),
+    ).fetchall()
+    by_id = {r[0]: _sentence(r) for r in rows}
+    return [by_id[i] for i in sentence_ids if i in by_id]
+
+
+def facts_of(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[FactRow]:
+    """Facts stated in the given articles, oldest publication first."""
+    if not article_ids:
+        return []
+    marks = ", ".join("?" for _ in article_ids)
+    rows = db.execute(
+        "SELECT f.id, f.sentence_id, f.article_id, f.subject_id, f.attribute, f.value, f.number, a.source, "
+        f"a.published_at, a.url FROM facts f JOIN articles a ON a.id = f.article_id WHERE f.article_id IN ({marks}) "
+        "ORDER BY a.published_at, f.article_id, f.sentence_id",
+        list(article_ids),
+    ).fetchall()
+    return [FactRow(*r) for r in rows]
+
+
+def store_stats(db: sqlite_utils.Database) -> dict[str, int]:
+    """Counts of articles, duplicates, sentences, entities and feeds."""
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    return {
+        "articles": one("SELECT count(*) FROM articles WHERE duplicate_of IS NULL"),
+        "near_duplicates": one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
+        "sentences": one("SELECT count(*) FROM sentences"),
+        "entities": one("SELECT count(*) FROM entities"),
+        "feeds": one("SELECT count(*) FROM feeds"),
+        "chats": one("SELECT count(*) FROM chats WHERE active = 1"),
+    }

@@ -1,0 +1,173 @@
+"""Chats, their subscriptions and digest settings, delivered-briefing snapshots and digest deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlite_utils
+
+from storage.db import transaction, utcnow
+from storage.records import Chat, Snapshot
+
+_CHAT = "SELECT id, timezone, digest_time, length, active FROM chats"
+
+
+def _chat(row) -> Chat:
+    return Chat(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+def ensure_chat(db: sqlite_utils.Database, chat_id: int) -> Chat:
+    """The chat's settings, creating the chat with defaults on first contact."""
+    db.execute("INSERT OR IGNORE INTO chats (id, created_at) VALUES (?, ?)", [chat_id, utcnow()])
+    return get_chat(db, chat_id)  # type: ignore[return-value]
+
+
+def get_chat(db: sqlite_utils.Database, chat_id: int) -> Chat | None:
+    """A chat's settings, or None for a chat never seen."""
+    row = db.execute(f"{_CHAT} WHERE id = ?", [chat_id]).fetchone()
+    return _chat(row) if row else None
+
+
+def update_chat(db: sqlite_utils.Database, chat_id: int, **fields) -> Chat:
+    """Change a chat's settings (timezone, digest_time, length, active)."""
+    ensure_chat(db, chat_id)
+    allowed = {"timezone", "digest_time", "length", "active"}
+    assignments = {k: v for k, v in fields.items() if k in allowed}
+    if assignments:
+        sets = ", ".join(f"{k} = ?" for k in assignments)
+        db.execute(f"UPDATE chats SET {sets} WHERE id = ?", [*assignments.values(), chat_id])
+    return get_chat(db, chat_id)  # type: ignore[return-value]
+
+
+def chats_with_digests(db: sqlite_utils.Database) -> list[Chat]:
+    """Active chats that have a daily digest time."""
+    return [_chat(r) for r in db.execute(f"{_CHAT} WHERE active = 1 AND digest_time IS NOT NULL ORDER BY id")]
+
+
+def subscribe(db: sqlite_utils.Database, chat_id: int, topic: str) -> bool:
+    """Subscribe a chat to a topic; False when it already was."""
+    ensure_chat(db, chat_id)
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO subscriptions (chat_id, topic, created_at) VALUES (?, ?, ?)", [chat_id, topic, utcnow()]
+    )
+    return cursor.rowcount == 1
+
+
+def unsubscribe(db: sqlite_utils.Database, chat_id: int, topic: str) -> bool:
+    """Remove a subscription (topic compared case-insensitively); False when there was none."""
+    cursor = db.execute(
+        "DELETE FROM subscriptions WHERE chat_id = ? AND lower(topic) = lower(?)", [chat_id, topic]
+    )
+    return cursor.rowcount > 0
+
+
+def subscriptions(db: sqlite_utils.Database, chat_id: int) -> list[str]:
+    """A chat's topics, in the order subscribed."""
+    rows = db.execute(
+        "SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY created_at, rowid", [chat_id]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def record_snapshot(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    topic: str,
+    kind: str,
+    article_ids: Iterable[int],
+    sentence_ids: Iterable[int],
+    entity_ids: Iterable[int],
+    fact_ids: Iterable[int],
+) -> int:
+    """Record, in one transaction, what a briefing delivered to a chat covered and showed."""
+    with transaction(db):
+        ensure_chat(db, chat_id)
+        snapshot_id = db.execute(
+            "INSERT INTO snapshots (chat_id, topic, kind, created_at) VALUES (?, ?, ?, ?)",
+            [chat_id, topic, kind, utcnow()],
+        ).lastrowid
+        for table, column, ids in (
+            ("snapshot_articles", "article_id", article_ids),
+            ("snapshot_sentences", "sentence_id", sentence_ids),
+            ("snapshot_entities", "entity_id", entity_ids),
+            ("snapshot_facts", "fact_id", fact_ids),
+        ):
+            db.conn.executemany(
+                f"INSERT OR IGNORE INTO {table} (snapshot_id, {column}) VALUES (?, ?)",
+                [(snapshot_id, i) for i in set(ids)],
+            )
+    return snapshot_id
+
+
+def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapshot | None:
+    """The chat's most recent briefing on a topic (case-insensitive)."""
+    row = db.execute(
+        "SELECT id, chat_id, topic, kind, created_at FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?) "
+        "ORDER BY id DESC LIMIT 1",
+        [chat_id, topic],
+    ).fetchone()
+    return Snapshot(*row) if row else None
+
+
+def seen_ids(db: sqlite_utils.Database, chat_id: int, topic: str, table: str, column: str) -> set[int]:
+    """Ids in one snapshot table across all of a chat's briefings on a topic."""
+    assert table in {"snapshot_articles", "snapshot_sentences", "snapshot_entities", "snapshot_facts"}
+    rows = db.execute(
+        f"SELECT DISTINCT t.{column} FROM {table} t JOIN snapshots s ON s.id = t.snapshot_id "
+        "WHERE s.chat_id = ? AND lower(s.topic) = lower(?)",
+        [chat_id, topic],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def claim_delivery(db: sqlite_utils.Database, chat_id: int, slot: str) -> bool:
+    """Claim a (chat, slot) digest delivery; False when it was already delivered."""
+    with transaction(db):
+        row = db.execute("SELECT status FROM deliveries WHERE chat_id = ? AND slot = ?", [chat_id, slot]).fetchone()
+        if row and row[0] == "sent":
+            return False
+        db.execute(
+            "INSERT OR REPLACE INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, 'sending', ?)",
+            [chat_id, slot, utcnow()],
+        )
+    return True
+
+
+def finish_delivery(db: sqlite_utils.Database, chat_id: int, slot: str, status: str = "sent") -> None:
+    """Mark a digest delivery sent (or 'failed', 'skipped')."""
+    db.execute(
+        "INSERT OR REPLACE INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, ?, ?)",
+        [chat_id, slot, status, utcnow()],
+    )
+
+
+def delivery_status(db: sqlite_utils.Database, chat_id: int, slot: str) -> str | None:
+    """The status of a (chat, slot) delivery, or None if never attempted."""
+    row = db.execute("SELECT status FROM deliveries WHERE chat_id = ? AND slot = ?", [chat_id, slot]).fetchone()
+    return row[0] if row else None
+
+
+def deliveries(db: sqlite_utils.Database, slot: str | None = None) -> list[tuple[int, str, str]]:
+    """(chat_id, slot, status) rows, optionally for one slot."""
+    if slot is None:
+        return [tuple(r) for r in db.execute("SELECT chat_id, slot, status FROM deliveries ORDER BY chat_id, slot")]
+    return [
+        tuple(r)
+        for r in db.execute("SELECT chat_id, slot, status FROM deliveries WHERE slot = ? ORDER BY chat_id", [slot])
+    ]
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store a small named value (last feed poll, last digest run)."""
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    """Read a small named value."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def chat_ids(db: sqlite_utils.Database, ids: Sequence[int] | None = None) -> list[int]:
+    """Ids of active chats."""
+    return [r[0] for r in db.execute("SELECT id FROM chats WHERE active = 1 ORDER BY id")]

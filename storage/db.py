@@ -1,0 +1,262 @@
+"""Opening the briefbot database: connection settings and schema migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+
+def utcnow() -> str:
+    """The current time as an ISO-8601 UTC string (seconds precision)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _m001_articles(db: sqlite_utils.Database) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT,
+            canonical_url TEXT UNIQUE,
+            title TEXT,
+            source TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            ingested_at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            signature TEXT NOT NULL,
+            duplicate_of INTEGER REFERENCES articles(id),
+            story_id INTEGER,
+            language TEXT NOT NULL DEFAULT 'en'
+        );
+        CREATE INDEX idx_articles_published ON articles(published_at);
+        CREATE INDEX idx_articles_story ON articles(story_id);
+        CREATE TABLE article_bands (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            band INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX idx_article_bands ON article_bands(band, hash);
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            tokens TEXT NOT NULL
+        );
+        CREATE INDEX idx_sentences_article ON sentences(article_id, position);
+        CREATE TABLE entities (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            label TEXT NOT NULL
+        );
+        CREATE TABLE entity_aliases (
+            key TEXT NOT NULL,
+            entity_id INTEGER NOT NULL REFERENCES entities(id),
+            alias TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'exact',
+            PRIMARY KEY (key, entity_id, kind)
+        );
+        CREATE INDEX idx_entity_aliases_entity ON entity_aliases(entity_id);
+        CREATE TABLE mentions (
+            id INTEGER PRIMARY KEY,
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            entity_id INTEGER NOT NULL REFERENCES entities(id),
+            surface TEXT NOT NULL,
+            label TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL
+        );
+        CREATE INDEX idx_mentions_entity ON mentions(entity_id);
+        CREATE INDEX idx_mentions_sentence ON mentions(sentence_id);
+        CREATE INDEX idx_mentions_article ON mentions(article_id);
+        CREATE TABLE roles (
+            id INTEGER PRIMARY KEY,
+            entity_id INTEGER NOT NULL REFERENCES entities(id),
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            role TEXT NOT NULL,
+            office TEXT NOT NULL,
+            country TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX idx_roles_entity ON roles(entity_id);
+        CREATE INDEX idx_roles_office ON roles(office);
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            subject_id INTEGER REFERENCES entities(id),
+            attribute TEXT NOT NULL,
+            value TEXT NOT NULL,
+            number REAL NOT NULL
+        );
+        CREATE INDEX idx_facts_article ON facts(article_id);
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            added_at TEXT NOT NULL,
+            last_polled_at TEXT,
+            last_status TEXT
+        );
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        """
+    )
+    _fts(db, "articles", ["title", "text"])
+    _fts(db, "sentences", ["text"])
+
+
+def _fts(db: sqlite_utils.Database, table: str, columns: list[str]) -> None:
+    """An external-content FTS5 index named like sqlite-utils' (``<table>_fts``), kept in sync by triggers."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    _script(
+        db,
+        f"""
+        CREATE VIRTUAL TABLE [{table}_fts] USING FTS5 ({cols}, tokenize='porter', content=[{table}]);
+        CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN
+            INSERT INTO [{table}_fts] (rowid, {cols}) VALUES (new.rowid, {new});
+        END;
+        CREATE TRIGGER [{table}_ad] AFTER DELETE ON [{table}] BEGIN
+            INSERT INTO [{table}_fts] ([{table}_fts], rowid, {cols}) VALUES('delete', old.rowid, {old});
+        END;
+        CREATE TRIGGER [{table}_au] AFTER UPDATE ON [{table}] BEGIN
+            INSERT INTO [{table}_fts] ([{table}_fts], rowid, {cols}) VALUES('delete', old.rowid, {old});
+            INSERT INTO [{table}_fts] (rowid, {cols}) VALUES (new.rowid, {new});
+        END;
+        """,
+    )
+
+
+def _script(db: sqlite_utils.Database, script: str) -> None:
+    """Run a multi-statement script inside the caller's transaction (``executescript`` would commit)."""
+    buffer = ""
+    for line in script.splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            db.execute(buffer)
+            buffer = ""
+
+
+def _m002_chats(db: sqlite_utils.Database) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE chats (
+            id INTEGER PRIMARY KEY,
+            title TEXT,
+            timezone TEXT NOT NULL DEFAULT 'UTC',
+            digest_time TEXT,
+            length TEXT NOT NULL DEFAULT 'medium',
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE subscriptions (
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            topic TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, topic)
+        );
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_snapshots_chat_topic ON snapshots(chat_id, topic);
+        CREATE TABLE snapshot_articles (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (snapshot_id, article_id)
+        );
+        CREATE TABLE snapshot_sentences (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            PRIMARY KEY (snapshot_id, sentence_id)
+        );
+        CREATE TABLE snapshot_entities (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+            entity_id INTEGER NOT NULL REFERENCES entities(id),
+            PRIMARY KEY (snapshot_id, entity_id)
+        );
+        CREATE TABLE snapshot_facts (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+            fact_id INTEGER NOT NULL REFERENCES facts(id),
+            PRIMARY KEY (snapshot_id, fact_id)
+        );
+        CREATE TABLE deliveries (
+            chat_id INTEGER NOT NULL,
+            slot TEXT NOT NULL,
+            status TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, slot)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_articles", _m001_articles),
+    ("002_chats", _m002_chats),
+]
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Run the block as one IMMEDIATE transaction: all of it is written, or none of it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction; return their names."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with transaction(db):
+            step(db)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
+        applied.append(name)
+    return applied
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path``, in WAL mode, fully migrated."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit mode: every multi-step write opens its own transaction with ``transaction()``.
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    db = sqlite_utils.Database(conn)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    conn.execute("PRAGMA synchronous = NORMAL")
+    migrate(db)
+    return db

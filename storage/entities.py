@@ -1,0 +1,160 @@
+"""Entities, their aliases and the statistics profiles and diffs read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlite_utils
+
+from storage.records import Entity, Mention, Role
+
+
+def entities_by_key(db: sqlite_utils.Database, key: str, kind: str = "exact") -> list[Entity]:
+    """Entities having this alias key (kind 'exact', or 'weak' for surnames and initials)."""
+    rows = db.execute(
+        "SELECT DISTINCT e.id, e.name, e.label FROM entity_aliases k JOIN entities e ON e.id = k.entity_id "
+        "WHERE k.key = ? AND k.kind = ? ORDER BY e.id",
+        [key, kind],
+    ).fetchall()
+    return [Entity(*r) for r in rows]
+
+
+def create_entity(db: sqlite_utils.Database, name: str, label: str) -> int:
+    """A new entity; returns its id."""
+    return db.execute("INSERT INTO entities (name, label) VALUES (?, ?)", [name, label]).lastrowid
+
+
+def add_alias(db: sqlite_utils.Database, entity_id: int, key: str, alias: str, kind: str = "exact") -> None:
+    """Record an alias key for an entity (idempotent)."""
+    db.execute(
+        "INSERT OR IGNORE INTO entity_aliases (key, entity_id, alias, kind) VALUES (?, ?, ?, ?)",
+        [key, entity_id, alias, kind],
+    )
+
+
+def rename_entity(db: sqlite_utils.Database, entity_id: int, name: str) -> None:
+    """Set an entity's canonical name."""
+    db.execute("UPDATE entities SET name = ? WHERE id = ?", [name, entity_id])
+
+
+def set_label(db: sqlite_utils.Database, entity_id: int, label: str) -> None:
+    """Set an entity's label."""
+    db.execute("UPDATE entities SET label = ? WHERE id = ?", [label, entity_id])
+
+
+def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
+    """Fold entity ``drop`` into ``keep``: mentions, roles, facts, aliases and snapshots move over."""
+    for table, column in (("mentions", "entity_id"), ("roles", "entity_id"), ("facts", "subject_id")):
+        db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [keep, drop])
+    db.execute("UPDATE OR IGNORE entity_aliases SET entity_id = ? WHERE entity_id = ?", [keep, drop])
+    db.execute("DELETE FROM entity_aliases WHERE entity_id = ?", [drop])
+    db.execute("UPDATE OR IGNORE snapshot_entities SET entity_id = ? WHERE entity_id = ?", [keep, drop])
+    db.execute("DELETE FROM snapshot_entities WHERE entity_id = ?", [drop])
+    db.execute("DELETE FROM entities WHERE id = ?", [drop])
+
+
+def get_entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
+    """One entity by id."""
+    row = db.execute("SELECT id, name, label FROM entities WHERE id = ?", [entity_id]).fetchone()
+    return Entity(*row) if row else None
+
+
+def mention_labels(db: sqlite_utils.Database, entity_id: int) -> list[str]:
+    """The spaCy label of every mention of an entity."""
+    return [r[0] for r in db.execute("SELECT label FROM mentions WHERE entity_id = ?", [entity_id]).fetchall()]
+
+
+def aliases_of(db: sqlite_utils.Database, entity_id: int) -> list[str]:
+    """Surface forms an entity has been written as, most frequent first."""
+    rows = db.execute(
+        "SELECT surface, count(*) AS n FROM mentions WHERE entity_id = ? GROUP BY surface ORDER BY n DESC, surface",
+        [entity_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def all_alias_keys(db: sqlite_utils.Database) -> list[tuple[str, int, str]]:
+    """(key, entity_id, kind) for every alias: the vocabulary for fuzzy name lookup."""
+    return [tuple(r) for r in db.execute("SELECT key, entity_id, kind FROM entity_aliases").fetchall()]
+
+
+def entities_with_counts(db: sqlite_utils.Database, entity_ids: Sequence[int]) -> list[tuple[Entity, int]]:
+    """Entities with their total mention counts."""
+    if not entity_ids:
+        return []
+    marks = ", ".join("?" for _ in entity_ids)
+    rows = db.execute(
+        f"SELECT e.id, e.name, e.label, (SELECT count(*) FROM mentions m WHERE m.entity_id = e.id) "
+        f"FROM entities e WHERE e.id IN ({marks})",
+        list(entity_ids),
+    ).fetchall()
+    return [(Entity(*r[:3]), r[3]) for r in rows]
+
+
+def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Mention]:
+    """Every mention in the given articles."""
+    if not article_ids:
+        return []
+    marks = ", ".join("?" for _ in article_ids)
+    rows = db.execute(
+        f"SELECT entity_id, sentence_id, article_id, surface, label FROM mentions WHERE article_id IN ({marks}) "
+        "ORDER BY article_id, sentence_id, start",
+        list(article_ids),
+    ).fetchall()
+    return [Mention(*r) for r in rows]
+
+
+def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
+    """Mention count, article count, first and last publication dates for an entity."""
+    row = db.execute(
+        "SELECT count(*), count(DISTINCT m.article_id), min(a.published_at), max(a.published_at) "
+        "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = ?",
+        [entity_id],
+    ).fetchone()
+    return {"mentions": row[0], "articles": row[1], "first_seen": row[2], "last_seen": row[3]}
+
+
+def co_mentioned(db: sqlite_utils.Database, entity_id: int, limit: int = 5) -> list[tuple[Entity, int]]:
+    """Entities most often mentioned in the same sentences as this one."""
+    rows = db.execute(
+        "SELECT e.id, e.name, e.label, count(DISTINCT o.sentence_id) AS n FROM mentions m "
+        "JOIN mentions o ON o.sentence_id = m.sentence_id AND o.entity_id != m.entity_id "
+        "JOIN entities e ON e.id = o.entity_id WHERE m.entity_id = ? "
+        "GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?",
+        [entity_id, limit],
+    ).fetchall()
+    return [(Entity(*r[:3]), r[3]) for r in rows]
+
+
+def sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int) -> list[int]:
+    """Ids of sentences that mention an entity."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT sentence_id FROM mentions WHERE entity_id = ? ORDER BY sentence_id", [entity_id]
+        ).fetchall()
+    ]
+
+
+_ROLE_SELECT = (
+    "SELECT r.entity_id, r.role, r.office, r.country, r.sentence_id, r.article_id, a.source, a.published_at "
+    "FROM roles r JOIN articles a ON a.id = r.article_id"
+)
+
+
+def roles_of(db: sqlite_utils.Database, entity_id: int) -> list[Role]:
+    """Titles and roles given to an entity, oldest first."""
+    rows = db.execute(f"{_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY a.published_at, r.id", [entity_id]).fetchall()
+    return [Role(*r) for r in rows]
+
+
+def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str]) -> list[Role]:
+    """Every role row holding one of these offices, whoever holds it."""
+    if not offices:
+        return []
+    marks = ", ".join("?" for _ in offices)
+    rows = db.execute(
+        f"{_ROLE_SELECT} WHERE r.office IN ({marks}) ORDER BY a.published_at, r.id", list(offices)
+    ).fetchall()
+    return [Role(*r) for r in rows]

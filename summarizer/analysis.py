@@ -1,0 +1,145 @@
+"""One pass of spaCy over clean articles: sentences, word tokens, entity mentions, roles and facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from summarizer.entities import ENTITY_LABELS, clean_surface, is_plausible
+from summarizer.facts import Fact, count_facts, trip_facts
+from summarizer.nlp import stemmer, words
+from summarizer.roles import TITLE_WORDS, apposition_after, office_of, title_before
+
+# Use both cores only when the batch is large enough to repay starting worker processes.
+PARALLEL_MIN_PARAGRAPHS = 400
+
+
+@dataclass
+class SentenceInfo:
+    """A sentence of the body: its text, character offsets in the body, and word tokens."""
+
+    position: int
+    text: str
+    start: int
+    end: int
+    tokens: list[str]
+
+
+@dataclass
+class MentionInfo:
+    """An entity mention: sentence position, cleaned surface form, spaCy label, offsets in the sentence."""
+
+    sentence: int
+    surface: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass
+class RoleInfo:
+    """A title or role given to a mentioned person in a sentence."""
+
+    mention: int
+    role: str
+    office: str
+    country: str
+
+
+@dataclass
+class FactInfo:
+    """A fact stated in a sentence (subject is a mention index)."""
+
+    sentence: int
+    fact: Fact
+
+
+@dataclass
+class Analysis:
+    """Everything ingest stores about one article's body."""
+
+    sentences: list[SentenceInfo] = field(default_factory=list)
+    mentions: list[MentionInfo] = field(default_factory=list)
+    roles: list[RoleInfo] = field(default_factory=list)
+    facts: list[FactInfo] = field(default_factory=list)
+
+    @property
+    def token_count(self) -> int:
+        """Number of word tokens in the article."""
+        return sum(len(s.tokens) for s in self.sentences)
+
+
+def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int = 64) -> Iterator[Analysis]:
+    """Analyse each article (given as its paragraphs) with ``nlp.pipe``, yielding one Analysis per article."""
+    def stream() -> Iterator[tuple[str, tuple[int, int]]]:
+        for index, paragraphs in enumerate(bodies):
+            offset = 0
+            for paragraph in paragraphs:
+                yield paragraph, (index, offset)
+                offset += len(paragraph) + 1
+
+    total = sum(len(p) for p in bodies)
+    n_process = 2 if total >= PARALLEL_MIN_PARAGRAPHS else 1
+    current = 0
+    analysis = Analysis()
+    docs = nlp.pipe(stream(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    stem = stemmer("english")
+    for doc, (index, offset) in docs:
+        while index > current:
+            yield analysis
+            analysis = Analysis()
+            current += 1
+        _add_doc(analysis, doc, offset, stem)
+    while current < len(bodies):
+        yield analysis
+        analysis = Analysis()
+        current += 1
+
+
+def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
+    ents_by_sentence: dict[int, list[Span]] = {}
+    for ent in doc.ents:
+        ents_by_sentence.setdefault(ent.sent.start, []).append(ent)
+    place_words = frozenset(
+        e.text.casefold().replace(".", "") for e in doc.ents if e.label_ in {"NORP", "GPE"}
+    )
+    for sent in doc.sents:
+        text = sent.text.strip()
+        if not text or not any(c.isalpha() for c in text):
+            continue
+        position = len(analysis.sentences)
+        start = offset + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        analysis.sentences.append(
+            SentenceInfo(position, text, start, start + len(text), words(t.text for t in sent))
+        )
+        mentioned: list[tuple[int, Span]] = []
+        for ent in ents_by_sentence.get(sent.start, []):
+            if ent.label_ not in ENTITY_LABELS or not is_plausible(ent.text) or is_title_fragment(ent):
+                continue
+            mention_index = len(analysis.mentions)
+            rel = ent.start_char - sent.start_char
+            analysis.mentions.append(
+                MentionInfo(position, clean_surface(ent.text), ent.label_, rel, rel + len(ent.text))
+            )
+            mentioned.append((mention_index, ent))
+            if ent.label_ == "PERSON":
+                for role in (title_before(sent, ent), apposition_after(sent, ent)):
+                    if role:
+                        office, country = office_of(role, place_words)
+                        if office:
+                            analysis.roles.append(RoleInfo(mention_index, role, office, country))
+        for fact in trip_facts(sent, mentioned) + count_facts(sent, stem):
+            analysis.facts.append(FactInfo(position, fact))
+
+
+def is_title_fragment(ent: Span) -> bool:
+    """A one-word 'entity' that is part of a title: 'State' in 'Secretary of State', 'Defense' in 'Defense Minister'."""
+    if len(ent) != 1 or ent.label_ not in {"ORG", "GPE", "NORP"} is False and ent.label_ != "ORG":
+        return False
+    doc = ent.doc
+    after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    before = doc[ent.start - 2 : ent.start].text.casefold() if ent.start >= 2 else ""
+    return after in TITLE_WORDS or before.endswith("of") and doc[ent.start - 2].lower_ in TITLE_WORDS

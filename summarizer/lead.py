@@ -1,0 +1,14 @@
+"""The Lead-N baseline: the first N sentences of the document."""
+
+from __future__ import annotations
+
+from sumy.summarizers._summarizer import AbstractSummarizer
+
+
+class LeadSummarizer(AbstractSummarizer):
+    """Selects the document's first sentences; news writing puts the key facts there."""
+
+    def __call__(self, document, sentences_count):
+        sentences = document.sentences
+        ratings = {s: -i for i, s in reversed(list(enumerate(sentences)))}
+        return self._get_best_sentences(sentences, sentences_count, ratings)

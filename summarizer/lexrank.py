@@ -1,0 +1,92 @@
+"""LexRank vectorised with sparse matrices: sumy's algorithm, same selections, orders of magnitude faster."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sumy.summarizers._summarizer import AbstractSummarizer
+
+
+def tfidf_matrix(sentences_words: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """sumy LexRank's sentence vectors: tf / max tf times idf = log(N / (1 + df)); rows are sentences."""
+    vocabulary: dict[str, int] = {}
+    rows, cols, tfs = [], [], []
+    df: Counter[str] = Counter()
+    for row, sentence in enumerate(sentences_words):
+        counts = Counter(sentence)
+        if not counts:
+            continue
+        max_tf = max(counts.values())
+        df.update(counts.keys())
+        for term, tf in counts.items():
+            rows.append(row)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            tfs.append(tf / max_tf)
+    n = len(sentences_words)
+    idf = np.zeros(len(vocabulary))
+    for term, index in vocabulary.items():
+        idf[index] = math.log(n / (1 + df[term]))
+    values = np.asarray(tfs) * idf[np.asarray(cols, dtype=np.int64)] if tfs else np.zeros(0)
+    matrix = sparse.csr_matrix((values, (rows, cols)), shape=(n, len(vocabulary)))
+    return matrix, idf
+
+
+def cosine_matrix(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Pairwise idf-modified cosine similarity of the rows (zero for empty rows)."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    normalised = sparse.diags(inverse) @ matrix
+    return (normalised @ normalised.T).tocsr()
+
+
+def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1) -> np.ndarray:
+    """Thresholded LexRank centrality, computed exactly as sumy's ``LexRankSummarizer`` does."""
+    n = len(sentences_words)
+    if n == 0:
+        return np.zeros(0)
+    similarity = cosine_matrix(tfidf_matrix(sentences_words)[0])
+    adjacency = (similarity > threshold).astype(np.float64).tocsr()
+    degrees = np.asarray(adjacency.sum(axis=1)).ravel()
+    degrees[degrees == 0] = 1
+    transition_t = (sparse.diags(1.0 / degrees) @ adjacency).T.tocsr()
+    p = np.full(n, 1.0 / n)
+    delta = 1.0
+    while delta > epsilon:
+        nxt = transition_t @ p
+        nxt /= np.linalg.norm(nxt)
+        delta = np.linalg.norm(nxt - p)
+        p = nxt
+    return p
+
+
+class FastLexRankSummarizer(AbstractSummarizer):
+    """Drop-in for sumy's ``LexRankSummarizer`` (same parameters and selections), vectorised."""
+
+    threshold = 0.1
+    epsilon = 0.1
+    _stop_words: frozenset[str] = frozenset()
+
+    @property
+    def stop_words(self) -> frozenset[str]:
+        return self._stop_words
+
+    @stop_words.setter
+    def stop_words(self, words) -> None:
+        self._stop_words = frozenset(map(self.normalize_word, words))
+
+    def sentence_words(self, sentence) -> list[str]:
+        """Stemmed, stop-word-free words of a sumy sentence."""
+        normalised = map(self.normalize_word, sentence.words)
+        return [self.stem_word(w) for w in normalised if w not in self._stop_words]
+
+    def __call__(self, document, sentences_count):
+        sentences = document.sentences
+        if not sentences:
+            return ()
+        scores = lexrank_scores([self.sentence_words(s) for s in sentences], self.threshold, self.epsilon)
+        ratings = dict(zip(sentences, scores))
+        return self._get_best_sentences(sentences, sentences_count, ratings)

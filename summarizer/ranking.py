@@ -1,0 +1,111 @@
+"""Our ranker: centrality and news position together, then redundancy removal across sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sumy.summarizers._summarizer import AbstractSummarizer
+
+from summarizer.lexrank import cosine_matrix, lexrank_scores, tfidf_matrix
+
+# How much the lead position counts against centrality, and how similar two sentences may be
+# before the second is the same fact said again (credited, not repeated).
+POSITION_DECAY = 1.0
+CENTRALITY_WEIGHT = 0.3
+REDUNDANT = 0.5
+MIN_WORDS = 6
+
+
+def position_prior(positions: Sequence[int]) -> np.ndarray:
+    """News is lead-heavy: 1 for an article's first sentence, decaying as 1 / (1 + position)."""
+    return 1.0 / np.power(1.0 + np.asarray(positions, dtype=np.float64), POSITION_DECAY)
+
+
+def news_scores(sentences_words: Sequence[Sequence[str]], positions: Sequence[int]) -> np.ndarray:
+    """Position prior scaled by LexRank centrality (normalised to [0, 1])."""
+    if not sentences_words:
+        return np.zeros(0)
+    centrality = lexrank_scores(sentences_words)
+    top = centrality.max() if len(centrality) else 0.0
+    centrality = centrality / top if top > 0 else centrality
+    lengths = np.array([len(w) for w in sentences_words])
+    short = np.where(lengths < MIN_WORDS, 0.5, 1.0)
+    return position_prior(positions) * (1.0 - CENTRALITY_WEIGHT + CENTRALITY_WEIGHT * centrality) * short
+
+
+def similarity_matrix(sentences_words: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+    """Pairwise tf-idf cosine similarity between sentences."""
+    return cosine_matrix(tfidf_matrix(sentences_words)[0])
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A chosen sentence (index into the candidates) and the candidates that say the same thing."""
+
+    index: int
+    same_as: tuple[int, ...]
+
+
+def select(
+    scores: np.ndarray,
+    similarity: sparse.csr_matrix,
+    count: int,
+    same_fact: dict[int, set[int]] | None = None,
+    redundant: float = REDUNDANT,
+) -> list[Selection]:
+    """Greedy selection by score, skipping any candidate that repeats one already chosen.
+
+    A candidate repeats a chosen one when their similarity exceeds ``redundant`` or ``same_fact``
+    says they state the same fact; it is then credited to the chosen sentence instead.
+    """
+    same_fact = same_fact or {}
+    dense = similarity.toarray() if similarity.shape[0] <= 4000 else None
+    order = np.argsort(-scores, kind="stable")
+    chosen: list[int] = []
+    credits: dict[int, list[int]] = {}
+    for i in order:
+        i = int(i)
+        row = dense[i] if dense is not None else similarity.getrow(i).toarray().ravel()
+        twin = next(
+            (c for c in chosen if row[c] > redundant or c in same_fact.get(i, ())),
+            None,
+        )
+        if twin is not None:
+            credits[twin].append(i)
+            continue
+        if len(chosen) < count:
+            chosen.append(i)
+            credits[i] = []
+    return [Selection(i, tuple(credits[i])) for i in chosen]
+
+
+class NewsSummarizer(AbstractSummarizer):
+    """sumy-compatible summarizer over one document: position plus centrality, no repeats."""
+
+    _stop_words: frozenset[str] = frozenset()
+
+    @property
+    def stop_words(self) -> frozenset[str]:
+        return self._stop_words
+
+    @stop_words.setter
+    def stop_words(self, words) -> None:
+        self._stop_words = frozenset(map(self.normalize_word, words))
+
+    def sentence_words(self, sentence) -> list[str]:
+        """Stemmed, stop-word-free words of a sumy sentence."""
+        normalised = map(self.normalize_word, sentence.words)
+        return [self.stem_word(w) for w in normalised if w not in self._stop_words]
+
+    def __call__(self, document, sentences_count):
+        sentences = list(document.sentences)
+        if not sentences:
+            return ()
+        words = [self.sentence_words(s) for s in sentences]
+        scores = news_scores(words, range(len(sentences)))
+        count = sentences_count if isinstance(sentences_count, int) else len(sentences)
+        picked = {sel.index for sel in select(scores, similarity_matrix(words), count)}
+        return tuple(s for i, s in enumerate(sentences) if i in picked)

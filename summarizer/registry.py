@@ -1,0 +1,55 @@
+"""One registry from method name to sumy-compatible summarizer class, configured the same way."""
+
+from __future__ import annotations
+
+from sumy.summarizers._summarizer import AbstractSummarizer
+from sumy.summarizers.edmundson import EdmundsonSummarizer
+from sumy.summarizers.kl import KLSummarizer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.summarizers.random import RandomSummarizer
+from sumy.summarizers.reduction import ReductionSummarizer
+from sumy.summarizers.sum_basic import SumBasicSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+
+from summarizer.lead import LeadSummarizer
+from summarizer.lexrank import FastLexRankSummarizer
+from summarizer.nlp import stemmer, stop_words
+from summarizer.ranking import NewsSummarizer
+
+SUMMARIZERS: dict[str, type[AbstractSummarizer]] = {
+    "news": NewsSummarizer,
+    "lexrank": FastLexRankSummarizer,
+    "sumy-lexrank": LexRankSummarizer,
+    "textrank": TextRankSummarizer,
+    "lsa": LsaSummarizer,
+    "luhn": LuhnSummarizer,
+    "kl": KLSummarizer,
+    "sumbasic": SumBasicSummarizer,
+    "reduction": ReductionSummarizer,
+    "edmundson": EdmundsonSummarizer,
+    "lead": LeadSummarizer,
+    "random": RandomSummarizer,
+}
+DEFAULT_METHOD = "news"
+
+
+class UnknownMethod(ValueError):
+    """A summarizer name that is not in the registry."""
+
+
+def get_summarizer(name: str = DEFAULT_METHOD, language: str = "english") -> AbstractSummarizer:
+    """A summarizer by registry name, with sumy's stemmer and stop words for ``language``."""
+    try:
+        cls = SUMMARIZERS[name.casefold()]
+    except KeyError:
+        raise UnknownMethod(f"unknown method {name!r}; choose one of: {', '.join(SUMMARIZERS)}") from None
+    summarizer = cls(stemmer(language))
+    if hasattr(cls, "stop_words"):
+        summarizer.stop_words = stop_words(language)
+    if cls is EdmundsonSummarizer:
+        summarizer.bonus_words = ("said", "new", "first")
+        summarizer.stigma_words = ("however", "but")
+        summarizer.null_words = tuple(stop_words(language))
+    return summarizer

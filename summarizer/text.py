@@ -1,0 +1,116 @@
+"""Turning raw article text into a headline and clean body paragraphs (no site furniture)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Lines that are site furniture, never article content.
+FURNITURE = re.compile(
+    r"""^(
+        follow\ us\b.* | comments\ are\ closed\b.* | leave\ a\ (reply|comment)\b.* |
+        your\ email\ address\ will\ not\ be\ published.* | required\ fields\ are\ marked.* |
+        share\ (this|on)\b.* | (click|tap)\ here\b.* | sign\ up\b.* | subscribe\b.* |
+        advertisement | sponsored | read\ more\b.* | related:.* | (also\ )?read:.* | see\ also:.* |
+        image\ (source|caption|credit).* | photo:.* | (copyright|\(c\)|©).* | all\ rights\ reserved.* |
+        posted\ (in|by)\b.* | filed\ under\b.* | tags?:.* | print\ this\b.* | email\ this\b.* |
+        you\ may\ also\ like.* | recommended\ for\ you.* | trending\ now.* | skip\ to\ (main\ )?content
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+ELLIPSIS_ONLY = re.compile(r"^[\s.…·•*_\-–—|]*$")
+# "WASHINGTON/BEIRUT — ", "LONDON (Reuters) - ", "(CNN) -- ", "Webdesk: " at the start of the body.
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’/ ,-]{1,60}(?:\s*\([A-Za-z .]+\))?\s*[—–]\s*"
+    r"|[A-Z][A-Z.'’/ ,-]{1,60}\s*\([A-Za-z .]+\)\s*[-—–]{1,2}\s*"
+    r"|\((?:CNN|AP|AFP|Reuters)\)\s*[-—–]{1,2}\s*"
+    r"|Webdesk:\s*)"
+)
+TERMINAL = re.compile(r"[.!?…:;\"”’')\]]$")
+MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MD_MARKS = re.compile(r"(\*\*|__|\*|`+|~~)")
+MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+MD_QUOTE = re.compile(r"^\s*>\s?")
+MD_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """An article split into its headline (may be empty) and body paragraphs."""
+
+    title: str
+    paragraphs: list[str]
+
+    @property
+    def body(self) -> str:
+        """Paragraphs joined by newlines: the stored article text, which sentence offsets refer to."""
+        return "\n".join(self.paragraphs)
+
+
+def normalise_whitespace(text: str) -> str:
+    """NFC-normalise, drop control characters, collapse runs of spaces within lines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
+
+
+def strip_markdown(text: str) -> str:
+    """Reduce Markdown to plain text: headings, links, emphasis, lists, quotes and rules."""
+    lines = []
+    in_code = False
+    for line in text.split("\n"):
+        if line.strip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or MD_RULE.match(line):
+            continue
+        line = MD_HEADING.sub("", line)
+        line = MD_QUOTE.sub("", line)
+        line = MD_LIST.sub("", line)
+        line = MD_LINK.sub(r"\1", line)
+        line = MD_MARKS.sub("", line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def is_heading_line(line: str) -> bool:
+    """A short line with no closing punctuation: a headline or section heading, not a sentence."""
+    words = line.split()
+    return 0 < len(words) <= 16 and not TERMINAL.search(line)
+
+
+def clean_article(raw: str, title: str = "") -> CleanText:
+    """Separate the headline from the body and drop furniture, repeated headlines and section headings."""
+    lines = [line for line in normalise_whitespace(raw).split("\n")]
+    title = normalise_whitespace(title).strip()
+    content = [line for line in lines if line]
+    if not title and content and is_heading_line(content[0]):
+        title = content[0]
+    seen_headings = {title.casefold()} if title else set()
+    paragraphs: list[str] = []
+    for line in content:
+        folded = line.casefold()
+        if folded in seen_headings or FURNITURE.match(line) or ELLIPSIS_ONLY.match(line):
+            continue
+        if is_heading_line(line):
+            # A section heading inside the body ("Breakthrough Unlikely"): not briefing material.
+            seen_headings.add(folded)
+            continue
+        if not paragraphs:
+            line = DATELINE.sub("", line, count=1)
+        if line:
+            paragraphs.append(line)
+    return CleanText(title=title, paragraphs=paragraphs)
+
+
+def headline_for(text: CleanText, limit: int = 90) -> str:
+    """The headline, or the start of the first sentence when the article has none."""
+    if text.title:
+        return text.title
+    first = text.paragraphs[0] if text.paragraphs else ""
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"

@@ -124,6 +124,18 @@ class Service:
         lookup = resolve_name(self.db, name)
         return lookup, build_profile(self.db, lookup.entity) if lookup.entity else None
 
+    def profile_by_id(self, entity_id: int) -> Profile | None:
+        """The profile of an entity by id (for buttons)."""
+        from storage.entities import get_entity
+
+        entity = get_entity(self.db, entity_id)
+        return build_profile(self.db, entity) if entity else None
+
+    def digest(self, chat_id: int) -> list[tuple[str, Changes]]:
+        """For each subscribed topic, what changed since the chat's last briefing (recorded as delivered)."""
+        chat = self.chat(chat_id)
+        return [(topic, self.changes(chat_id, topic, chat.length)) for topic in self.subscriptions(chat_id)]
+
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""
         return compute_changes(self.db, chat_id, clean_topic(topic), length)

@@ -199,6 +199,7 @@ def build_briefing(
     length: str | int | None = None,
     method: str = DEFAULT_METHOD,
     articles: Sequence[Article] | None = None,
+    seen: Sequence[SentenceRow] = (),
 ) -> Briefing:
     """A briefing on a topic (full-text query or entity name) or on the top stories, within a time window."""
     get_summarizer(method)  # fail fast on an unknown method name
@@ -210,6 +211,10 @@ def build_briefing(
         briefing.message = no_match_message(db, topic, since)
         return briefing
     rows = candidates_for(db, articles)
+    if seen:
+        # Knowing what was delivered before: only sentences that are not paraphrases of it.
+        fresh = novel_ids(rows, seen)
+        rows = [r for r in rows if r.id in fresh] or rows
     briefing.article_ids = [a.id for a in articles]
     if not rows:
         briefing.message = "The matching articles have no sentences to brief from."
@@ -262,3 +267,22 @@ def rank_for_entity(db: sqlite_utils.Database, entity_id: int, count: int = 3) -
     picked = ranking.select(scores * recency, similarity, count)
     chosen = sorted((rows[p.index] for p in picked), key=lambda r: (r.published_at, -r.position), reverse=True)
     return [(r.text, _cite(r)) for r in chosen]
+
+
+def novel_ids(rows: Sequence[SentenceRow], delivered: Sequence[SentenceRow]) -> set[int]:
+    """Ids of candidate sentences that paraphrase neither a delivered sentence nor an earlier candidate."""
+    if not rows:
+        return set()
+    all_rows = list(delivered) + list(rows)
+    similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in all_rows]).toarray()
+    offset = len(delivered)
+    novel: set[int] = set()
+    kept: list[int] = []
+    for i in range(offset, len(all_rows)):
+        if offset and similarity[i, :offset].max() > ranking.PARAPHRASE:
+            continue
+        if kept and similarity[i, kept].max() > ranking.PARAPHRASE:
+            continue
+        kept.append(i)
+        novel.add(all_rows[i].id)
+    return novel

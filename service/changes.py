@@ -8,17 +8,14 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from service.briefing import (
-    Briefing, Citation, build_briefing, candidates_for, find_articles, rank, ranking_words,
+    Briefing, Citation, build_briefing, candidates_for, find_articles, novel_ids, rank,
 )
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage.records import Entity, FactRow, SentenceRow
-from summarizer import ranking
 from summarizer.entities import NEWS_LABELS
 
-# A new sentence this similar to one the chat already received is a paraphrase, not news.
-PARAPHRASE = 0.45
 MAX_NEW_PEOPLE = 10
 MAX_NEW_OTHERS = 6
 MAX_UPDATED_ENTITIES = 6
@@ -112,7 +109,7 @@ def compute_changes(db: sqlite_utils.Database, chat_id: int, topic: str, length:
 
     delivered = store.sentences_by_id(db, sorted(chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")))
     rows = candidates_for(db, new_articles)
-    novel = _novel(rows, delivered)
+    novel = novel_ids(rows, delivered)
     scores = dict(zip((r.id for r in rows), rank(rows)[0])) if rows else {}
 
     old_mentions = entity_store.mentions_in(db, sorted(covered))
@@ -179,25 +176,6 @@ def compute_changes(db: sqlite_utils.Database, chat_id: int, topic: str, length:
         [f.id for f in new_facts],
     )
     return changes
-
-
-def _novel(rows: list[SentenceRow], delivered: list[SentenceRow]) -> set[int]:
-    """Ids of candidate sentences that are not paraphrases of delivered ones (nor of each other)."""
-    if not rows:
-        return set()
-    all_rows = delivered + rows
-    similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in all_rows]).toarray()
-    offset = len(delivered)
-    novel = set()
-    kept: list[int] = []
-    for i in range(offset, len(all_rows)):
-        if offset and similarity[i, :offset].max() > PARAPHRASE:
-            continue
-        if kept and max(similarity[i, k] for k in kept) > PARAPHRASE:
-            continue
-        kept.append(i)
-        novel.add(all_rows[i].id)
-    return novel
 
 
 def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:

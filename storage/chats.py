@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import sqlite_utils
 
@@ -121,10 +121,14 @@ def seen_ids(db: sqlite_utils.Database, chat_id: int, topic: str, table: str, co
 
 
 def claim_delivery(db: sqlite_utils.Database, chat_id: int, slot: str) -> bool:
-    """Claim a (chat, slot) digest delivery; False when it was already delivered."""
+    """Claim a (chat, slot) digest delivery; False when it was delivered or may have been.
+
+    A claim left as 'sending' by a crash is never retried: the message may have reached Telegram,
+    and a second copy is worse than none. Only an explicit 'failed' is tried again.
+    """
     with transaction(db):
         row = db.execute("SELECT status FROM deliveries WHERE chat_id = ? AND slot = ?", [chat_id, slot]).fetchone()
-        if row and row[0] == "sent":
+        if row and row[0] != "failed":
             return False
         db.execute(
             "INSERT OR REPLACE INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, 'sending', ?)",
@@ -168,6 +172,6 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
     return row[0] if row else None
 
 
-def chat_ids(db: sqlite_utils.Database, ids: Sequence[int] | None = None) -> list[int]:
+def chat_ids(db: sqlite_utils.Database) -> list[int]:
     """Ids of active chats."""
     return [r[0] for r in db.execute("SELECT id FROM chats WHERE active = 1 ORDER BY id")]

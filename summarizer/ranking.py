@@ -16,6 +16,8 @@ from summarizer.lexrank import cosine_matrix, lexrank_scores, tfidf_matrix
 POSITION_DECAY = 1.0
 CENTRALITY_WEIGHT = 0.3
 REDUNDANT = 0.5
+# A new sentence this similar to one already delivered is a paraphrase, not news.
+PARAPHRASE = 0.45
 MIN_WORDS = 6
 
 

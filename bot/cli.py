@@ -1,0 +1,178 @@
+"""The `briefbot` command line: ingest, feeds, brief, who, changes, eval, console, start."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot import render
+from bot.settings import Settings, SettingsError, load_settings
+from service.app import InputError, Service
+from service.fetch import FetchPolicy
+from summarizer.registry import SUMMARIZERS, UnknownMethod
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="briefbot", description="Extractive, source-attributed news briefings.")
+    parser.add_argument("--db", help="SQLite database file (default: BRIEFBOT_DB or data/briefbot.db)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    p = add("ingest", "ingest files, folders, web pages and feeds")
+    p.add_argument("targets", nargs="+", metavar="PATH|URL")
+    p.add_argument("--published", help="publication date (YYYY-MM-DD) for items that have none")
+    p = add("feeds", "manage RSS/Atom/JSON feeds")
+    p.add_argument("action", choices=["add", "list", "remove", "poll"])
+    p.add_argument("url", nargs="?")
+    p = add("brief", "a briefing on a topic (full-text query or entity), or the top stories")
+    p.add_argument("topic", nargs="*")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--sentences", "-n", help="number of sentences, or short|medium|long")
+    p.add_argument("--method", default="news", help=f"ranking method: {', '.join(SUMMARIZERS)}")
+    p.add_argument("--chat", type=int, help="record the briefing as delivered to this chat")
+    p = add("who", "an entity profile")
+    p.add_argument("name", nargs="+")
+    p = add("changes", "what changed since a chat's last briefing on a topic")
+    p.add_argument("topic", nargs="*")
+    p.add_argument("--chat", type=int, required=True)
+    p = add("eval", "ROUGE evaluation against baselines")
+    p.add_argument("kind", choices=["summaries", "updates"])
+    p.add_argument("files", nargs="+")
+    p.add_argument("--limit", type=int, help="evaluate only the first N items")
+    add("stats", "store statistics")
+    add("console", "the offline console chat")
+    add("start", "run the bot: Telegram with a token, the offline console without")
+    add("seed-if-empty", "ingest seeds/ when the database is empty")
+    return parser
+
+
+def _service(settings: Settings, db: str | None) -> Service:
+    policy = FetchPolicy(settings.fetch_timeout, settings.fetch_max_bytes, settings.allow_private_urls)
+    return Service.open(db or settings.db_path, settings.spacy_model, policy)
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        bar = "#" * min(30, done[0] // 4 + 1)
+        print(f"\r  ingesting [{bar:<30}] {done[0]} items", end="", file=sys.stderr, flush=True)
+
+    return tick
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `briefbot` console script and `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command in {"start", "console"}:
+        from bot.telegram_app import run
+
+        return run(settings, args.db, console=args.command == "console" or not settings.token)
+    service = _service(settings, args.db)
+    try:
+        return _dispatch(args, service)
+    except (InputError, UnknownMethod) as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+
+
+def _emit(args: argparse.Namespace, data: dict, html_text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(render.to_plain(html_text))
+
+
+def _dispatch(args: argparse.Namespace, service: Service) -> int:
+    if args.command == "ingest":
+        progress = _progress()
+        report = service.ingest(args.targets, args.published, progress)
+        if progress:
+            print(file=sys.stderr)
+        _emit(args, report.as_dict(), render.ingest_report(report, limit=1000))
+        return 1 if report.failed else 0
+    if args.command == "seed-if-empty":
+        if not service.is_empty():
+            print("Database already has articles; not seeding.")
+            return 0
+        report = service.ingest([str(SEEDS)])
+        print(render.to_plain(render.ingest_report(report)))
+        return 1 if report.failed else 0
+    if args.command == "feeds":
+        return _feeds(args, service)
+    if args.command == "brief":
+        b = service.brief(" ".join(args.topic), args.since, args.sentences, args.method, args.chat)
+        _emit(args, b.as_dict(), render.briefing(b))
+        return 0
+    if args.command == "who":
+        lookup, profile = service.who(" ".join(args.name))
+        if profile:
+            _emit(args, profile.as_dict(), render.profile(profile))
+        else:
+            data = {"message": lookup.message,
+                    "candidates": [e.__dict__ for e in lookup.candidates],
+                    "suggestions": [e.__dict__ for e in lookup.suggestions]}
+            _emit(args, data, render.lookup(lookup))
+        return 0 if profile else 1
+    if args.command == "changes":
+        c = service.changes(args.chat, " ".join(args.topic))
+        _emit(args, c.as_dict(), render.changes(c))
+        return 0
+    if args.command == "stats":
+        stats = service.stats()
+        _emit(args, stats, "\n".join(f"{k}: {render.esc(v)}" for k, v in stats.items()))
+        return 0
+    if args.command == "eval":
+        from service.evaluation import run_eval
+
+        table, data = run_eval(args.kind, args.files, args.limit)
+        if args.json:
+            print(json.dumps(data, indent=2))
+        else:
+            print(table)
+        return 0
+    raise AssertionError(args.command)
+
+
+def _feeds(args: argparse.Namespace, service: Service) -> int:
+    if args.action == "list":
+        feeds = service.feeds()
+        lines = [f"{f.url} — {f.title or 'untitled'} (last poll: {f.last_polled_at or 'never'}, {f.last_status or '-'})" for f in feeds]
+        _emit(args, {"feeds": [f.__dict__ for f in feeds]}, render.esc("\n".join(lines) or "No feeds."))
+        return 0
+    if args.action == "poll":
+        polls = service.poll_feeds()
+        _emit(args, {"polls": [{"url": p.url, "status": p.status} for p in polls]},
+              render.esc("\n".join(f"{p.url}: {p.status}" for p in polls) or "No feeds."))
+        return 1 if any(p.status.startswith("error") for p in polls) else 0
+    if not args.url:
+        raise InputError(f"feeds {args.action} needs a URL")
+    if args.action == "add":
+        feed, new = service.add_feed(args.url)
+        _emit(args, {"url": feed.url, "added": new}, render.esc(("Added " if new else "Already subscribed: ") + feed.url))
+        return 0
+    removed = service.remove_feed(args.url)
+    _emit(args, {"url": args.url, "removed": removed}, render.esc(("Removed " if removed else "Not subscribed: ") + args.url))
+    return 0 if removed else 1

@@ -1,0 +1,120 @@
+"""ROUGE evaluation of briefings against baselines, through the same ingest and briefing code the bot uses."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from rouge_score import rouge_scorer
+
+from service.briefing import build_briefing
+from service.ingest import ingest
+from service.sources import RawArticle
+from storage import articles as store
+from storage.db import open_database
+from storage.records import SentenceRow
+from summarizer.nlp import load_pipeline
+
+SUMMARY_METHODS = ["lead", "sumy-lexrank", "lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl", "news"]
+METRICS = ("rouge1", "rouge2", "rougeL")
+
+
+def _scorer() -> rouge_scorer.RougeScorer:
+    return rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+
+
+def _mean_f(scorer, references: Sequence[str], summary: str) -> np.ndarray:
+    scores = [scorer.score(ref, summary) for ref in references]
+    return np.mean([[s[m].fmeasure for m in METRICS] for s in scores], axis=0)
+
+
+def _table(title: str, results: dict[str, np.ndarray], count: int) -> str:
+    lines = [title, f"{'method':<34}{'R1':>8}{'R2':>8}{'RL':>8}", "-" * 58]
+    for name, total in results.items():
+        r1, r2, rl = total / max(count, 1) * 100
+        lines.append(f"{name:<34}{r1:>8.2f}{r2:>8.2f}{rl:>8.2f}")
+    lines.append(f"({count} items; ROUGE F1 with stemming, averaged over references)")
+    return "\n".join(lines)
+
+
+def _json(results: dict[str, np.ndarray], count: int) -> dict:
+    return {
+        name: dict(zip(("R1", "R2", "RL"), (round(float(v), 2) for v in total / max(count, 1) * 100)))
+        for name, total in results.items()
+    }
+
+
+def eval_summaries(path: str, limit: int | None = None) -> tuple[str, dict]:
+    """3-sentence single-document summaries of CNN/DailyMail articles against 11 references each."""
+    rows = [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()][:limit]
+    db = open_database(":memory:")
+    report = ingest(db, load_pipeline(), (RawArticle(r["document"], r["id"], published="2015-01-01") for r in rows))
+    scorer = _scorer()
+    results: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
+    count = 0
+    for row, item in zip(rows, report.items):
+        if item.article_id is None:
+            continue
+        article = store.get_article(db, item.article_id)
+        count += 1
+        for method in SUMMARY_METHODS:
+            b = build_briefing(db, length=3, method=method, articles=[article])
+            summary = "\n".join(i.text for i in sorted(b.items, key=lambda i: i.sentence_id))
+            results[method] += _mean_f(scorer, row["summaries"], summary)
+    named = {("ours (news: position + centrality)" if k == "news" else k): v for k, v in results.items()}
+    return _table("Single-document summaries (3 sentences)", named, count), _json(named, count)
+
+
+def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) -> tuple[str, dict]:
+    """2-sentence daily updates on Timeline17, knowing what earlier updates delivered, against journalists' entries."""
+    topics = [json.loads(line) for line in Path(topics_path).read_text("utf-8").splitlines() if line.strip()]
+    updates = [json.loads(line) for line in Path(updates_path).read_text("utf-8").splitlines() if line.strip()][:limit]
+    needed = {d for u in updates for d in u["document_ids_same_day"]}
+    db = open_database(":memory:")
+    raws, ids = [], []
+    for topic in topics:
+        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
+            if doc_id in needed:
+                raws.append(RawArticle(text, doc_id, published=day, source=doc_id.split("/")[0]))
+                ids.append(doc_id)
+    report = ingest(db, load_pipeline(), raws)
+    article_of = {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
+    scorer = _scorer()
+    results: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
+    delivered: dict[str, list[SentenceRow]] = defaultdict(list)
+    count = 0
+    for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
+        article_ids = [article_of[d] for d in update["document_ids_same_day"] if d in article_of]
+        articles = [a for a in (store.get_article(db, i) for i in article_ids) if a]
+        if not articles:
+            continue
+        count += 1
+        firsts = [store.sentences_of(db, [a.id], 2) for a in articles]
+        candidates: dict[str, Callable[[], str]] = {
+            "first 2 sentences of first article": lambda: " ".join(s.text for s in firsts[0][:2]),
+            "first sentence of first 2 articles": lambda: " ".join(f[0].text for f in firsts[:2] if f),
+            "sumy LexRank over the day": lambda: _text(build_briefing(db, length=2, method="sumy-lexrank", articles=articles)),
+        }
+        for name, make in candidates.items():
+            results[name] += _mean_f(scorer, [update["summary"]], make())
+        seen = delivered[update["timeline_id"]]
+        ours = build_briefing(db, length=2, articles=articles, seen=seen)
+        results["ours (news + novelty vs delivered)"] += _mean_f(scorer, [update["summary"]], _text(ours))
+        seen.extend(store.sentences_by_id(db, [i.sentence_id for i in ours.items]))
+    return _table("Daily updates (2 sentences, Timeline17)", results, count), _json(results, count)
+
+
+def _text(briefing) -> str:
+    return " ".join(i.text for i in briefing.items)
+
+
+def run_eval(kind: str, files: Sequence[str], limit: int | None = None) -> tuple[str, dict]:
+    """Dispatch `briefbot eval summaries FILE` and `briefbot eval updates TOPICS UPDATES`."""
+    if kind == "summaries":
+        return eval_summaries(files[0], limit)
+    if len(files) < 2:
+        raise ValueError("eval updates needs TOPICS_FILE and UPDATES_FILE")
+    return eval_updates(files[0], files[1], limit)

@@ -138,7 +138,7 @@ def rank(
             for i, row in enumerate(rows):
                 similar = set(np.nonzero(dense[i] > ranking.REDUNDANT)[0]) | (same_fact or {}).get(i, set())
                 outlets.append(len({rows[j].source for j in similar if rows[j].source != row.source}))
-            scores = scores * (1.0 + 0.5 * np.log1p(np.array(outlets, dtype=float)))
+            scores = scores * (1.0 + np.log1p(np.array(outlets, dtype=float)))
         return scores, similarity
     # Any other registry method: the sentences it chooses come first, in document order.
     tokenizer = StoredTokenizer([(r.text, r.tokens) for r in rows])
@@ -169,8 +169,27 @@ def _cite(row: SentenceRow) -> Citation:
 
 
 def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[BriefItem]:
-    """By story (most important story first), then by time and position within the story."""
+    """By story (most important first), then by time and position within the story.
+
+    A story is a set of articles that report the same thing: near-duplicates share a story id, and
+    articles credited for the same sentence are joined to it.
+    """
     position = {r.id: (r.published_at, r.article_id, r.position) for r in rows}
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    story_of_article = {r.article_id: r.story_id for r in rows}
+    for item in items:
+        for c in item.citations:
+            parent[root(story_of_article.get(c.article_id, item.story_id))] = root(item.story_id)
+    for item in items:
+        item.story_id = root(item.story_id)
     story_rank: dict[int, float] = {}
     for item in items:
         story_rank[item.story_id] = max(story_rank.get(item.story_id, 0.0), item.score)

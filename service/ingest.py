@@ -195,12 +195,14 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
                 for r in analysis.roles
             ],
         )
-        labels = {e: entity_store.get_entity(db, e).label for e in set(entity_ids)}  # type: ignore[union-attr]
+        # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
+        # (the small model tags 'Blinken' as GPE in places, so one article's majority is not enough).
+        people_ids = {e for e in set(entity_ids) if "PERSON" in entity_store.mention_labels(db, e)}
         facts = []
         for f in analysis.facts:
             subject = None
             if f.fact.subject_candidates:
-                people = [entity_ids[m] for m in f.fact.subject_candidates if labels[entity_ids[m]] == "PERSON"]
+                people = [entity_ids[m] for m in f.fact.subject_candidates if entity_ids[m] in people_ids]
                 if not people:
                     continue
                 subject = people[0]

@@ -11,6 +11,10 @@ from scipy import sparse
 from sumy.summarizers._summarizer import AbstractSummarizer
 
 
+# Up to this many sentences the power iteration uses a dense matrix (at most ~130 MB).
+DENSE_LIMIT = 4000
+
+
 def tfidf_matrix(sentences_words: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """sumy LexRank's sentence vectors: tf / max tf times idf = log(N / (1 + df)); rows are sentences."""
     vocabulary: dict[str, int] = {}
@@ -52,11 +56,17 @@ def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 
     adjacency = (similarity > threshold).astype(np.float64).tocsr()
     degrees = np.asarray(adjacency.sum(axis=1)).ravel()
     degrees[degrees == 0] = 1
-    transition_t = (sparse.diags(1.0 / degrees) @ adjacency).T.tocsr()
+    transition = (sparse.diags(1.0 / degrees) @ adjacency).tocsr()
+    if n <= DENSE_LIMIT:
+        # sumy multiplies by the transposed view of a dense C-ordered matrix; doing the same sums
+        # in the same order, so scores (and ties between them) are bit-identical.
+        transition_t = transition.toarray().T
+    else:
+        transition_t = transition.T.tocsr()
     p = np.full(n, 1.0 / n)
     delta = 1.0
     while delta > epsilon:
-        nxt = transition_t @ p
+        nxt = np.dot(transition_t, p) if isinstance(transition_t, np.ndarray) else transition_t @ p
         nxt /= np.linalg.norm(nxt)
         delta = np.linalg.norm(nxt - p)
         p = nxt

@@ -82,14 +82,17 @@ def ingest(
 ) -> IngestReport:
     """Ingest raw articles in batches; every item gets a result, failures never stop the batch."""
     report = IngestReport()
-    batch: list[RawArticle] = []
+    batch: list[tuple[RawArticle, ItemResult]] = []
     for item in items:
         if isinstance(item, Failure):
             report.items.append(ItemResult(item.origin, "failed", reason=item.reason))
             if progress:
                 progress(1)
             continue
-        batch.append(item)
+        # Results keep the input order; the batch fills them in.
+        result = ItemResult(item.origin, "pending")
+        report.items.append(result)
+        batch.append((item, result))
         if len(batch) >= BATCH:
             _ingest_batch(db, nlp, batch, published, report, progress)
             batch = []
@@ -118,25 +121,25 @@ def _prepare(raw: RawArticle) -> _Prepared | str:
 def _ingest_batch(
     db: sqlite_utils.Database,
     nlp: Language,
-    batch: Sequence[RawArticle],
+    batch: Sequence[tuple[RawArticle, ItemResult]],
     published: str | None,
     report: IngestReport,
     progress: Callable[[int], None] | None,
 ) -> None:
     prepared: list[tuple[_Prepared, ItemResult]] = []
     batch_hashes: set[str] = set()
-    for raw in batch:
+    for raw, result in batch:
         item = _prepare(raw)
         if isinstance(item, str):
-            report.items.append(ItemResult(raw.origin, "failed", reason=item))
+            result.status, result.reason = "failed", item
             continue
+        result.title = headline_for(item.clean)
         existing = store.find_existing(db, item.canonical, item.content_hash)
         if existing is not None or item.content_hash in batch_hashes:
-            report.items.append(ItemResult(raw.origin, "duplicate", existing, headline_for(item.clean)))
+            result.status, result.article_id = "duplicate", existing
             continue
         batch_hashes.add(item.content_hash)
-        result = ItemResult(raw.origin, "new", title=headline_for(item.clean))
-        report.items.append(result)
+        result.status = "new"
         prepared.append((item, result))
     analyses = analyse_many(nlp, [p.clean.paragraphs for p, _ in prepared])
     for (item, result), analysis in zip(prepared, analyses):
@@ -145,8 +148,8 @@ def _ingest_batch(
             report.tokens += analysis.token_count
         except Exception as exc:  # one bad article must not lose the batch
             result.status, result.reason, result.article_id = "failed", f"could not store: {exc}", None
-        if progress:
-            progress(1)
+    if progress:
+        progress(len(batch))
 
 
 def _source_name(raw: RawArticle) -> str:

@@ -103,7 +103,7 @@ def resolve_name(db: sqlite_utils.Database, name: str) -> Lookup:
     for k in close:
         ids.extend(e for kk, e, _ in vocabulary if kk == k and e not in ids)
     entities = [e for e in (entity_store.get_entity(db, i) for i in ids) if e]
-    if len(entities) == 1 and difflib.SequenceMatcher(None, key, close[0]).ratio() >= 0.88:
+    if len(entities) == 1 and difflib.SequenceMatcher(None, key, close[0]).ratio() >= 0.85:
         return Lookup(entity=entities[0])
     if not entities:
         # Partial names: 'hoch' -> Amos Hochstein.

@@ -245,7 +245,8 @@ def parse_feed(body: bytes, url: str, policy: FetchPolicy) -> FeedResult:
     if stripped[:1] == b"{":
         return _json_feed(stripped, url, policy)
     parsed = feedparser.parse(body)
-    if parsed.bozo and not parsed.entries:
+    usable = [e for e in parsed.entries if e.get("link") or e.get("summary") or e.get("content")]
+    if parsed.bozo and not usable:
         result.items.append(Failure(url, "not a valid RSS or Atom feed (the XML does not parse)"))
         return result
     result.title = parsed.feed.get("title")

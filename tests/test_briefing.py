@@ -1,0 +1,112 @@
+"""Briefings: extractive, attributed, de-duplicated across sources, bounded, and helpful when empty."""
+
+import random
+
+import pytest
+
+from service.briefing import MAX_CANDIDATES, build_briefing, candidates_for
+from storage import articles as store
+from storage.db import transaction
+from tests.conftest import SEED
+
+
+def all_sentences(service) -> set[str]:
+    return {r[0] for r in service.db.execute("SELECT text FROM sentences")}
+
+
+def test_every_sentence_is_verbatim_from_a_named_source(seeded_store):
+    b = seeded_store.brief("Gaza", length="long")
+    assert len(b.items) == 8
+    stored = all_sentences(seeded_store)
+    assert all(item.text in stored and item.citations[0].source for item in b.items)
+
+
+def test_eleventh_visit_said_once_with_three_sources(seeded_store):
+    b = seeded_store.brief("Gaza")
+    eleventh = [i for i in b.items if "11th" in i.text]
+    assert len(eleventh) == 1
+    assert sorted(c.source for c in eleventh[0].citations) == ["VOA", "Webdesk", "Wire report (seed 001)"]
+
+
+def test_briefing_order_is_by_story_then_time(seeded_store):
+    b = seeded_store.brief("Gaza", length="long")
+    by_story = {}
+    for item in b.items:
+        by_story.setdefault(item.story_id, []).append(item.citations[0].published_at)
+    assert all(dates == sorted(dates) for dates in by_story.values())
+    assert list(by_story) == list(dict.fromkeys(i.story_id for i in b.items))  # stories are contiguous
+
+
+@pytest.mark.parametrize("method", ["news", "lexrank", "textrank", "lsa", "lead", "sumbasic"])
+def test_every_method_gives_a_briefing(seeded_store, method):
+    b = seeded_store.brief("Hezbollah", length=3, method=method)
+    assert len(b.items) == 3 and b.method == method
+
+
+def test_since_limits_the_window(seeded_store):
+    b = seeded_store.brief("Gaza", since="2024-10-01")
+    assert {c.published_at for i in b.items for c in i.citations} <= {"2024-10-21", "2024-10-22"}
+
+
+def test_no_match_says_what_was_searched_and_what_exists(seeded_store):
+    b = seeded_store.brief("volcano")
+    assert b.items == []
+    assert b.message.startswith("No stored articles match “volcano”. Topics with the most coverage: Israel, Gaza")
+
+
+def test_empty_store_says_so(service):
+    assert service.brief("Gaza").message == "The article store is empty: nothing has been ingested yet."
+
+
+def test_entity_alias_as_topic(seeded_store):
+    assert seeded_store.brief("Antony Blinken").items
+
+
+def test_one_article_one_sentence_and_more_sentences_than_exist(service):
+    service.ingest_text("The council approved the budget on Monday after a long debate.", "one")
+    b = service.brief("budget", length=20)
+    assert [i.text for i in b.items] == ["The council approved the budget on Monday after a long debate."]
+
+
+def test_non_english_text_gives_a_briefing_not_an_exception(service):
+    text = ("Le conseil municipal a voté le budget lundi soir après un long débat. "
+            "Les habitants ont manifesté devant la mairie. La maire a promis une nouvelle consultation.")
+    service.ingest_text(text, "fr")
+    b = service.brief("budget")
+    assert b.items and b.items[0].text in all_sentences(service)
+
+
+def test_topic_with_only_punctuation_is_a_clear_error(seeded_store):
+    from service.app import InputError
+
+    with pytest.raises(InputError, match="at least one letter or digit"):
+        seeded_store.brief("!!!")
+
+
+def test_huge_window_is_bounded_by_candidate_preselection(db):
+    rng = random.Random(7)
+    words = "gaza talks aid border council vote storm court market police hospital envoy minister".split()
+    with transaction(db):
+        for a in range(500):
+            article_id = store.insert_article(db, {
+                "title": f"t{a}", "source": f"outlet{a % 7}", "published_at": "2024-01-01", "ingested_at": "x",
+                "text": "gaza", "content_hash": f"h{a}", "signature": ""}, [])
+            store.insert_sentences(db, article_id, [
+                {"position": p, "text": f"s{a}-{p} gaza " + " ".join(rng.choices(words, k=10)), "start": 0, "end": 1,
+                 "tokens": ["gaza"] + rng.choices(words, k=10)} for p in range(100)])
+    assert db.execute("SELECT count(*) FROM sentences").fetchone()[0] == 50_000
+    articles = store.matching_articles(db, "gaza", limit=1000)
+    assert len(candidates_for(db, articles)) <= MAX_CANDIDATES
+    b = build_briefing(db, "gaza", length=5)
+    assert len(b.items) == 5
+
+
+def test_json_form_carries_sources(seeded_store):
+    data = seeded_store.brief("Hochstein", length=2).as_dict()
+    assert data["topic"] == "Hochstein" and len(data["sentences"]) == 2
+    assert {"source", "published_at", "url", "article_id", "title"} <= set(data["sentences"][0]["sources"][0])
+
+
+def test_headline_is_never_glued_to_a_sentence(seeded_store):
+    assert not any(t.startswith("Blinken Arrives in Israel as Gaza") for t in all_sentences(seeded_store))
+    assert SEED["002"].read_text().startswith("Blinken Arrives")

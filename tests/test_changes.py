@@ -1,0 +1,99 @@
+"""What changed since a chat's last briefing: the seed acceptance story, and its edge cases."""
+
+import pytest
+
+from tests.conftest import SEED
+
+
+@pytest.fixture
+def story(service):
+    """Chat 1 briefed on Gaza after 003; diffs after 004 and after 000, 001, 002."""
+    service.ingest([str(SEED["003"])])
+    first = service.brief("Gaza", chat_id=1)
+    service.ingest([str(SEED["004"])])
+    second = service.changes(1, "Gaza")
+    service.ingest([str(SEED[k]) for k in ("000", "001", "002")])
+    third = service.changes(1, "Gaza")
+    return first, second, third
+
+
+def names(items):
+    return {n.entity.name for n in items}
+
+
+def delivered(briefing_or_changes) -> set[str]:
+    if hasattr(briefing_or_changes, "items"):
+        return {i.text for i in briefing_or_changes.items}
+    return {t for n in briefing_or_changes.new_entities + briefing_or_changes.updated_entities for _, t, _ in n.sentences}
+
+
+def test_second_diff_names_new_people(story):
+    _, second, _ = story
+    assert {"Benny Gantz", "Ismail Haniyeh"} <= names(second.new_entities)
+    assert second.briefing is None and second.new_articles == 1
+
+
+def test_second_diff_reports_the_trip_count_change(story):
+    _, second, _ = story
+    trips = [f for f in second.fact_changes if f.attribute == "trips to the region"]
+    assert [(f.subject, [v for v, _ in f.values]) for f in trips] == [("Antony Blinken", ["fourth", "fifth"])]
+
+
+def test_third_diff_names_new_people(story):
+    _, _, third = story
+    assert {"Yahya Sinwar", "Amos Hochstein", "Sayyed Hassan Nasrallah", "Nabih Berri"} <= names(third.new_entities)
+    assert names(third.new_entities).isdisjoint({"Benny Gantz", "Ismail Haniyeh", "Antony Blinken"})
+
+
+def test_third_diff_reports_death_toll_and_trip_count_changes(story):
+    _, _, third = story
+    changes = {f.attribute: (f.subject, [v for v, _ in f.values], [c.published_at for _, c in f.values]) for f in third.fact_changes}
+    assert changes["Palestinians killed"] == (None, ["over 27,000", "more than 42,600"], ["2024-02-07", "2024-10-22"])
+    assert changes["trips to the region"][0] == "Antony Blinken"
+    assert changes["trips to the region"][1][-2:] == ["fifth", "11th"]
+
+
+def test_diffs_never_repeat_what_was_delivered(story):
+    first, second, third = story
+    assert delivered(third).isdisjoint(delivered(first) | delivered(second))
+    assert delivered(second).isdisjoint(delivered(first))
+
+
+def test_new_entities_come_with_the_sentence_that_introduces_them(story):
+    _, _, third = story
+    sinwar = next(n for n in third.new_entities if n.entity.name == "Yahya Sinwar")
+    assert "Sinwar" in sinwar.sentences[0][1]
+
+
+def test_a_chat_without_a_briefing_gets_a_full_briefing(story, service):
+    other = service.changes(2, "Gaza")
+    assert other.briefing is not None and len(other.briefing.items) == 5
+    assert not other.new_entities
+
+
+def test_chats_never_see_each_others_state(story, service):
+    service.changes(2, "Gaza")  # chat 2's first briefing
+    again = service.changes(2, "Gaza")
+    assert again.is_empty and again.message.startswith("Nothing new on “Gaza” since ")
+    assert service.changes(1, "Gaza").is_empty  # chat 1's third diff already covered everything
+
+
+def test_nothing_new_says_since_when(seeded_store):
+    seeded_store.brief("Gaza", chat_id=5)
+    result = seeded_store.changes(5, "Gaza")
+    assert result.is_empty and result.message.startswith("Nothing new on “Gaza” since 20")
+
+
+def test_diff_on_an_empty_store(service):
+    result = service.changes(1, "Gaza")
+    assert result.briefing.message == "The article store is empty: nothing has been ingested yet."
+
+
+def test_unknown_topic_for_a_chat(seeded_store):
+    result = seeded_store.changes(9, "volcano")
+    assert result.briefing.message.startswith("No stored articles match “volcano”")
+
+
+def test_diff_is_bounded(story):
+    _, _, third = story
+    assert len(third.new_entities) <= 16 and all(len(n.sentences) <= 2 for n in third.updated_entities)

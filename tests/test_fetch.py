@@ -1,0 +1,136 @@
+"""URLs and feeds against a local HTTP server: pages, RSS, Atom, JSON Feed, errors, limits, SSRF."""
+
+import json
+import time
+
+import pytest
+from werkzeug.wrappers import Response
+
+from service.fetch import FetchError, FetchPolicy, check_address
+from storage import articles as store
+from tests.conftest import SEED
+
+ARTICLE = SEED["003"].read_text()
+
+
+def page(title: str, body: str, date: str = "2024-01-09") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n") if p)
+    return (
+        f"<html><head><title>{title}</title><meta property='article:published_time' content='{date}'></head>"
+        f"<body><nav>Home | World | Sport</nav><article><h1>{title}</h1>{paragraphs}</article>"
+        "<footer>Copyright 2024</footer></body></html>"
+    )
+
+
+def rss(server, entries) -> str:
+    items = "".join(
+        f"<item><title>{t}</title><link>{server.url_for(path)}</link><pubDate>{d}</pubDate>"
+        f"<description>{desc}</description></item>"
+        for t, path, d, desc in entries
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local News</title>{items}</channel></rss>'
+
+
+def test_web_page_article_is_extracted(service, httpserver):
+    httpserver.expect_request("/story").respond_with_data(page("Blinken in Israel", ARTICLE), content_type="text/html")
+    report = service.ingest([httpserver.url_for("/story")])
+    assert report.items[0].status == "new"
+    article = store.get_article(service.db, 1)
+    assert (article.title, article.published_at, article.url) == ("Blinken in Israel", "2024-01-09", httpserver.url_for("/story"))
+    texts = [r[0] for r in service.db.execute("SELECT text FROM sentences")]
+    assert not any("Home | World" in t or "Copyright" in t for t in texts)
+
+
+def test_rss_feed_entries_are_fetched_in_full_and_dated(service, httpserver):
+    httpserver.expect_request("/a").respond_with_data(page("A", ARTICLE), content_type="text/html")
+    httpserver.expect_request("/b").respond_with_data(page("B", SEED["001"].read_text()), content_type="text/html")
+    feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", "teaser"),
+                            ("B", "/b", "Mon, 21 Oct 2024 08:00:00 GMT", "teaser")])
+    httpserver.expect_request("/rss").respond_with_data(feed, content_type="application/rss+xml")
+    report = service.ingest([httpserver.url_for("/rss")])
+    assert [i.status for i in report.items] == ["new", "new"]
+    rows = service.db.execute("SELECT title, source, published_at FROM articles ORDER BY id").fetchall()
+    assert rows == [("A", "Local News", "2024-01-09T10:00:00"), ("B", "Local News", "2024-10-21T08:00:00")]
+
+
+def test_atom_feed_with_full_content(service, httpserver):
+    body = "".join(f"&lt;p&gt;{p}&lt;/p&gt;" for p in ARTICLE.split("\n"))
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Atom Wire</title>'
+        f'<entry><title>Urgent talks</title><link href="http://example.invalid/x"/><updated>2024-01-09T12:00:00Z</updated>'
+        f'<content type="html">{body}</content></entry></feed>'
+    )
+    httpserver.expect_request("/atom").respond_with_data(atom, content_type="application/atom+xml")
+    report = service.ingest([httpserver.url_for("/atom")])
+    assert [i.status for i in report.items] == ["new"]
+    assert store.get_article(service.db, 1).source == "Atom Wire"
+
+
+def test_json_feed(service, httpserver):
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "JSON Wire", "items": [
+        {"id": "1", "url": "http://example.invalid/1", "title": "Talks", "content_text": ARTICLE,
+         "date_published": "2024-01-09T00:00:00Z"}]}
+    httpserver.expect_request("/feed.json").respond_with_json(feed, content_type="application/feed+json")
+    report = service.ingest([httpserver.url_for("/feed.json")])
+    assert [i.status for i in report.items] == ["new"]
+
+
+@pytest.mark.parametrize(
+    "path, respond, reason",
+    [
+        ("/missing", dict(response_data="nope", status=404), "HTTP 404"),
+        ("/image", dict(response_data=b"\x89PNG", content_type="image/png"), "unsupported content type 'image/png'"),
+        ("/bad.xml", dict(response_data="<?xml version='1.0'?><rss><channel><item>", content_type="application/rss+xml"),
+         "not a valid RSS or Atom feed"),
+        ("/notxml", dict(response_data="hello, this is not a feed", content_type="application/rss+xml"),
+         "not a valid RSS or Atom feed"),
+        ("/huge", dict(response_data="x" * 300_000, content_type="text/html"), "response too large"),
+        ("/empty", dict(response_data="<html><body></body></html>", content_type="text/html"), "no article text found"),
+    ],
+)
+def test_bad_urls_fail_with_a_reason_and_the_batch_goes_on(service, httpserver, path, respond, reason):
+    httpserver.expect_request(path).respond_with_data(**respond)
+    report = service.ingest([httpserver.url_for(path), str(SEED["003"])])
+    assert report.items[0].status == "failed" and reason in report.items[0].reason
+    assert report.items[-1].status == "new"
+
+
+def test_url_that_times_out(service, httpserver):
+    def slow(request):
+        time.sleep(3)
+        return Response("late", content_type="text/html")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    report = service.ingest([httpserver.url_for("/slow")])
+    assert (report.items[0].status, report.items[0].reason) == ("failed", "timed out after 2 s")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://localhost:8080/x", "http://10.1.2.3/", "http://169.254.169.254/latest"])
+def test_private_addresses_are_refused_by_default(url):
+    with pytest.raises(FetchError, match="private address"):
+        check_address(url, FetchPolicy())
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x"])
+def test_only_http_urls(url):
+    with pytest.raises(FetchError, match="only http and https"):
+        check_address(url, FetchPolicy(allow_private=True))
+
+
+def test_feed_polling_uses_conditional_requests(service, httpserver):
+    feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", ARTICLE.replace("<", " "))])
+    seen = []
+
+    def handler(request):
+        seen.append(request.headers.get("If-None-Match"))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(feed, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/rss").respond_with_handler(handler)
+    service.add_feed(httpserver.url_for("/rss"))
+    first = service.poll_feeds()
+    second = service.poll_feeds()
+    assert seen == [None, '"v1"']
+    assert (first[0].status, second[0].status) == ("ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed", "not modified")
+    assert service.stats()["last_feed_poll"] is not None

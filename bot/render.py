@@ -19,8 +19,8 @@ LABELS = {
 
 
 def esc(value: object) -> str:
-    """HTML-escape any dynamic value."""
-    return html.escape(str(value), quote=True)
+    """HTML-escape any dynamic value for text content (&, <, >)."""
+    return html.escape(str(value), quote=False)
 
 
 def label_name(label: str) -> str:
@@ -32,7 +32,7 @@ def cite(c: Citation) -> str:
     """'Outlet, 2024-10-22' linked to the article when it has a URL."""
     text = f"{esc(c.source)}, {esc(c.published_at[:10])}"
     if c.url and re.match(r"^https?://", c.url):
-        return f'<a href="{esc(c.url)}">{text}</a>'
+        return f'<a href="{html.escape(c.url, quote=True)}">{text}</a>'
     return text
 
 

@@ -22,13 +22,17 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "0:console"
 
 
-def build_application(settings: Settings, db_path: str | None = None, request=None, token: str | None = None) -> Application:
-    """The Application with every handler, HTML defaults, the rate limiter and start-up/shutdown hooks."""
+def build_application(settings: Settings, db_path: str | None = None, request=None, nlp=None) -> Application:
+    """The Application with every handler, HTML defaults, the rate limiter and start-up/shutdown hooks.
+
+    ``nlp`` lets tests share one loaded spaCy pipeline; otherwise it is loaded once in ``post_init``.
+    """
     policy = FetchPolicy(settings.fetch_timeout, settings.fetch_max_bytes, settings.allow_private_urls)
-    runner = BlockingRunner(lambda: Service.open(db_path or settings.db_path, settings.spacy_model, policy))
+
+    runner = BlockingRunner(lambda: Service.open(db_path or settings.db_path, settings.spacy_model, policy, nlp))
     builder = (
         ApplicationBuilder()
-        .token(token or settings.token or CONSOLE_TOKEN)
+        .token(settings.token or CONSOLE_TOKEN)
         .base_url(settings.bot_api_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))

@@ -71,9 +71,10 @@ class Service:
         self.policy = policy or FetchPolicy()
 
     @classmethod
-    def open(cls, path: str | Path, model: str = DEFAULT_MODEL, policy: FetchPolicy | None = None) -> "Service":
-        """Open the database at ``path``; spaCy loads on first ingest."""
-        return cls(open_database(path), None, policy, model)
+    def open(cls, path: str | Path, model: str = DEFAULT_MODEL, policy: FetchPolicy | None = None,
+             nlp: Language | None = None) -> "Service":
+        """Open the database at ``path``; spaCy (unless given) loads on first use."""
+        return cls(open_database(path), nlp, policy, model)
 
     @property
     def nlp(self) -> Language:

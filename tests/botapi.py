@@ -1,0 +1,161 @@
+"""A local Bot API double over real HTTP: records every call, serves updates, injects faults.
+
+Replies are built from python-telegram-bot's own objects, serialised with ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+from telegram import Chat, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, Message, User
+
+BOT = User(id=1000, is_bot=True, first_name="briefbot", username="briefbot_test_bot")
+FAULTS = {
+    "429": (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                  "parameters": {"retry_after": 1}}),
+    "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+    "400": (400, {"ok": False, "error_code": 400,
+                  "description": "Bad Request: can't parse entities: unsupported start tag \"x\" at byte offset 5"}),
+    "500": (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
+}
+
+
+class BotAPIDouble:
+    """Speaks enough of the Bot API for briefbot, on 127.0.0.1, in a background thread."""
+
+    def __init__(self, reply_delay: float = 0.0) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.reply_delay = reply_delay
+        self.faults: dict[str, list[str]] = defaultdict(list)
+        self.members: dict[tuple[int, int], str] = {}
+        self._updates: list[dict] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._lock = threading.Lock()
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw))
+                method = self.path.rsplit("/", 1)[-1]
+                status, body = double.handle(method, params)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL to pass as the bot's base_url (PTB appends the token)."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def start(self) -> "BotAPIDouble":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # What tests do
+    def fail_next(self, method: str, *kinds: str) -> None:
+        """Make the next calls of ``method`` fail with these faults ('429', '403', '400', '500', 'slow')."""
+        with self._lock:
+            self.faults[method].extend(kinds)
+
+    def push_message(self, chat_id: int, text: str, user_id: int = 42, chat_type: str = "private", **extra) -> None:
+        """Queue an incoming message update."""
+        message = {
+            "message_id": next(self._message_ids), "date": int(time.time()), "text": text,
+            "chat": {"id": chat_id, "type": chat_type, **({"title": "Group"} if chat_type != "private" else {})},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+            **extra,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self.push_update({"message": message})
+
+    def push_update(self, update: dict) -> None:
+        """Queue any raw update."""
+        with self._lock:
+            self._updates.append({"update_id": next(self._update_ids), **update})
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[dict]:
+        """Parameters of every successful call of ``method`` (to one chat)."""
+        return [p for m, p in list(self.calls) if m == method and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+
+    # The server side
+    def handle(self, method: str, params: dict) -> tuple[int, dict]:
+        with self._lock:
+            fault = self.faults[method].pop(0) if self.faults.get(method) else None
+        if fault == "slow":
+            time.sleep(2.0)
+        elif fault:
+            self.calls.append((f"{method}!{fault}", params))
+            return FAULTS[fault]
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        self.calls.append((method, params))
+        if self.reply_delay and method == "sendMessage":
+            time.sleep(self.reply_delay)
+        return 200, {"ok": True, "result": self._result(method, params)}
+
+    def _get_updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.2)
+        while True:
+            with self._lock:
+                pending = [u for u in self._updates if u["update_id"] >= offset]
+            if pending or time.monotonic() >= deadline:
+                return pending
+            time.sleep(0.02)
+
+    def _result(self, method: str, params: dict):
+        if method == "getMe":
+            return BOT.to_dict()
+        if method in {"sendMessage", "editMessageText"}:
+            chat_id = int(params["chat_id"])
+            message = Message(
+                message_id=next(self._message_ids), date=datetime.now(timezone.utc),
+                chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
+                text=params.get("text", ""), from_user=BOT,
+            )
+            return message.to_dict()
+        if method == "getChatMember":
+            chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+            user = User(id=user_id, is_bot=False, first_name="Tester")
+            status = self.members.get((chat_id, user_id), "member")
+            if status == "creator":
+                return ChatMemberOwner(user=user, is_anonymous=False).to_dict()
+            if status == "administrator":
+                return ChatMemberAdministrator(
+                    user=user, can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                    can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
+                    can_promote_members=False, can_change_info=True, can_invite_users=True,
+                    can_post_stories=False, can_edit_stories=False, can_delete_stories=False,
+                ).to_dict()
+            return ChatMemberMember(user=user).to_dict()
+        return True

@@ -1,0 +1,273 @@
+"""The bot end to end: the unmodified Application over real HTTP against a local Bot API double."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import digests
+from bot.settings import Settings
+from bot.telegram_app import build_application, post_init, post_shutdown
+from storage import chats as chat_store
+from tests.botapi import BotAPIDouble
+
+ADMIN = 42
+USER = 7
+
+
+@pytest.fixture
+def double():
+    server = BotAPIDouble().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bot_settings(double, seeded_path, tmp_path):
+    path = tmp_path / "bot.db"
+    shutil.copy(seeded_path, path)
+    return Settings(
+        token="123456:TEST", db_path=str(path), admin_ids=frozenset({ADMIN}), bot_api_url=double.url,
+        feed_poll_minutes=600, digest_grace_minutes=60, allow_private_urls=True, fetch_timeout=2,
+    )
+
+
+@pytest.fixture
+async def app(bot_settings, nlp):
+    application = build_application(bot_settings, nlp=nlp)
+    async with application:
+        await post_init(application)
+        await application.start()
+        await application.updater.start_polling(poll_interval=0.0, timeout=0)
+        yield application
+        await application.updater.stop()
+        await application.stop()
+        await post_shutdown(application)
+
+
+async def wait_for(predicate, timeout: float = 20.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the bot")
+        await asyncio.sleep(0.05)
+
+
+async def say(double, text: str, chat_id: int = USER, user_id: int | None = None, expect: int = 1, **kw) -> list[dict]:
+    """Send a message as a user; return the bot's new messages in that chat."""
+    before = len(double.sent(chat_id))
+    double.push_message(chat_id, text, user_id=user_id or abs(chat_id), **kw)
+    await wait_for(lambda: len(double.sent(chat_id)) >= before + expect)
+    await asyncio.sleep(0.1)
+    return double.sent(chat_id)[before:]
+
+
+async def test_start_lists_every_command_and_sets_the_menu(app, double):
+    [reply] = await say(double, "/start")
+    for command in ("/brief", "/who", "/changes", "/subscribe", "/unsubscribe", "/topics", "/digest", "/length",
+                    "/ingest", "/feeds", "/stats"):
+        assert command in reply["text"]
+    assert reply["parse_mode"] == "HTML"
+    assert len(double.sent(method="setMyCommands")) == 1
+
+
+async def test_brief_has_sources_and_buttons(app, double):
+    [reply] = await say(double, "/brief gaza")
+    assert reply["text"].startswith("<b>Briefing: gaza</b>")
+    assert "(VOA, 2024-10-22" in reply["text"]
+    markup = reply["reply_markup"]
+    assert "Who is Antony Blinken?" in markup and "What changed" in markup
+
+
+async def test_who_and_unknown_who(app, double):
+    [reply] = await say(double, "/who Blinken")
+    assert "<b>Antony Blinken</b> — person" in reply["text"] and "U.S. Secretary of State" in reply["text"]
+    [reply] = await say(double, "/who Bibi")
+    assert reply["text"] == "I know nobody called “Bibi”."
+
+
+async def test_changes_after_a_briefing_says_nothing_new(app, double):
+    await say(double, "/brief gaza")
+    [reply] = await say(double, "/changes gaza")
+    assert reply["text"].startswith("Nothing new on “gaza” since ")
+
+
+async def test_subscriptions_and_topics(app, double):
+    await say(double, "/subscribe Gaza")
+    [reply] = await say(double, "/topics")
+    assert "• Gaza" in reply["text"] and "Digest: off" in reply["text"]
+    [reply] = await say(double, "/unsubscribe gaza")
+    assert reply["text"] == "Unsubscribed from “gaza”."
+    [reply] = await say(double, "/subscribe")
+    assert reply["text"] == "Say what to subscribe to, for example: /subscribe Gaza"
+
+
+async def test_digest_is_scheduled_in_the_chats_time_zone(app, double):
+    [reply] = await say(double, "/digest 07:30 Europe/Berlin")
+    assert reply["text"] == "Daily digest at 07:30 (Europe/Berlin)."
+    [job] = app.job_queue.get_jobs_by_name(digests.job_name(USER))
+    fire = job.next_t.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (fire.hour, fire.minute) == (7, 30)
+    await say(double, "/digest off")
+    await asyncio.sleep(0.1)
+    assert app.job_queue.get_jobs_by_name(digests.job_name(USER)) == ()
+
+
+@pytest.mark.parametrize(
+    "command, answer",
+    [
+        ("/digest 25:00", "“25:00” is not a time; use 24-hour HH:MM, e.g. 07:30."),
+        ("/digest 07:30 Mars/Olympus", "“Mars/Olympus” is not an IANA time zone; try Europe/London or America/New_York."),
+        ("/digest", "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, or /digest off."),
+        ("/length huge", "Use /length short, /length medium or /length long."),
+        ("/frobnicate", "I don't know /frobnicate. /help lists what I can do."),
+        ("/who " + "x" * 4000, "That is too long (4,000 characters; at most 300)."),
+        ("/brief ???", "A topic needs at least one letter or digit."),
+        ("/stats", "That command is for the bot's administrators."),
+    ],
+)
+async def test_bad_input_gets_a_short_helpful_reply(app, double, command, answer):
+    [reply] = await say(double, command)
+    assert reply["text"] == answer
+
+
+async def test_emoji_and_right_to_left_text(app, double):
+    [reply] = await say(double, "/who 🕊️ بلينكن")
+    assert reply["text"].startswith("I know nobody called")
+    [reply] = await say(double, "/brief שלום 🌍")
+    assert reply["text"].startswith("No stored articles match")
+
+
+async def test_edited_messages_channel_posts_and_userless_updates_are_ignored(app, double):
+    chat = {"id": -100500, "type": "channel", "title": "News"}
+    double.push_update({"edited_message": {"message_id": 1, "date": 1, "edit_date": 2, "text": "/brief gaza",
+                                           "chat": {"id": USER, "type": "private"},
+                                           "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                                           "from": {"id": USER, "is_bot": False, "first_name": "T"}}})
+    double.push_update({"channel_post": {"message_id": 2, "date": 1, "text": "/brief gaza", "chat": chat,
+                                         "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})
+    [reply] = await say(double, "/help")  # the bot is still alive and answered only this
+    assert "/brief" in reply["text"]
+    assert double.sent(-100500) == [] and len(double.sent(USER)) == 1
+
+
+async def test_admin_commands(app, double, httpserver):
+    [reply] = await say(double, "/stats", user_id=ADMIN, chat_id=ADMIN)
+    assert "articles: 5" in reply["text"]
+    httpserver.expect_request("/rss").respond_with_data("<rss version='2.0'><channel></channel></rss>",
+                                                        content_type="application/rss+xml")
+    [reply] = await say(double, f"/feeds add {httpserver.url_for('/rss')}", chat_id=ADMIN)
+    assert reply["text"].startswith("Added feed http://localhost")
+    [reply] = await say(double, "/feeds list", chat_id=ADMIN)
+    assert "not polled yet" in reply["text"]
+    [reply] = await say(double, "/ingest not-a-url", chat_id=ADMIN)
+    assert reply["text"] == "Use /ingest https://example.com/article"
+    [reply] = await say(double, f"/ingest {httpserver.url_for('/missing')}", chat_id=ADMIN)
+    assert "HTTP 500" in reply["text"] or "HTTP 404" in reply["text"]
+
+
+async def test_admin_pasted_text_is_ingested(app, double):
+    text = ("The harbour authority said on Friday that the new ferry terminal will open in March next year. " * 6).strip()
+    [reply] = await say(double, text, chat_id=ADMIN)
+    assert reply["text"].startswith("Ingested: 1 new")
+    await asyncio.sleep(0.2)
+    assert double.sent(USER) == []
+
+
+async def test_only_group_admins_change_group_settings(app, double):
+    group = -2001
+    [reply] = await say(double, "/subscribe Gaza", chat_id=group, user_id=USER, chat_type="group")
+    assert reply["text"] == "Only this group's administrators can change its subscriptions and digests."
+    double.members[(group, USER)] = "administrator"
+    [reply] = await say(double, "/subscribe Gaza", chat_id=group, user_id=USER, chat_type="group")
+    assert reply["text"].startswith("Subscribed to “Gaza”.")
+    [reply] = await say(double, "/brief Hochstein", chat_id=group, user_id=99, chat_type="group")
+    assert "Hochstein" in reply["text"]  # anyone may read
+
+
+async def test_buttons_are_answered_at_once(app, double):
+    [reply] = await say(double, "/brief gaza")
+    entity_id = reply["reply_markup"].split('"callback_data": "who:')[1].split('"')[0]
+    double.push_update({"callback_query": {
+        "id": "cb1", "chat_instance": "x", "data": f"who:{entity_id}",
+        "from": {"id": USER, "is_bot": False, "first_name": "T"},
+        "message": {"message_id": 99, "date": 1, "chat": {"id": USER, "type": "private"}, "text": "b"},
+    }})
+    await wait_for(lambda: len(double.sent(USER)) >= 2)
+    assert double.sent(method="answerCallbackQuery")[0]["callback_query_id"] == "cb1"
+    assert "<b>Antony Blinken</b>" in double.sent(USER)[-1]["text"]
+
+
+async def test_hostile_text_is_escaped(app, double):
+    hostile = ('The mayor said <script>alert("x")</script> & <b>unbalanced tags in the council report '
+               'surprised officials on Monday.')
+    runner = app.bot_data["runner"]
+    await runner.call(runner.service.ingest_text, hostile, "hostile", "<i>Title", "Evil & Co <x>")
+    [reply] = await say(double, "/brief mayor")
+    assert "<script>" not in reply["text"] and "&lt;script&gt;" in reply["text"]
+    assert "Evil &amp; Co &lt;x&gt;" in reply["text"]
+    [reply] = await say(double, "/who <script>")
+    assert "<script>" not in reply["text"]
+
+
+async def test_formatting_rejected_falls_back_to_plain_text(app, double):
+    double.fail_next("sendMessage", "400")
+    [reply] = await say(double, "/who Blinken")
+    assert "parse_mode" not in reply and reply["text"].startswith("Antony Blinken — person")
+
+
+async def test_flood_control_is_honoured_not_lost(app, double):
+    double.fail_next("sendMessage", "429")
+    [reply] = await say(double, "/who Hochstein")
+    assert "Amos Hochstein" in reply["text"]
+    assert [m for m, _ in double.calls if m.startswith("sendMessage!")] == ["sendMessage!429"]
+
+
+async def test_digest_delivered_once_per_slot(app, double):
+    runner = app.bot_data["runner"]
+    await say(double, "/subscribe Gaza")
+    chat = await runner.call(runner.service.update_chat, USER, digest_time="08:00", timezone="Asia/Tokyo")
+    assert await digests.deliver(app, chat, "2024-10-22 08:00 Asia/Tokyo") == "sent"
+    assert await digests.deliver(app, chat, "2024-10-22 08:00 Asia/Tokyo") == "already"
+    digest_messages = [m for m in double.sent(USER) if "Gaza" in m["text"] and "Subscribed" not in m["text"]]
+    assert len(digest_messages) == 1 and "First briefing on Gaza" in digest_messages[0]["text"]
+    # The next day nothing is new: nothing is sent.
+    assert await digests.deliver(app, chat, "2024-10-23 08:00 Asia/Tokyo") == "nothing-new"
+    assert len([m for m in double.sent(USER) if "Gaza" in m["text"]]) == 2  # subscribe reply + one digest
+
+
+async def test_blocked_chat_is_deactivated_and_comes_back_with_start(app, double):
+    runner = app.bot_data["runner"]
+    await say(double, "/subscribe Gaza")
+    chat = await runner.call(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
+    digests.schedule(app, chat)
+    double.fail_next("sendMessage", "403")
+    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "forbidden"
+    assert (await runner.call(chat_store.get_chat, runner.service.db, USER)).active is False
+    assert app.job_queue.get_jobs_by_name(digests.job_name(USER)) == ()
+    await say(double, "/start")
+    assert (await runner.call(chat_store.get_chat, runner.service.db, USER)).active is True
+    assert len(app.job_queue.get_jobs_by_name(digests.job_name(USER))) == 1
+
+
+async def test_missed_slot_within_grace_is_delivered_on_start(bot_settings, double, nlp):
+    from storage.db import open_database
+
+    db = open_database(bot_settings.db_path)
+    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    chat_store.subscribe(db, 11, "Hezbollah")
+    chat_store.update_chat(db, 11, digest_time=now.strftime("%H:%M"), timezone="UTC")
+    old = datetime.now(timezone.utc) - timedelta(hours=3)
+    chat_store.subscribe(db, 12, "Hezbollah")
+    chat_store.update_chat(db, 12, digest_time=old.strftime("%H:%M"), timezone="UTC")
+    db.conn.close()
+    application = build_application(replace(bot_settings), nlp=nlp)
+    async with application:
+        await post_init(application)
+        await post_shutdown(application)
+    assert len(double.sent(11)) == 1 and double.sent(12) == []

@@ -272,7 +272,8 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not match:
         await reply(update, context, render.esc(f"“{args[0][:40]}” is not a time; use 24-hour HH:MM, e.g. 07:30."))
         return
-    zone = args[1] if len(args) == 2 else (await call(context, "chat", chat_id)).timezone
+    chat = await call(context, "chat", chat_id)
+    zone = args[1] if len(args) == 2 else (chat.timezone if chat.digest_time else settings(context).default_timezone)
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -1,0 +1,68 @@
+"""The `briefbot` command line, run as a real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, SEED, SEEDS
+
+
+def briefbot(*args, db, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def cli_db(seeded_path, tmp_path):
+    import shutil
+
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_path, path)
+    return path
+
+
+def test_ingest_json_and_exit_code_on_failure(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = briefbot("ingest", str(SEEDS), str(empty), "--json", db=tmp_path / "x.db", check=False)
+    data = json.loads(result.stdout)
+    assert (data["new"], data["failed"], result.returncode) == (5, 1, 1)
+    again = json.loads(briefbot("ingest", str(SEED["000"]), "--json", db=tmp_path / "x.db").stdout)
+    assert (again["new"], again["duplicate"]) == (0, 1)
+
+
+def test_brief_records_a_snapshot_and_changes_reads_it(cli_db):
+    data = json.loads(briefbot("brief", "Gaza", "--chat", "3", "--sentences", "3", "--json", db=cli_db).stdout)
+    assert len(data["sentences"]) == 3 and data["sentences"][0]["sources"][0]["source"]
+    changes = json.loads(briefbot("changes", "Gaza", "--chat", "3", "--json", db=cli_db).stdout)
+    assert changes["message"].startswith("Nothing new on “Gaza” since ")
+
+
+def test_who_text_and_json(cli_db):
+    text = briefbot("who", "Blinken", db=cli_db).stdout
+    assert text.startswith("Antony Blinken — person")
+    data = json.loads(briefbot("who", "Blinken", "--json", db=cli_db).stdout)
+    assert (data["name"], data["label"]) == ("Antony Blinken", "PERSON")
+
+
+def test_bad_arguments_get_a_one_line_reason(cli_db):
+    result = briefbot("brief", "Gaza", "--since", "yesterday", db=cli_db, check=False)
+    assert (result.returncode, result.stderr.strip()) == (2, "briefbot: --since takes a date like 2024-10-21, not 'yesterday'")
+    result = briefbot("brief", "Gaza", "--method", "magic", db=cli_db, check=False)
+    assert result.returncode == 2 and "unknown method 'magic'" in result.stderr
+
+
+def test_console_runs_the_same_handlers(cli_db):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"], cwd=ROOT, capture_output=True, text=True,
+        input="/who Blinken\n/brief Hochstein\n/quit\n", timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Antony Blinken — person" in result.stdout and "Briefing: Hochstein" in result.stdout

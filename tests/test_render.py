@@ -1,0 +1,57 @@
+"""The rendering module: escaping and splitting at Telegram's 4,096-character limit."""
+
+import re
+
+import pytest
+
+from bot import render
+
+
+def balanced(html_text: str) -> bool:
+    stack = []
+    for match in re.finditer(r"<(/?)([a-z]+)[^>]*>", html_text):
+        closing, name = match.groups()
+        if closing:
+            if not stack or stack.pop() != name:
+                return False
+        else:
+            stack.append(name)
+    return not stack
+
+
+def no_broken_entity(html_text: str) -> bool:
+    return not re.search(r"&[a-z#0-9]*$", html_text) and not re.match(r"^[a-z#0-9]*;", html_text)
+
+
+@pytest.mark.parametrize("paragraphs", [3, 40, 400])
+def test_split_on_paragraph_boundaries_within_the_limit(paragraphs):
+    text = "\n\n".join(f"<b>{i}</b> " + render.esc("Tom & Jerry <3 " * 20) for i in range(paragraphs))
+    parts = render.split_message(text)
+    assert all(len(p) <= render.LIMIT for p in parts)
+    assert "\n\n".join(parts) == text
+    assert all(balanced(p) and no_broken_entity(p) for p in parts)
+
+
+def test_a_single_huge_line_is_split_outside_tags_and_entities():
+    text = "<i>" + render.esc("a&b " * 3000) + "</i>"
+    parts = render.split_message(text)
+    assert len(parts) > 1 and all(len(p) <= render.LIMIT for p in parts)
+    assert all(balanced(p) and no_broken_entity(p) for p in parts)
+    assert "".join(render.to_plain(p) for p in parts).replace(" ", "") == ("a&b" * 3000)
+
+
+def test_escape_covers_hostile_values():
+    assert render.esc('<script>alert("x")</script> & <b') == '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b'
+
+
+def test_links_only_for_http_urls():
+    from service.briefing import Citation
+
+    assert render.cite(Citation("A & B", "2024-10-22", "javascript:alert(1)", 1, "")) == "A &amp; B, 2024-10-22"
+    assert render.cite(Citation("VOA", "2024-10-22", 'https://x.y/"q"', 1, "")) == (
+        '<a href="https://x.y/&quot;q&quot;">VOA, 2024-10-22</a>'
+    )
+
+
+def test_plain_text_for_the_terminal():
+    assert render.to_plain('<b>Hi</b> &amp; <a href="https://x.y">VOA</a>') == "Hi & VOA (https://x.y)"

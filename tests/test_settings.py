@@ -1,0 +1,41 @@
+"""Settings fail fast, naming every bad value at once."""
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_defaults_with_an_empty_environment():
+    settings = load_settings({})
+    assert (settings.token, settings.db_path, settings.default_timezone, settings.admin_ids) == (
+        None, "data/briefbot.db", "UTC", frozenset())
+
+
+def test_every_invalid_value_is_named():
+    env = {
+        "TELEGRAM_BOT_TOKEN": "nonsense", "BRIEFBOT_ADMIN_IDS": "12,abc", "BRIEFBOT_DEFAULT_TIMEZONE": "Mars/Base",
+        "BRIEFBOT_FETCH_TIMEOUT": "soon", "BRIEFBOT_ALLOW_PRIVATE_URLS": "maybe", "BRIEFBOT_WEBHOOK_URL": "http://x",
+    }
+    with pytest.raises(SettingsError) as error:
+        load_settings(env)
+    message = str(error.value)
+    for name in env:
+        assert name in message
+
+
+def test_values_are_parsed():
+    settings = load_settings({"BRIEFBOT_ADMIN_IDS": "1, 2", "BRIEFBOT_ALLOW_PRIVATE_URLS": "true",
+                              "BRIEFBOT_FEED_POLL_MINUTES": "5", "TELEGRAM_BOT_TOKEN": "1:abc"})
+    assert (settings.admin_ids, settings.allow_private_urls, settings.feed_poll_minutes, settings.token) == (
+        frozenset({1, 2}), True, 5.0, "1:abc")
+
+
+def test_env_example_documents_every_setting():
+    from pathlib import Path
+
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    source = (Path(__file__).resolve().parent.parent / "bot" / "settings.py").read_text()
+    import re
+
+    names = set(re.findall(r'"((?:BRIEFBOT|TELEGRAM)_[A-Z_]+)"', source))
+    assert names and all(f"{name}=" in example for name in names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -189,8 +190,10 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
                 for i, m in enumerate(analysis.mentions)
             ],
         )
-        for entity_id in set(entity_ids):
-            entity_store.set_label(db, entity_id, majority_label(entity_store.mention_labels(db, entity_id)))
+        entity_store.add_label_counts(db, Counter((e, m.label) for e, m in zip(entity_ids, analysis.mentions)))
+        labels = {e: entity_store.label_counts(db, e) for e in set(entity_ids)}
+        for entity_id, counts in labels.items():
+            entity_store.set_label(db, entity_id, majority_label(Counter(counts).elements()))
         store.insert_roles(
             db,
             [
@@ -200,7 +203,7 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         )
         # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
         # (the small model tags 'Blinken' as GPE in places, so one article's majority is not enough).
-        people_ids = {e for e in set(entity_ids) if "PERSON" in entity_store.mention_labels(db, e)}
+        people_ids = {e for e, counts in labels.items() if counts.get("PERSON")}
         facts = []
         for f in analysis.facts:
             subject = None
@@ -236,7 +239,9 @@ def resolve_entity(db: sqlite_utils.Database, surface: str, label: str, merged: 
     exact = entity_store.entities_by_key(db, key)
     if exact:
         entity = exact[0]
-        entity_store.rename_entity(db, entity.id, better_name(entity.name, surface))
+        name = better_name(entity.name, surface)
+        if name != entity.name:
+            entity_store.rename_entity(db, entity.id, name)
         return entity.id
     if is_short_form(surface):
         # 'Blinken' -> 'Antony Blinken', 'U.S.' -> 'United States' when exactly one entity fits.

@@ -211,9 +211,27 @@ def _m002_chats(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_entity_labels(db: sqlite_utils.Database) -> None:
+    # Running label counts, so the majority label needs no scan over every mention of a busy entity.
+    _script(
+        db,
+        """
+        CREATE TABLE entity_labels (
+            entity_id INTEGER NOT NULL REFERENCES entities(id),
+            label TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (entity_id, label)
+        );
+        INSERT INTO entity_labels (entity_id, label, n)
+            SELECT entity_id, label, count(*) FROM mentions GROUP BY entity_id, label;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
+    ("003_entity_labels", _m003_entity_labels),
 ]
 
 

@@ -49,6 +49,12 @@ def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
         db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [keep, drop])
     db.execute("UPDATE OR IGNORE entity_aliases SET entity_id = ? WHERE entity_id = ?", [keep, drop])
     db.execute("DELETE FROM entity_aliases WHERE entity_id = ?", [drop])
+    db.execute(
+        "INSERT INTO entity_labels (entity_id, label, n) SELECT ?, label, n FROM entity_labels WHERE entity_id = ? "
+        "ON CONFLICT (entity_id, label) DO UPDATE SET n = n + excluded.n",
+        [keep, drop],
+    )
+    db.execute("DELETE FROM entity_labels WHERE entity_id = ?", [drop])
     db.execute("UPDATE OR IGNORE snapshot_entities SET entity_id = ? WHERE entity_id = ?", [keep, drop])
     db.execute("DELETE FROM snapshot_entities WHERE entity_id = ?", [drop])
     db.execute("DELETE FROM entities WHERE id = ?", [drop])
@@ -60,9 +66,19 @@ def get_entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
     return Entity(*row) if row else None
 
 
-def mention_labels(db: sqlite_utils.Database, entity_id: int) -> list[str]:
-    """The spaCy label of every mention of an entity."""
-    return [r[0] for r in db.execute("SELECT label FROM mentions WHERE entity_id = ?", [entity_id]).fetchall()]
+def add_label_counts(db: sqlite_utils.Database, counts: dict[tuple[int, str], int]) -> None:
+    """Add mention label counts: {(entity_id, label): n}."""
+    db.conn.executemany(
+        "INSERT INTO entity_labels (entity_id, label, n) VALUES (?, ?, ?) "
+        "ON CONFLICT (entity_id, label) DO UPDATE SET n = n + excluded.n",
+        [(e, label, n) for (e, label), n in counts.items()],
+    )
+
+
+def label_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
+    """How often each spaCy label was given to an entity's mentions."""
+    rows = db.execute("SELECT label, n FROM entity_labels WHERE entity_id = ?", [entity_id]).fetchall()
+    return {label: n for label, n in rows}
 
 
 def aliases_of(db: sqlite_utils.Database, entity_id: int) -> list[str]:

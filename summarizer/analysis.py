@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +16,33 @@ from summarizer.roles import TITLE_WORDS, apposition_after, office_of, title_bef
 
 # Use both cores only when the batch is large enough to repay starting worker processes.
 PARALLEL_MIN_PARAGRAPHS = 400
+# Long paragraphs go to spaCy in pieces of about this many characters, cut at sentence-like
+# boundaries: memory stays flat on 200 kB one-paragraph pages and batches spread over both cores.
+CHUNK_CHARS = 2000
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+
+
+def chunks(paragraph: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """(offset, text) pieces of a paragraph, each at most about ``size`` characters."""
+    if len(paragraph) <= size:
+        yield 0, paragraph
+        return
+    start = 0
+    while start < len(paragraph):
+        end = start + size
+        if end >= len(paragraph):
+            yield start, paragraph[start:]
+            return
+        cut = None
+        for match in _BOUNDARY.finditer(paragraph, start + size // 2, end):
+            cut = match.start()
+        if cut is None:
+            space = paragraph.rfind(" ", start + size // 2, end)
+            cut = space if space > start else end
+        yield start, paragraph[start:cut]
+        start = cut
+        while start < len(paragraph) and paragraph[start].isspace():
+            start += 1
 
 
 @dataclass
@@ -78,10 +106,11 @@ def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int
         for index, paragraphs in enumerate(bodies):
             offset = 0
             for paragraph in paragraphs:
-                yield paragraph, (index, offset)
+                for start, piece in chunks(paragraph):
+                    yield piece, (index, offset + start)
                 offset += len(paragraph) + 1
 
-    total = sum(len(p) for p in bodies)
+    total = sum(len(p) // CHUNK_CHARS + 1 for ps in bodies for p in ps)
     n_process = 2 if total >= PARALLEL_MIN_PARAGRAPHS else 1
     current = 0
     analysis = Analysis()

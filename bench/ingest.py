@@ -1,0 +1,79 @@
+"""Ingest throughput against raw spaCy throughput on the same texts, and peak memory (a benchmark, not a test).
+
+Usage: python bench/ingest.py [--articles N] [--corpus PATH_TO_t17_dev_topics.jsonl]
+Prints end-to-end ingest tokens/s and articles/s, raw nlp.pipe tokens/s on the same cleaned texts with the
+same batching and processes, their ratio (target >= 0.8) and peak RSS (target < 500 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.ingest import ingest  # noqa: E402
+from service.sources import RawArticle  # noqa: E402
+from storage.db import open_database  # noqa: E402
+from summarizer.analysis import PARALLEL_MIN_PARAGRAPHS  # noqa: E402
+from summarizer.nlp import load_pipeline, words  # noqa: E402
+from summarizer.text import clean_article  # noqa: E402
+
+
+def corpus(path: Path, limit: int) -> list[RawArticle]:
+    """Timeline17 articles when available, else the seeds repeated with small variations."""
+    items: list[RawArticle] = []
+    if path.is_file():
+        for line in path.read_text("utf-8").splitlines():
+            topic = json.loads(line)
+            for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
+                items.append(RawArticle(text, doc_id, published=day, source=doc_id.split("/")[0]))
+        return items[:limit]
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    for i in range(limit):
+        text = seeds[i % len(seeds)].read_text()
+        items.append(RawArticle(f"Update {i}: officials gave new figures on day {i}.\n" + text, f"seed-variant-{i}"))
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=400)
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "eval" / "t17_dev_topics.jsonl"))
+    args = parser.parse_args()
+    items = corpus(Path(args.corpus), args.articles)
+    nlp = load_pipeline()
+    paragraphs = [clean_article(i.text, i.title).paragraphs for i in items]
+    flat = [p for ps in paragraphs for p in ps]
+    n_process = 2 if len(flat) >= PARALLEL_MIN_PARAGRAPHS else 1
+
+    start = time.perf_counter()
+    raw_tokens = sum(len(words(t.text for t in doc)) for doc in nlp.pipe(flat, batch_size=64, n_process=n_process))
+    raw_seconds = time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(Path(tmp) / "bench.db")
+        start = time.perf_counter()
+        report = ingest(db, nlp, items)
+        seconds = time.perf_counter() - start
+        db.conn.close()
+
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    stored = report.count("new") + report.count("near-duplicate")
+    print(f"corpus: {len(items)} articles, {len(flat)} paragraphs, {raw_tokens:,} word tokens, n_process={n_process}")
+    print(f"ingest result: {report.summary()}")
+    print(f"raw nlp.pipe:   {raw_seconds:8.2f} s  {raw_tokens / raw_seconds:10,.0f} tokens/s  {len(items) / raw_seconds:8.1f} articles/s")
+    print(f"ingest (e2e):   {seconds:8.2f} s  {report.tokens / seconds:10,.0f} tokens/s  {stored / seconds:8.1f} articles/s")
+    print(f"ratio ingest/raw (tokens/s): {(report.tokens / seconds) / (raw_tokens / raw_seconds):.3f}  (target >= 0.8)")
+    print(f"peak RSS: main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB  (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()

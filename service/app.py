@@ -13,7 +13,7 @@ from spacy.language import Language
 
 from service import sources
 from service.briefing import Briefing, build_briefing
-from service.changes import Changes, compute_changes, record_briefing
+from service.changes import Changes, DiffCache, compute_changes, record_briefing
 from service.fetch import FetchPolicy
 from service.ingest import IngestReport, ingest
 from service.profiles import Lookup, Profile, build_profile, resolve_name
@@ -69,6 +69,7 @@ class Service:
         self._nlp = nlp
         self._model = model
         self.policy = policy or FetchPolicy()
+        self.diffs = DiffCache()
 
     @classmethod
     def open(cls, path: str | Path, model: str = DEFAULT_MODEL, policy: FetchPolicy | None = None,
@@ -139,7 +140,7 @@ class Service:
 
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""
-        return compute_changes(self.db, chat_id, clean_topic(topic), length)
+        return compute_changes(self.db, chat_id, clean_topic(topic), length, self.diffs)
 
     # Chats
     def chat(self, chat_id: int) -> Chat:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
@@ -87,27 +87,68 @@ def _cite(row: SentenceRow) -> Citation:
     return Citation(row.source, row.published_at, row.url, row.article_id, row.title)
 
 
-def compute_changes(db: sqlite_utils.Database, chat_id: int, topic: str, length: str | int | None = None) -> Changes:
+@dataclass
+class _Diff:
+    """A computed diff and what it shows, shareable between chats in the same state."""
+
+    changes: Changes
+    sentences: set[int]
+    entities: set[int]
+    facts: list[int]
+
+
+class DiffCache:
+    """Diffs keyed by everything they depend on, so a digest for 10,000 chats in the same state runs once."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: dict[tuple, object] = {}
+        self._size = size
+
+    def get(self, key: tuple, make):
+        """The cached value for ``key``, or ``make()`` stored under it."""
+        if key not in self._items:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = make()
+        return self._items[key]
+
+
+def compute_changes(
+    db: sqlite_utils.Database, chat_id: int, topic: str, length: str | int | None = None, cache: DiffCache | None = None
+) -> Changes:
     """Diff what arrived since the chat's last briefing on ``topic`` against what it already saw, and record it."""
+    cache = cache or DiffCache(1)
     topic = (topic or "").strip()
-    changes = Changes(topic=topic)
     last = chat_store.last_snapshot(db, chat_id, topic)
     articles = find_articles(db, topic)
+    article_ids = tuple(a.id for a in articles)
     if last is None:
         # Never briefed on this topic: a full briefing, not a diff.
-        changes.briefing = build_briefing(db, topic, length=length, articles=articles)
-        if changes.briefing.items:
-            record_briefing(db, chat_id, topic, "brief", changes.briefing)
-        return changes
-    changes.since = last.created_at
+        briefing = cache.get(("brief", topic, length, article_ids),
+                             lambda: build_briefing(db, topic, length=length, articles=articles))
+        if briefing.items:
+            record_briefing(db, chat_id, topic, "brief", briefing)
+        return Changes(topic=topic, briefing=briefing)
     covered = chat_store.seen_ids(db, chat_id, topic, "snapshot_articles", "article_id")
     new_articles = [a for a in articles if a.id not in covered]
-    changes.new_articles = len(new_articles)
+    since = last.created_at
     if not new_articles:
-        changes.message = f"Nothing new on “{topic or 'the top stories'}” since {last.created_at[:16].replace('T', ' ')} UTC."
-        return changes
+        return Changes(
+            topic=topic, since=since,
+            message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
+        )
+    delivered_ids = chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")
+    key = ("diff", topic, length, article_ids, frozenset(covered), frozenset(delivered_ids))
+    diff: _Diff = cache.get(key, lambda: _diff(db, topic, articles, new_articles, covered, delivered_ids))
+    chat_store.record_snapshot(
+        db, chat_id, topic, "changes", article_ids, diff.sentences, diff.entities, diff.facts,
+    )
+    return replace(diff.changes, since=since)
 
-    delivered = store.sentences_by_id(db, sorted(chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")))
+
+def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: set[int]) -> _Diff:
+    changes = Changes(topic=topic, new_articles=len(new_articles))
+    delivered = store.sentences_by_id(db, sorted(delivered_ids))
     rows = candidates_for(db, new_articles)
     novel = novel_ids(rows, delivered)
     scores = dict(zip((r.id for r in rows), rank(rows)[0])) if rows else {}
@@ -171,11 +212,7 @@ def compute_changes(db: sqlite_utils.Database, chat_id: int, topic: str, length:
 
     if changes.is_empty:
         changes.message = f"{len(new_articles)} new article(s) on “{topic}”, but nothing you have not already seen."
-    chat_store.record_snapshot(
-        db, chat_id, topic, "changes", [a.id for a in articles], shown_sentences, shown_entities,
-        [f.id for f in new_facts],
-    )
-    return changes
+    return _Diff(changes, shown_sentences, shown_entities, [f.id for f in new_facts])
 
 
 def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:

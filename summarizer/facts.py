@@ -66,6 +66,8 @@ def _verb_key(stem: str) -> str | None:
 def trip_facts(sentence: Span, mentions: list[tuple[int, Span]]) -> list[Fact]:
     """'his 11th visit to the region' -> Fact('trips to the region', '11th', 11, <mentions, nearest first>)."""
     facts = []
+    if not any(t.lower_ in TRIP_WORDS for t in sentence):
+        return facts
     for ent in sentence.ents:
         if ent.label_ != "ORDINAL" or (value := ordinal_value(ent.text)) is None:
             continue

@@ -1,0 +1,123 @@
+"""LexRank speed (sumy's against ours) and /brief latency on a 1,000-article store (a benchmark, not a test).
+
+Usage: python bench/summarize.py [--corpus PATH_TO_t17_dev_topics.jsonl] [--runs N]
+Targets: ours >= 100x sumy's LexRank at 800 sentences; a briefing over ~100 articles p95 < 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence  # noqa: E402
+from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
+
+from service.briefing import build_briefing, find_articles  # noqa: E402
+from service.ingest import ingest  # noqa: E402
+from service.sources import RawArticle  # noqa: E402
+from storage import articles as store  # noqa: E402
+from storage import entities as entity_store  # noqa: E402
+from storage.db import open_database, transaction  # noqa: E402
+from summarizer.lexrank import FastLexRankSummarizer  # noqa: E402
+from summarizer.nlp import StoredTokenizer, load_pipeline, stemmer, stop_words  # noqa: E402
+
+
+def configured(cls):
+    summarizer = cls(stemmer("english"))
+    summarizer.stop_words = stop_words("english")
+    return summarizer
+
+
+def timed(fn, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def load_articles(path: Path, limit: int) -> list[RawArticle]:
+    items = []
+    for line in path.read_text("utf-8").splitlines():
+        topic = json.loads(line)
+        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
+            items.append(RawArticle(text, doc_id, published=day, source=doc_id.split("/")[0]))
+    random.Random(1).shuffle(items)
+    return items[:limit]
+
+
+def grow_store(db, target: int) -> None:
+    """Copy stored articles (with sentences, mentions and facts) under new ids until the store has ``target``."""
+    originals = store.matching_articles(db, limit=10_000)
+    copy = 0
+    with transaction(db):
+        while store.count_articles(db) < target:
+            source = originals[copy % len(originals)]
+            copy += 1
+            rows = store.sentences_of(db, [source.id])
+            article_id = store.insert_article(db, {
+                "url": None, "title": source.title, "source": f"{source.source}-copy{copy % 7}",
+                "published_at": source.published_at, "ingested_at": source.ingested_at,
+                "text": " ".join(r.text for r in rows), "content_hash": f"copy-{copy}", "signature": "",
+            }, [])
+            ids = store.insert_sentences(db, article_id, [
+                {"position": r.position, "text": r.text, "start": 0, "end": len(r.text), "tokens": list(r.tokens)}
+                for r in rows])
+            by_old = {r.id: new for r, new in zip(rows, ids)}
+            store.insert_mentions(db, [
+                (by_old[m.sentence_id], article_id, m.entity_id, m.surface, m.label, 0, 1)
+                for m in entity_store.mentions_in(db, [source.id])])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "eval" / "t17_dev_topics.jsonl"))
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    nlp = load_pipeline()
+    db = open_database(Path(tempfile.mkdtemp()) / "bench.db")
+    report = ingest(db, nlp, load_articles(Path(args.corpus), 150))
+    print(f"ingested {report.summary()}")
+
+    pool = store.sentences_of(db, [a.id for a in store.matching_articles(db, limit=10_000)])
+    print("\nLexRank, same tokenizer, stemmer and stop words (best of runs, seconds)")
+    print(f"{'sentences':>10}{'sumy':>12}{'ours':>12}{'speed-up':>10}  same selection")
+    for n in (200, 800, 3000):
+        rows = pool[:n]
+        tokenizer = StoredTokenizer([(r.text, r.tokens) for r in rows])
+        document = ObjectDocumentModel([Paragraph([Sentence(r.text, tokenizer) for r in rows])])
+        ours_time = timed(lambda: configured(FastLexRankSummarizer)(document, 5), repeat=3)
+        sumy_result = []
+        sumy_time = timed(lambda: sumy_result.append(configured(LexRankSummarizer)(document, 5)))
+        same = sumy_result[0] == configured(FastLexRankSummarizer)(document, 5)
+        print(f"{n:>10}{sumy_time:>12.3f}{ours_time:>12.4f}{sumy_time / ours_time:>9.0f}x  {same}")
+
+    grow_store(db, 1000)
+    print(f"\n/brief latency on a store of {store.count_articles(db)} articles ({args.runs} runs)")
+    topics = ["", "Egypt", "Mubarak", "oil", "BP", "Haiti", "earthquake", "Jackson", "swine flu", "Obama"]
+    latencies, sizes = [], []
+    for i in range(args.runs):
+        topic = topics[i % len(topics)]
+        start = time.perf_counter()  # search included: this is what /brief costs
+        articles = find_articles(db, topic)[:100]
+        briefing = build_briefing(db, topic, length="medium", articles=articles)
+        latencies.append((time.perf_counter() - start) * 1000)
+        sizes.append(len(briefing.article_ids))
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"articles per briefing: median {statistics.median(sizes):.0f}, max {max(sizes)}")
+    print(f"latency p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms  (target p95 < 300 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from summarizer.entities import alias_key, better_name, is_short_form, majority_
 from summarizer.text import CleanText, clean_article, headline_for
 
 BATCH = 256
+LETTERS = re.compile(r"[^\W\d_]")
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _prepare(raw: RawArticle) -> _Prepared | str:
     if not clean.paragraphs:
         return "no article text after removing headings and site furniture"
     body = clean.body
-    if sum(c.isalpha() for c in body) < 20:
+    if len(LETTERS.findall(body, 0, 400)) < 20:
         return "too little text to be an article"
     return _Prepared(raw, clean, dedup.content_hash(body), dedup.signature(body), canonical_url(raw.url))
 

@@ -22,6 +22,7 @@ CHUNK_CHARS = 2000
 # Texts per spaCy batch: the parser's activations grow with the batch, and 16 chunks keep the peak
 # well under 500 MB at no cost in speed.
 BATCH_SIZE = 16
+LETTER = re.compile(r"[^\W\d_]")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 
 
@@ -142,17 +143,19 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
             ents_by_sentence.setdefault(sent.start, []).append(ents[k])
             k += 1
     place_words = frozenset(e.text.casefold().replace(".", "") for e in ents if e.label_ in {"NORP", "GPE"})
+    token_texts = [t.text for t in doc]  # one pass over the tokens; sentences slice it
     for sent in sentences:
         text = sent.text.strip()
-        if not text or not any(c.isalpha() for c in text):
+        if not text or not LETTER.search(text):
             continue
         position = len(analysis.sentences)
         start = offset + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
         analysis.sentences.append(
-            SentenceInfo(position, text, start, start + len(text), words(t.text for t in sent))
+            SentenceInfo(position, text, start, start + len(text), words(token_texts[sent.start : sent.end]))
         )
+        sentence_ents = ents_by_sentence.get(sent.start, [])
         mentioned: list[tuple[int, Span]] = []
-        for ent in ents_by_sentence.get(sent.start, []):
+        for ent in sentence_ents:
             if ent.label_ not in ENTITY_LABELS or not is_plausible(ent.text) or is_title_fragment(ent):
                 continue
             mention_index = len(analysis.mentions)
@@ -167,7 +170,7 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
                         office, country = office_of(role, place_words)
                         if office:
                             analysis.roles.append(RoleInfo(mention_index, role, office, country))
-        for fact in trip_facts(sent, mentioned) + count_facts(sent, stem):
+        for fact in trip_facts(sent, sentence_ents, mentioned) + count_facts(sent, sentence_ents, stem):
             analysis.facts.append(FactInfo(position, fact))
 
 

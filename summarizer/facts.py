@@ -15,6 +15,7 @@ ORDINAL_WORDS = {
     )
 }
 TRIP_WORDS = frozenset({"trip", "trips", "visit", "visits", "tour", "tours", "journey", "mission"})
+TRIP_TEXT = re.compile(r"\b(?:" + "|".join(sorted(TRIP_WORDS)) + r")\b", re.IGNORECASE)
 # Verbs whose object counts are tracked: tolls, captives, displacement.
 COUNT_VERBS = {
     "kill": "killed", "wound": "wounded", "injur": "injured", "displac": "displaced",
@@ -63,12 +64,12 @@ def _verb_key(stem: str) -> str | None:
     return None
 
 
-def trip_facts(sentence: Span, mentions: list[tuple[int, Span]]) -> list[Fact]:
+def trip_facts(sentence: Span, ents: list[Span], mentions: list[tuple[int, Span]]) -> list[Fact]:
     """'his 11th visit to the region' -> Fact('trips to the region', '11th', 11, <mentions, nearest first>)."""
-    facts = []
-    if not any(t.lower_ in TRIP_WORDS for t in sentence):
+    facts: list[Fact] = []
+    if not TRIP_TEXT.search(sentence.text) or not any(e.label_ == "ORDINAL" for e in ents):
         return facts
-    for ent in sentence.ents:
+    for ent in ents:
         if ent.label_ != "ORDINAL" or (value := ordinal_value(ent.text)) is None:
             continue
         window = sentence.doc[max(sentence.start, ent.start - 6) : min(sentence.end, ent.end + 6)]
@@ -83,10 +84,11 @@ def trip_facts(sentence: Span, mentions: list[tuple[int, Span]]) -> list[Fact]:
     return facts
 
 
-def count_facts(sentence: Span, stem) -> list[Fact]:
+def count_facts(sentence: Span, ents: list[Span], stem) -> list[Fact]:
     """'has killed more than 42,600 Palestinians' -> Fact('Palestinians killed', 'more than 42,600', 42600)."""
-    facts = []
-    for ent in sentence.ents:
+    facts: list[Fact] = []
+    cardinals = [e for e in ents if e.label_ == "CARDINAL"]
+    for ent in cardinals:
         if ent.label_ != "CARDINAL" or (number := cardinal_value(ent.text)) is None or number < 2:
             continue
         head = ent.root
@@ -100,8 +102,8 @@ def count_facts(sentence: Span, stem) -> list[Fact]:
                 continue
             noun_text = noun.text if noun.text[:1].isupper() else noun.text.casefold()
             facts.append(Fact(f"{noun_text} {past}", ent.text, number))
-    if "death toll" in sentence.text.casefold():
-        numbers = [e for e in sentence.ents if e.label_ == "CARDINAL" and cardinal_value(e.text)]
+    if cardinals and "death toll" in sentence.text.casefold():
+        numbers = [e for e in cardinals if cardinal_value(e.text)]
         if numbers:
             facts.append(Fact("death toll", numbers[0].text, cardinal_value(numbers[0].text) or 0.0))
     return facts

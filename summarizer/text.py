@@ -27,6 +27,8 @@ DATELINE = re.compile(
     r"|\((?:CNN|AP|AFP|Reuters)\)\s*[-—–]{1,2}\s*"
     r"|Webdesk:\s*)"
 )
+# Control and format characters other than newline and tab (zero-width spaces, BOMs, NULs).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
 TERMINAL = re.compile(r"[.!?…:;\"”’')\]]$")
 MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MD_MARKS = re.compile(r"(\*\*|__|\*|`+|~~)")
@@ -52,7 +54,7 @@ class CleanText:
 def normalise_whitespace(text: str) -> str:
     """NFC-normalise, drop control characters, collapse runs of spaces within lines."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = CONTROL.sub("", text)
     return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
 
 

@@ -26,6 +26,8 @@ MAX_ARTICLES = 200
 # Candidate pre-selection: news puts what matters first, so later sentences of long articles and
 # articles beyond the newest few hundred never reach the ranker (bounded work for any window).
 MAX_POSITION = 30
+MIN_POSITION = 5
+CANDIDATE_BUDGET = 1000
 MAX_CANDIDATES = 3000
 
 
@@ -97,9 +99,13 @@ def sentence_count(length: str | int | None) -> int:
 
 
 def candidates_for(db: sqlite_utils.Database, articles: Sequence[Article]) -> list[SentenceRow]:
-    """Pre-selected candidate sentences: the lead of each article, newest articles first, bounded in number."""
+    """Pre-selected candidate sentences: the lead of each article, newest articles first, bounded in number.
+
+    One article keeps its first 30 sentences; a hundred keep their first 10 each (news puts what matters first).
+    """
     ids = [a.id for a in articles[:MAX_ARTICLES]]
-    rows = store.sentences_of(db, ids, MAX_POSITION)
+    per_article = max(MIN_POSITION, min(MAX_POSITION, CANDIDATE_BUDGET // max(1, len(ids))))
+    rows = store.sentences_of(db, ids, per_article)
     if len(rows) > MAX_CANDIDATES:
         rows = sorted(rows, key=lambda r: r.position)[:MAX_CANDIDATES]
         rows.sort(key=lambda r: (r.article_id, r.position))
@@ -132,13 +138,12 @@ def rank(
     if method == DEFAULT_METHOD:
         scores = ranking.news_scores(words, [r.position for r in rows])
         # Corroboration: a statement several outlets made is worth more than one outlet's.
-        dense = similarity.toarray() if len(rows) <= 4000 else None
-        if dense is not None:
-            outlets = []
-            for i, row in enumerate(rows):
-                similar = set(np.nonzero(dense[i] > ranking.REDUNDANT)[0]) | (same_fact or {}).get(i, set())
-                outlets.append(len({rows[j].source for j in similar if rows[j].source != row.source}))
-            scores = scores * (1.0 + np.log1p(np.array(outlets, dtype=float)))
+        close = (similarity > ranking.REDUNDANT).tocsr()
+        outlets = []
+        for i, row in enumerate(rows):
+            similar = set(close.indices[close.indptr[i] : close.indptr[i + 1]].tolist()) | (same_fact or {}).get(i, set())
+            outlets.append(len({rows[j].source for j in similar if rows[j].source != row.source}))
+        scores = scores * (1.0 + np.log1p(np.array(outlets, dtype=float)))
         return scores, similarity
     # Any other registry method: the sentences it chooses come first, in document order.
     tokenizer = StoredTokenizer([(r.text, r.tokens) for r in rows])

@@ -110,6 +110,8 @@ def _prepare(raw: RawArticle) -> _Prepared | str:
         if isinstance(page, Failure):
             return page.reason
         raw = page
+    if not raw.text.strip():
+        return "empty article"
     if len(raw.text) > MAX_ARTICLE_CHARS:
         return f"article too long ({len(raw.text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
     clean = clean_article(raw.text, raw.title)

@@ -171,7 +171,3 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
-
-def chat_ids(db: sqlite_utils.Database) -> list[int]:
-    """Ids of active chats."""
-    return [r[0] for r in db.execute("SELECT id FROM chats WHERE active = 1 ORDER BY id")]

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sumy.summarizers._summarizer import AbstractSummarizer
 
-from summarizer.lexrank import cosine_matrix, lexrank_scores, tfidf_matrix
+from summarizer.lexrank import StemmingSummarizer, cosine_matrix, lexrank_scores, tfidf_matrix
 
 # How much the lead position counts against centrality, and how similar two sentences may be
 # before the second is the same fact said again (credited, not repeated).
@@ -64,17 +63,15 @@ def select(
     says they state the same fact; it is then credited to the chosen sentence instead.
     """
     same_fact = same_fact or {}
-    dense = similarity.toarray() if similarity.shape[0] <= 4000 else None
+    similarity = similarity.tocsr()
     order = np.argsort(-scores, kind="stable")
     chosen: list[int] = []
     credits: dict[int, list[int]] = {}
     for i in order:
         i = int(i)
-        row = dense[i] if dense is not None else similarity.getrow(i).toarray().ravel()
-        twin = next(
-            (c for c in chosen if row[c] > redundant or c in same_fact.get(i, ())),
-            None,
-        )
+        start, end = similarity.indptr[i], similarity.indptr[i + 1]
+        near = dict(zip(similarity.indices[start:end].tolist(), similarity.data[start:end].tolist()))
+        twin = next((c for c in chosen if near.get(c, 0.0) > redundant or c in same_fact.get(i, ())), None)
         if twin is not None:
             credits[twin].append(i)
             continue
@@ -84,23 +81,8 @@ def select(
     return [Selection(i, tuple(credits[i])) for i in chosen]
 
 
-class NewsSummarizer(AbstractSummarizer):
+class NewsSummarizer(StemmingSummarizer):
     """sumy-compatible summarizer over one document: position plus centrality, no repeats."""
-
-    _stop_words: frozenset[str] = frozenset()
-
-    @property
-    def stop_words(self) -> frozenset[str]:
-        return self._stop_words
-
-    @stop_words.setter
-    def stop_words(self, words) -> None:
-        self._stop_words = frozenset(map(self.normalize_word, words))
-
-    def sentence_words(self, sentence) -> list[str]:
-        """Stemmed, stop-word-free words of a sumy sentence."""
-        normalised = map(self.normalize_word, sentence.words)
-        return [self.stem_word(w) for w in normalised if w not in self._stop_words]
 
     def __call__(self, document, sentences_count):
         sentences = list(document.sentences)

@@ -73,6 +73,9 @@ def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 
     return p
 
 
+_STEMS: dict[object, dict[str, str]] = {}
+
+
 class StemmingSummarizer(AbstractSummarizer):
     """A sumy summarizer that compares sentences as stemmed words without stop words (as LexRank does)."""
 
@@ -87,9 +90,12 @@ class StemmingSummarizer(AbstractSummarizer):
         self._stop_words = frozenset(map(self.normalize_word, words))
 
     def stem_word(self, word: str) -> str:
-        """The stem of a word, memoised: news text repeats its words, and stemming dominates otherwise."""
-        cache = self.__dict__.setdefault("_stems", {})
+        """The stem of a word, memoised per stemmer for the process: news repeats its words, and
+        Snowball stemming otherwise costs more than the whole LexRank computation."""
+        cache = _STEMS.setdefault(self._stemmer, {})
         if word not in cache:
+            if len(cache) > 500_000:
+                cache.clear()
             cache[word] = super().stem_word(word)
         return cache[word]
 

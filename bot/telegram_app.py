@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -99,8 +100,9 @@ def run(settings: Settings, db_path: str | None = None, console: bool = False) -
     app = build_application(settings, db_path)
     if settings.webhook_url:
         app.run_webhook(
-            listen="0.0.0.0", port=settings.webhook_port, webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret, allowed_updates=["message", "callback_query"],
+            listen="0.0.0.0", port=settings.webhook_port, url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=["message", "callback_query"],
         )
     else:
         app.run_polling(allowed_updates=["message", "callback_query"])

@@ -271,3 +271,35 @@ async def test_missed_slot_within_grace_is_delivered_on_start(bot_settings, doub
         await post_init(application)
         await post_shutdown(application)
     assert len(double.sent(11)) == 1 and double.sent(12) == []
+
+
+async def test_webhook_mode_checks_the_secret_and_answers(bot_settings, double, nlp):
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    application = build_application(bot_settings, nlp=nlp)
+    async with application:
+        await post_init(application)
+        await application.start()
+        await application.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="hook", webhook_url="https://bot.example/hook", secret_token="s3cret")
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 1, "text": "/who Blinken", "chat": {"id": USER, "type": "private"},
+            "from": {"id": USER, "is_bot": False, "first_name": "T"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 4}]}}
+        async with httpx.AsyncClient() as client:
+            wrong = await client.post(f"http://127.0.0.1:{port}/hook", json=update,
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+            right = await client.post(f"http://127.0.0.1:{port}/hook", json=update,
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+        await wait_for(lambda: len(double.sent(USER)) == 1)
+        await application.updater.stop()
+        await application.stop()
+        await post_shutdown(application)
+    assert (wrong.status_code, right.status_code) == (403, 200)
+    assert double.sent(method="setWebhook")[0]["url"] == "https://bot.example/hook"
+    assert "<b>Antony Blinken</b>" in double.sent(USER)[0]["text"]

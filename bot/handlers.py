@@ -158,7 +158,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def briefing_buttons(entities, topic: str, subscribed: bool) -> InlineKeyboardMarkup:
     """'Who is X?' for the top entities, 'What changed', 'Unsubscribe'."""
-    rows = [[InlineKeyboardButton(f"Who is {e.name}?"[:60], callback_data=f"who:{e.id}")]
+    rows = [[InlineKeyboardButton((f"Who is {e.name}?" if e.label == "PERSON" else f"What is {e.name}?")[:60],
+                                  callback_data=f"who:{e.id}")]
             for e, _ in [p for p in entities if p[0].label in {"PERSON", "ORG"}][:3]]
     actions = [InlineKeyboardButton("What changed", callback_data=f"chg:{topic}"[:64])]
     if subscribed:

@@ -78,7 +78,9 @@ def profile(p: Profile) -> str:
         claims = "\n".join(f"• {esc(person)}: {esc(role)} ({cite(c)})" for person, role, c in conflict.claims)
         parts.append(f"{head}\n{claims}")
     seen = f"{esc(p.first_seen[:10])} to {esc(p.last_seen[:10])}" if p.first_seen else "never"
-    parts.append(f"Mentioned {p.mentions} times in {p.articles} articles, {seen}.")
+    times = "once" if p.mentions == 1 else f"{p.mentions} times"
+    articles = "1 article" if p.articles == 1 else f"{p.articles} articles"
+    parts.append(f"Mentioned {times} in {articles}, {seen}.")
     if p.related:
         parts.append("<b>Often with:</b> " + ", ".join(f"{esc(e.name)} ({n})" for e, n in p.related))
     if p.sentences:

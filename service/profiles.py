@@ -159,7 +159,7 @@ def conflicts_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) 
         if not others:
             continue
         claims = []
-        for role in mine[:2] + _one_per_entity(others):
+        for role in _distinct_sources(mine, 2) + _distinct_sources(others, 3):
             if role.entity_id not in names:
                 names[role.entity_id] = (entity_store.get_entity(db, role.entity_id) or entity).name
             claims.append((names[role.entity_id], role.role, _cite(role)))
@@ -177,10 +177,15 @@ def conflicts_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) 
     return conflicts
 
 
-def _one_per_entity(roles: list[Role]) -> list[Role]:
-    seen, out = set(), []
+def _distinct_sources(roles: list[Role], per_entity: int) -> list[Role]:
+    """Up to ``per_entity`` roles for each holder, each from a different source."""
+    seen: set[tuple[int, str]] = set()
+    counts: dict[int, int] = defaultdict(int)
+    out = []
     for role in roles:
-        if role.entity_id not in seen:
-            seen.add(role.entity_id)
-            out.append(role)
+        if (role.entity_id, role.source) in seen or counts[role.entity_id] >= per_entity:
+            continue
+        seen.add((role.entity_id, role.source))
+        counts[role.entity_id] += 1
+        out.append(role)
     return out

@@ -71,6 +71,8 @@ async def deliver(app: Application, chat: Chat, slot: str) -> str:
             from bot.handlers import send
 
             await send(app.bot, chat.id, "\n\n".join(parts))
+            # Only now is it delivered: a digest that failed to send is not counted as seen.
+            await runner.call(service.record_digest, chat.id, results)
             status = "sent"
     except Forbidden:
         await deactivate(app, chat.id)

@@ -13,7 +13,7 @@ from spacy.language import Language
 
 from service import sources
 from service.briefing import Briefing, build_briefing
-from service.changes import Changes, DiffCache, compute_changes, record_briefing
+from service.changes import Changes, DiffCache, compute_changes, record_briefing, record_changes
 from service.fetch import FetchPolicy
 from service.ingest import IngestReport, ingest
 from service.profiles import Lookup, Profile, build_profile, resolve_name
@@ -134,9 +134,17 @@ class Service:
         return build_profile(self.db, entity) if entity else None
 
     def digest(self, chat_id: int) -> list[tuple[str, Changes]]:
-        """For each subscribed topic, what changed since the chat's last briefing (recorded as delivered)."""
+        """For each subscribed topic, what changed since the chat's last briefing (not yet recorded)."""
         chat = self.chat(chat_id)
-        return [(topic, self.changes(chat_id, topic, chat.length)) for topic in self.subscriptions(chat_id)]
+        return [
+            (topic, compute_changes(self.db, chat_id, topic, chat.length, self.diffs, record=False))
+            for topic in self.subscriptions(chat_id)
+        ]
+
+    def record_digest(self, chat_id: int, results: list[tuple[str, Changes]]) -> None:
+        """Remember a digest as delivered, once it has been sent."""
+        for _, changes in results:
+            record_changes(self.db, chat_id, changes)
 
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""

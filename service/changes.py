@@ -55,6 +55,8 @@ class Changes:
     new_articles: int = 0
     briefing: Briefing | None = None
     message: str = ""
+    # What recording this as delivered would write: (kind, articles, sentences, entities, facts).
+    snapshot: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -114,9 +116,17 @@ class DiffCache:
 
 
 def compute_changes(
-    db: sqlite_utils.Database, chat_id: int, topic: str, length: str | int | None = None, cache: DiffCache | None = None
+    db: sqlite_utils.Database,
+    chat_id: int,
+    topic: str,
+    length: str | int | None = None,
+    cache: DiffCache | None = None,
+    record: bool = True,
 ) -> Changes:
-    """Diff what arrived since the chat's last briefing on ``topic`` against what it already saw, and record it."""
+    """Diff what arrived since the chat's last briefing on ``topic`` against what it already saw.
+
+    With ``record`` the result is remembered as delivered at once; without, call ``record_changes`` once it is.
+    """
     cache = cache or DiffCache(1)
     topic = (topic or "").strip()
     last = chat_store.last_snapshot(db, chat_id, topic)
@@ -126,24 +136,33 @@ def compute_changes(
         # Never briefed on this topic: a full briefing, not a diff.
         briefing = cache.get(("brief", topic, length, article_ids),
                              lambda: build_briefing(db, topic, length=length, articles=articles))
+        changes = Changes(topic=topic, briefing=briefing)
         if briefing.items:
-            record_briefing(db, chat_id, topic, "brief", briefing)
-        return Changes(topic=topic, briefing=briefing)
-    covered = chat_store.seen_ids(db, chat_id, topic, "snapshot_articles", "article_id")
-    new_articles = [a for a in articles if a.id not in covered]
-    since = last.created_at
-    if not new_articles:
-        return Changes(
-            topic=topic, since=since,
-            message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
-        )
-    delivered_ids = chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")
-    key = ("diff", topic, length, article_ids, frozenset(covered), frozenset(delivered_ids))
-    diff: _Diff = cache.get(key, lambda: _diff(db, topic, articles, new_articles, covered, delivered_ids))
-    chat_store.record_snapshot(
-        db, chat_id, topic, "changes", article_ids, diff.sentences, diff.entities, diff.facts,
-    )
-    return replace(diff.changes, since=since)
+            changes.snapshot = briefing_snapshot(db, "brief", briefing)
+    else:
+        covered = chat_store.seen_ids(db, chat_id, topic, "snapshot_articles", "article_id")
+        new_articles = [a for a in articles if a.id not in covered]
+        since = last.created_at
+        if not new_articles:
+            return Changes(
+                topic=topic, since=since,
+                message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
+            )
+        delivered_ids = chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")
+        key = ("diff", topic, length, article_ids, frozenset(covered), frozenset(delivered_ids))
+        diff: _Diff = cache.get(key, lambda: _diff(db, topic, articles, new_articles, covered, delivered_ids))
+        changes = replace(diff.changes, since=since)
+        changes.snapshot = ("changes", article_ids, diff.sentences, diff.entities, diff.facts)
+    if record:
+        record_changes(db, chat_id, changes)
+    return changes
+
+
+def record_changes(db: sqlite_utils.Database, chat_id: int, changes: Changes) -> None:
+    """Remember a computed diff or first briefing as delivered to the chat."""
+    if changes.snapshot is not None:
+        kind, articles, sentences, entities, facts = changes.snapshot
+        chat_store.record_snapshot(db, chat_id, changes.topic, kind, articles, sentences, entities, facts)
 
 
 def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: set[int]) -> _Diff:
@@ -244,12 +263,15 @@ def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactR
     return changes
 
 
+def briefing_snapshot(db: sqlite_utils.Database, kind: str, briefing: Briefing) -> tuple:
+    """What a delivered briefing covered and showed: (kind, articles, sentences, entities, facts)."""
+    sentence_ids = [i.sentence_id for i in briefing.items]
+    shown = set(sentence_ids)
+    facts = [f.id for f in store.facts_of(db, briefing.article_ids) if f.sentence_id in shown]
+    return (kind, briefing.article_ids, sentence_ids, [e.id for e, _ in briefing.entities], facts)
+
+
 def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
     """Remember what a delivered briefing covered and showed, for the next diff."""
-    sentence_ids = [i.sentence_id for i in briefing.items]
-    facts = store.facts_of(db, briefing.article_ids)
-    shown_facts = [f.id for f in facts if f.sentence_id in set(sentence_ids)]
-    return chat_store.record_snapshot(
-        db, chat_id, topic, kind, briefing.article_ids, sentence_ids, [e.id for e, _ in briefing.entities], shown_facts,
-    )
-
+    _, articles, sentences, entities, facts = briefing_snapshot(db, kind, briefing)
+    return chat_store.record_snapshot(db, chat_id, topic, kind, articles, sentences, entities, facts)

@@ -303,3 +303,13 @@ async def test_webhook_mode_checks_the_secret_and_answers(bot_settings, double, 
     assert (wrong.status_code, right.status_code) == (403, 200)
     assert double.sent(method="setWebhook")[0]["url"] == "https://bot.example/hook"
     assert "<b>Antony Blinken</b>" in double.sent(USER)[0]["text"]
+
+
+async def test_failed_digest_is_not_counted_as_seen_and_can_be_retried(app, double):
+    runner = app.bot_data["runner"]
+    await say(double, "/subscribe Gaza")
+    chat = await runner.call(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
+    double.fail_next("sendMessage", "500")
+    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "failed"
+    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "sent"
+    assert "First briefing on Gaza" in double.sent(USER)[-1]["text"]

@@ -79,7 +79,7 @@ async def send(bot, chat_id: int, html_text: str, markup: InlineKeyboardMarkup |
     parts = render.split_message(html_text)
     for index, part in enumerate(parts):
         keyboard = markup if index == len(parts) - 1 else None
-        for attempt in range(5):
+        for _attempt in range(5):
             try:
                 try:
                     await bot.send_message(chat_id, part, reply_markup=keyboard, disable_web_page_preview=True)
@@ -91,7 +91,8 @@ async def send(bot, chat_id: int, html_text: str, markup: InlineKeyboardMarkup |
                 break
             except RetryAfter as exc:
                 # Honour flood control: wait as told, then send the same part again.
-                await asyncio.sleep(float(getattr(exc.retry_after, "total_seconds", lambda: exc.retry_after)()))
+                delay = exc.retry_after
+                await asyncio.sleep(delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay))
         else:
             raise TelegramError("gave up after repeated flood-control waits")
 

@@ -166,7 +166,7 @@ def split_message(text: str, limit: int = LIMIT) -> list[str]:
     for paragraph in text.split("\n\n"):
         units = [paragraph] if len(paragraph) <= limit else paragraph.split("\n")
         for i, unit in enumerate(units):
-            sep = "\n\n" if unit is units[0] else "\n"
+            sep = "\n\n" if i == 0 else "\n"
             for piece in ([unit] if len(unit) <= limit else _split_long_line(unit, limit)):
                 if current and len(current) + len(sep) + len(piece) > limit:
                     messages.append(current)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -93,13 +93,13 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
             continue
         count += 1
         firsts = [store.sentences_of(db, [a.id], 2) for a in articles]
-        candidates: dict[str, Callable[[], str]] = {
-            "first 2 sentences of first article": lambda: " ".join(s.text for s in firsts[0][:2]),
-            "first sentence of first 2 articles": lambda: " ".join(f[0].text for f in firsts[:2] if f),
-            "sumy LexRank over the day": lambda: _text(build_briefing(db, length=2, method="sumy-lexrank", articles=articles)),
+        baselines = {
+            "first 2 sentences of first article": " ".join(s.text for s in firsts[0][:2]),
+            "first sentence of first 2 articles": " ".join(f[0].text for f in firsts[:2] if f),
+            "sumy LexRank over the day": _text(build_briefing(db, length=2, method="sumy-lexrank", articles=articles)),
         }
-        for name, make in candidates.items():
-            results[name] += _mean_f(scorer, [update["summary"]], make())
+        for name, summary in baselines.items():
+            results[name] += _mean_f(scorer, [update["summary"]], summary)
         seen = delivered[update["timeline_id"]]
         ours = build_briefing(db, length=2, articles=articles, seen=seen)
         results["ours (news + novelty vs delivered)"] += _mean_f(scorer, [update["summary"]], _text(ours))

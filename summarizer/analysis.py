@@ -144,12 +144,15 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
             k += 1
     place_words = frozenset(e.text.casefold().replace(".", "") for e in ents if e.label_ in {"NORP", "GPE"})
     token_texts = [t.text for t in doc]  # one pass over the tokens; sentences slice it
+    doc_text = doc.text
     for sent in sentences:
-        text = sent.text.strip()
+        # Slicing the doc's text is far cheaper than Span.text, which walks every token.
+        raw = doc_text[sent.start_char : sent.end_char]
+        text = raw.strip()
         if not text or not LETTER.search(text):
             continue
         position = len(analysis.sentences)
-        start = offset + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        start = offset + sent.start_char + (len(raw) - len(raw.lstrip()))
         analysis.sentences.append(
             SentenceInfo(position, text, start, start + len(text), words(token_texts[sent.start : sent.end]))
         )
@@ -170,13 +173,13 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
                         office, country = office_of(role, place_words)
                         if office:
                             analysis.roles.append(RoleInfo(mention_index, role, office, country))
-        for fact in trip_facts(sent, sentence_ents, mentioned) + count_facts(sent, sentence_ents, stem):
+        for fact in trip_facts(sent, text, sentence_ents, mentioned) + count_facts(sent, text, sentence_ents, stem):
             analysis.facts.append(FactInfo(position, fact))
 
 
 def is_title_fragment(ent: Span) -> bool:
     """A one-word 'entity' that is part of a title: 'State' in 'Secretary of State', 'Defense' in 'Defense Minister'."""
-    if len(ent) != 1 or ent.label_ not in {"ORG", "GPE", "NORP"} is False and ent.label_ != "ORG":
+    if len(ent) != 1 or ent.label_ != "ORG":
         return False
     doc = ent.doc
     after = doc[ent.end].lower_ if ent.end < len(doc) else ""

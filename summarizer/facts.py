@@ -64,10 +64,10 @@ def _verb_key(stem: str) -> str | None:
     return None
 
 
-def trip_facts(sentence: Span, ents: list[Span], mentions: list[tuple[int, Span]]) -> list[Fact]:
+def trip_facts(sentence: Span, text: str, ents: list[Span], mentions: list[tuple[int, Span]]) -> list[Fact]:
     """'his 11th visit to the region' -> Fact('trips to the region', '11th', 11, <mentions, nearest first>)."""
     facts: list[Fact] = []
-    if not TRIP_TEXT.search(sentence.text) or not any(e.label_ == "ORDINAL" for e in ents):
+    if not any(e.label_ == "ORDINAL" for e in ents) or not TRIP_TEXT.search(text):
         return facts
     for ent in ents:
         if ent.label_ != "ORDINAL" or (value := ordinal_value(ent.text)) is None:
@@ -84,7 +84,7 @@ def trip_facts(sentence: Span, ents: list[Span], mentions: list[tuple[int, Span]
     return facts
 
 
-def count_facts(sentence: Span, ents: list[Span], stem) -> list[Fact]:
+def count_facts(sentence: Span, text: str, ents: list[Span], stem) -> list[Fact]:
     """'has killed more than 42,600 Palestinians' -> Fact('Palestinians killed', 'more than 42,600', 42600)."""
     facts: list[Fact] = []
     cardinals = [e for e in ents if e.label_ == "CARDINAL"]
@@ -102,7 +102,7 @@ def count_facts(sentence: Span, ents: list[Span], stem) -> list[Fact]:
                 continue
             noun_text = noun.text if noun.text[:1].isupper() else noun.text.casefold()
             facts.append(Fact(f"{noun_text} {past}", ent.text, number))
-    if cardinals and "death toll" in sentence.text.casefold():
+    if cardinals and "death toll" in text.casefold():
         numbers = [e for e in cardinals if cardinal_value(e.text)]
         if numbers:
             facts.append(Fact("death toll", numbers[0].text, cardinal_value(numbers[0].text) or 0.0))

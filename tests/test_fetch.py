@@ -1,6 +1,5 @@
 """URLs and feeds against a local HTTP server: pages, RSS, Atom, JSON Feed, errors, limits, SSRF."""
 
-import json
 import time
 
 import pytest

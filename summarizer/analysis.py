@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -143,8 +144,10 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
             ents_by_sentence.setdefault(sent.start, []).append(ents[k])
             k += 1
     place_words = frozenset(e.text.casefold().replace(".", "") for e in ents if e.label_ in {"NORP", "GPE"})
-    token_texts = [t.text for t in doc]  # one pass over the tokens; sentences slice it
     doc_text = doc.text
+    # Token texts by slicing the doc's text at token offsets: no Token objects are created.
+    bounds = doc.to_array([IDX, LENGTH]).tolist()
+    token_texts = [doc_text[i : i + n] for i, n in bounds]
     for sent in sentences:
         # Slicing the doc's text is far cheaper than Span.text, which walks every token.
         raw = doc_text[sent.start_char : sent.end_char]

@@ -146,7 +146,17 @@ def _ingest_batch(
         batch_hashes.add(item.content_hash)
         result.status = "new"
         prepared.append((item, result))
-    analyses = analyse_many(nlp, [p.clean.paragraphs for p, _ in prepared])
+    # Near-duplicates of stored articles, or of one earlier in this batch, are linked, not analysed:
+    # spaCy runs only on text that will be stored.
+    seen: list[list[int]] = []
+    texts = []
+    for item, _ in prepared:
+        twin = _near_duplicate(db, item.signature, dedup.bands(item.signature)) or any(
+            dedup.similarity(item.signature, other) >= dedup.NEAR_DUPLICATE for other in seen
+        )
+        texts.append([] if twin else item.clean.paragraphs)
+        seen.append(item.signature)
+    analyses = analyse_many(nlp, texts)
     for (item, result), analysis in zip(prepared, analyses):
         try:
             _store(db, item, analysis, published, result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -119,9 +120,19 @@ def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int
     n_process = 2 if total >= PARALLEL_MIN_PARAGRAPHS else 1
     current = 0
     analysis = Analysis()
-    docs = nlp.pipe(stream(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    # Plain strings, not (text, context) tuples: with as_tuples spaCy tokenizes and serialises every text
+    # in this process before handing it to the workers; contexts are kept here in the same order instead.
+    contexts: deque[tuple[int, int]] = deque()
+
+    def texts() -> Iterator[str]:
+        for text, context in stream():
+            contexts.append(context)
+            yield text
+
+    docs = nlp.pipe(texts(), batch_size=batch_size, n_process=n_process)
     stem = stemmer("english")
-    for doc, (index, offset) in docs:
+    for doc in docs:
+        index, offset = contexts.popleft()
         while index > current:
             yield analysis
             analysis = Analysis()

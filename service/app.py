@@ -20,7 +20,7 @@ from service.profiles import Lookup, Profile, build_profile, resolve_name
 from storage import articles as article_store
 from storage import chats as chat_store
 from storage import feeds as feed_store
-from storage.db import open_database
+from storage.db import open_database, utcnow
 from storage.records import Chat, Feed
 from summarizer.nlp import DEFAULT_MODEL, load_pipeline
 
@@ -211,7 +211,7 @@ class Service:
             status = f"ok: {report.summary()}"
             feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, parsed.title)
             results.append(FeedPoll(feed.url, status, report))
-        chat_store.set_meta(self.db, "last_feed_poll", _now())
+        chat_store.set_meta(self.db, "last_feed_poll", utcnow())
         return results
 
     def stats(self) -> dict:
@@ -221,8 +221,3 @@ class Service:
         stats["last_digest_run"] = chat_store.get_meta(self.db, "last_digest_run")
         return stats
 
-
-def _now() -> str:
-    from storage.db import utcnow
-
-    return utcnow()

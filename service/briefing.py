@@ -160,16 +160,17 @@ def select_items(
     items = []
     for sel in ranking.select(scores, similarity, count, same_fact):
         row = rows[sel.index]
-        citations = [_cite(row)]
+        citations = [cite(row)]
         for j in sel.same_as:
             other = rows[j]
             if other.source not in {c.source for c in citations}:
-                citations.append(_cite(other))
+                citations.append(cite(other))
         items.append(BriefItem(row.id, row.text, citations, row.story_id, float(scores[sel.index])))
     return reading_order(items, rows)
 
 
-def _cite(row: SentenceRow) -> Citation:
+def cite(row: SentenceRow) -> Citation:
+    """Where a stored sentence was published."""
     return Citation(row.source, row.published_at, row.url, row.article_id, row.title)
 
 
@@ -290,7 +291,7 @@ def rank_for_entity(db: sqlite_utils.Database, entity_id: int, count: int = 3) -
     recency = np.array([0.5 + 0.5 * (dates.index(r.published_at) + 1) / len(dates) for r in rows])
     picked = ranking.select(scores * recency, similarity, count)
     chosen = sorted((rows[p.index] for p in picked), key=lambda r: (r.published_at, -r.position), reverse=True)
-    return [(r.text, _cite(r)) for r in chosen]
+    return [(r.text, cite(r)) for r in chosen]
 
 
 def novel_ids(rows: Sequence[SentenceRow], delivered: Sequence[SentenceRow]) -> set[int]:

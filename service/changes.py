@@ -8,12 +8,12 @@ from dataclasses import dataclass, field, replace
 import sqlite_utils
 
 from service.briefing import (
-    Briefing, Citation, build_briefing, candidates_for, find_articles, novel_ids, rank,
+    Briefing, Citation, build_briefing, candidates_for, cite, find_articles, novel_ids, rank,
 )
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
-from storage.records import Entity, FactRow, SentenceRow
+from storage.records import Entity, FactRow
 from summarizer.entities import NEWS_LABELS
 
 MAX_NEW_PEOPLE = 10
@@ -83,10 +83,6 @@ class Changes:
             ],
             "quiet": [e.name for e in self.quiet],
         }
-
-
-def _cite(row: SentenceRow) -> Citation:
-    return Citation(row.source, row.published_at, row.url, row.article_id, row.title)
 
 
 @dataclass
@@ -191,13 +187,13 @@ def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: s
         sources = len({row_by_id[m.sentence_id].source for m in mentions if m.sentence_id in row_by_id})
         sentence_ids = [m.sentence_id for m in mentions if m.sentence_id in novel]
         ranked = sorted(dict.fromkeys(sentence_ids), key=lambda s: -scores.get(s, 0.0))
-        picked = [(s, row_by_id[s].text, _cite(row_by_id[s])) for s in ranked[:MAX_SENTENCES_PER_ENTITY]]
+        picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in ranked[:MAX_SENTENCES_PER_ENTITY]]
         if entity_id not in known:
             if not picked:
                 first = min((m.sentence_id for m in mentions if m.sentence_id in row_by_id), default=None)
                 if first is None:
                     continue
-                picked = [(first, row_by_id[first].text, _cite(row_by_id[first]))]
+                picked = [(first, row_by_id[first].text, cite(row_by_id[first]))]
             new_list.append(EntityNews(entity, picked[:1], sources, len(mentions)))
         elif picked:
             updated_list.append(EntityNews(entity, picked, sources, len(mentions)))

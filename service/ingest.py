@@ -268,8 +268,10 @@ def resolve_entity(db: sqlite_utils.Database, surface: str, label: str, merged: 
     for weak_key in weak_keys(surface, label):
         entity_store.add_alias(db, entity_id, weak_key, surface, "weak")
         # A short form seen before its full name ('Sinwar' before 'Yahya Sinwar') joins it now.
+        if len(entity_store.entities_by_key(db, weak_key, "weak")) != 1:
+            continue  # the short form is ambiguous ('Smith'): leave it alone
         for short in entity_store.entities_by_key(db, weak_key):
-            if short.id != entity_id and len(entity_store.entities_by_key(db, weak_key, "weak")) == 1:
+            if short.id != entity_id:
                 entity_store.merge_entities(db, entity_id, short.id)
                 merged[short.id] = entity_id
     return entity_id

@@ -45,10 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("changes", "what changed since a chat's last briefing on a topic")
     p.add_argument("topic", nargs="*")
     p.add_argument("--chat", type=int, required=True)
-    p = add("eval", "ROUGE evaluation against baselines")
-    p.add_argument("kind", choices=["summaries", "updates"])
+    p = add("eval", "evaluation against gold data: ROUGE for summaries and updates, /who for entities")
+    p.add_argument("kind", choices=["summaries", "updates", "entities"])
     p.add_argument("files", nargs="+")
     p.add_argument("--limit", type=int, help="evaluate only the first N items")
+    p.add_argument("--store", help="entities: reuse (or create) this database instead of a fresh in-memory one")
     add("stats", "store statistics")
     add("console", "the offline console chat")
     add("start", "run the bot: Telegram with a token, the offline console without")
@@ -145,9 +146,16 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         _emit(args, stats, "\n".join(f"{k}: {render.esc(v)}" for k, v in stats.items()))
         return 0
     if args.command == "eval":
-        from service.evaluation import run_eval
+        if args.kind == "entities":
+            from service.entity_eval import eval_entities
 
-        table, data = run_eval(args.kind, args.files, args.limit)
+            if len(args.files) != 2:
+                raise InputError("eval entities needs GOLD_FILE and TOPICS_FILE")
+            table, data = eval_entities(args.files[0], args.files[1], service.nlp, args.store)
+        else:
+            from service.evaluation import run_eval
+
+            table, data = run_eval(args.kind, args.files, args.limit)
         if args.json:
             print(json.dumps(data, indent=2))
         else:

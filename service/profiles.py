@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -11,28 +11,41 @@ import sqlite_utils
 from service.briefing import Citation, rank_for_entity
 from storage import entities as entity_store
 from storage.records import Entity, Role
-from summarizer.entities import alias_key
-from summarizer.roles import is_unique_office
+from summarizer.entities import alias_key, clean_surface, strip_titles
+from summarizer.roles import is_unique_office, same_scope
 
 MAX_NAME = 200
+# How many times more often the top reading of a name must be used than the next to be taken alone.
+DOMINANT = 3
 
 
 @dataclass
 class RoleClaim:
-    """A role as written, with every source that gave it."""
+    """An office with its scope ('President' of 'Syrian'), as most often written, with the sources that give it."""
 
     role: str
     office: str
     sources: list[Citation]
+    scope: str = ""
+    articles: int = 0
 
 
 @dataclass
 class Conflict:
-    """Sources disagreeing on who holds an office, or on what office one person holds."""
+    """Sources disagreeing on who holds one scoped office at the same time, with no succession to explain it."""
 
-    kind: str  # "same-office" | "different-offices"
+    kind: str  # "same-office"
     office: str
     claims: list[tuple[str, str, Citation]]  # (person, role as written, where)
+
+
+@dataclass
+class OfficeHistory:
+    """The holders of a scoped office over time, earliest first: Egypt's prime minister, Nazif -> Shafik."""
+
+    office: str
+    scope: str
+    holders: list[tuple[str, str, str]]  # (person, first date, last date)
 
 
 @dataclass
@@ -49,12 +62,17 @@ class Profile:
     last_seen: str | None
     related: list[tuple[Entity, int]]
     sentences: list[tuple[str, Citation]]
+    offices: list[OfficeHistory] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
         return {
             "id": self.entity.id, "name": self.entity.name, "label": self.entity.label, "aliases": self.aliases,
-            "roles": [{"role": r.role, "sources": [c.__dict__ for c in r.sources]} for r in self.roles],
+            "roles": [{"role": r.role, "office": r.office, "scope": r.scope, "articles": r.articles,
+                       "sources": [c.__dict__ for c in r.sources]} for r in self.roles],
+            "offices": [{"office": o.office, "scope": o.scope,
+                         "holders": [{"name": n, "first": f, "last": last} for n, f, last in o.holders]}
+                        for o in self.offices],
             "conflicts": [
                 {"kind": c.kind, "office": c.office,
                  "claims": [{"person": p, "role": r, "source": s.__dict__} for p, r, s in c.claims]}
@@ -87,11 +105,17 @@ def resolve_name(db: sqlite_utils.Database, name: str) -> Lookup:
     key = alias_key(name)
     if not key or not any(c.isalnum() for c in key):
         return Lookup(message="That is not a name: it has no letters or digits.")
-    exact = entity_store.entities_by_key(db, key)
-    if len(exact) == 1:
-        return Lookup(entity=exact[0])
-    weak = entity_store.entities_by_key(db, key, "weak")
-    found = {e.id: e for e in exact + weak}
+    exact = entity_store.entities_with_key_counts(db, key)
+    if not exact:
+        # 'President Mubarak', 'Dr Murray', 'Adm Allen': the name without its title.
+        _, bare = strip_titles(clean_surface(name), person=True)
+        if bare and alias_key(bare) != key:
+            key = alias_key(bare)
+            exact = entity_store.entities_with_key_counts(db, key)
+    # One reading of the name when most mentions mean it ('Mubarak' is Hosni, not Gamal, in most articles).
+    if exact and (len(exact) == 1 or exact[0][1] >= DOMINANT * exact[1][1]):
+        return Lookup(entity=exact[0][0])
+    found = {e.id: e for e in [e for e, _ in exact] + entity_store.entities_by_key(db, key, "weak")}
     if len(found) == 1:
         return Lookup(entity=next(iter(found.values())))
     if len(found) > 1:
@@ -123,58 +147,121 @@ def _cite(role: Role) -> Citation:
 def build_profile(db: sqlite_utils.Database, entity: Entity) -> Profile:
     """The profile of an entity: roles with sources, conflicts, counts, companions, key sentences."""
     roles = entity_store.roles_of(db, entity.id)
-    claims: dict[str, RoleClaim] = {}
-    for role in roles:
-        claim = claims.setdefault(role.role.casefold(), RoleClaim(role.role, role.office, []))
-        if role.source not in {c.source for c in claim.sources}:
-            claim.sources.append(_cite(role))
     stats = entity_store.mention_stats(db, entity.id)
+    conflicts, offices = offices_for(db, entity, roles)
     return Profile(
         entity=entity,
         aliases=[a for a in entity_store.aliases_of(db, entity.id) if a != entity.name],
-        roles=sorted(claims.values(), key=lambda c: -len(c.sources)),
-        conflicts=conflicts_for(db, entity, roles),
+        roles=role_claims(roles),
+        conflicts=conflicts,
         mentions=stats["mentions"], articles=stats["articles"],
         first_seen=stats["first_seen"], last_seen=stats["last_seen"],
         related=entity_store.co_mentioned(db, entity.id, 5),
         sentences=rank_for_entity(db, entity.id, 3),
+        offices=offices,
     )
 
 
-def conflicts_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) -> list[Conflict]:
-    """Offices this entity holds that sources also give to someone else, and offices it holds that differ."""
-    conflicts = []
-    unique = sorted({r.office for r in roles if is_unique_office(r.office)})
-    holders: dict[str, list[Role]] = defaultdict(list)
-    for role in entity_store.roles_with_offices(db, unique):
-        holders[role.office].append(role)
-    names: dict[int, str] = {}
-    for office in unique:
-        mine = [r for r in holders[office] if r.entity_id == entity.id]
-        countries = {r.country for r in mine if r.country}
-        others = [
-            r for r in holders[office]
-            if r.entity_id != entity.id and (not r.country or not countries or r.country in countries)
-        ]
-        if not others:
+def _scope_groups(roles: list[Role]) -> list[list[Role]]:
+    """Roles grouped by office and scope: 'U.S. envoy' and 'US envoy' are one role; 'envoy' stands apart."""
+    groups: list[list[Role]] = []
+    for role in roles:
+        for group in groups:
+            head = group[0]
+            if head.office == role.office and (
+                head.scope == role.scope or same_scope(head.scope, role.scope)
+            ):
+                group.append(role)
+                break
+        else:
+            groups.append([role])
+    return groups
+
+
+def role_claims(roles: list[Role]) -> list[RoleClaim]:
+    """An entity's offices, each as most often written, ranked by how many sources and articles give it."""
+    claims = []
+    for group in _scope_groups(roles):
+        written = Counter(r.role for r in group)
+        sources: dict[str, Citation] = {}
+        for role in group:
+            sources.setdefault(role.source, _cite(role))
+        claims.append(RoleClaim(
+            written.most_common(1)[0][0], group[0].office, list(sources.values()),
+            group[0].scope, len({r.article_id for r in group}),
+        ))
+    return sorted(claims, key=lambda c: (-len(c.sources), -c.articles, c.role))
+
+
+def _out_of_order(first: list[str], second: list[str]) -> int:
+    """How many claims must go for every date in ``first`` to come no later than every date in ``second``."""
+    cuts = sorted(set(first) | set(second))
+    return min(sum(d > t for d in first) + sum(d < t for d in second) for t in cuts)
+
+
+def offices_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) -> tuple[list[Conflict], list[OfficeHistory]]:
+    """Conflicts (two people said to hold one scoped office at once) and the holders of each office over time.
+
+    A claim with a succession cue (former, new, acting, outgoing …) claims no conflict; an office without a
+    scope (plain 'President') claims none either. Two holders conflict when their dated claims cannot be put
+    one after the other without dropping more than a tenth of them.
+    """
+    mine = [r for r in roles if r.scope and is_unique_office(r.office) and not r.transitional]
+    offices = sorted({r.office for r in mine})
+    everyone = [r for r in entity_store.roles_with_offices(db, offices) if r.scope and not r.transitional]
+    conflicts: list[Conflict] = []
+    histories: list[OfficeHistory] = []
+    names: dict[int, str] = {entity.id: entity.name}
+    done: set[tuple[str, str]] = set()
+    for mine_group in _scope_groups(mine):
+        office, scope = mine_group[0].office, mine_group[0].scope
+        if (office, scope) in done:
             continue
-        claims = []
-        for role in _distinct_sources(mine, 2) + _distinct_sources(others, 3):
-            if role.entity_id not in names:
-                names[role.entity_id] = (entity_store.get_entity(db, role.entity_id) or entity).name
-            claims.append((names[role.entity_id], role.role, _cite(role)))
-        conflicts.append(Conflict("same-office", office, claims))
-    if len(unique) > 1:
-        distinct = {}
-        for role in roles:
-            if role.office in unique and role.office not in distinct:
-                distinct[role.office] = role
-        if len(distinct) > 1:
-            conflicts.append(
-                Conflict("different-offices", " / ".join(distinct),
-                         [(entity.name, r.role, _cite(r)) for r in distinct.values()])
-            )
-    return conflicts
+        done.add((office, scope))
+        holders: dict[int, list[Role]] = defaultdict(list)
+        for role in everyone:
+            if role.office == office and (role.scope == scope or same_scope(role.scope, scope)):
+                holders[role.entity_id].append(role)
+        holders[entity.id] = holders.get(entity.id) or mine_group
+        if len(holders) < 2:
+            continue
+        for holder in holders:
+            if holder not in names:
+                names[holder] = (entity_store.get_entity(db, holder) or entity).name
+        my_dates = [r.published_at[:10] for r in _per_article(holders[entity.id])]
+        rivals = []
+        for holder, claims in holders.items():
+            if holder == entity.id:
+                continue
+            dates = [r.published_at[:10] for r in _per_article(claims)]
+            wrong = min(_out_of_order(my_dates, dates), _out_of_order(dates, my_dates))
+            if wrong >= max(1, 0.1 * (len(my_dates) + len(dates))):
+                rivals.append(holder)
+        if rivals:
+            claims = []
+            for role in _distinct_sources(holders[entity.id], 2) + _distinct_sources(
+                [r for h in rivals for r in holders[h]], 3
+            ):
+                claims.append((names[role.entity_id], role.role, _cite(role)))
+            conflicts.append(Conflict("same-office", office, claims))
+        else:
+            order = sorted(holders, key=lambda h: sorted(r.published_at for r in holders[h])[len(holders[h]) // 2])
+            histories.append(OfficeHistory(office, scope, [
+                (names[h], min(r.published_at for r in holders[h])[:10], max(r.published_at for r in holders[h])[:10])
+                for h in order
+            ]))
+    return conflicts, histories
+
+
+def _per_article(roles: list[Role]) -> list[Role]:
+    """One claim per article: an article that repeats a title says it once."""
+    seen: set[int] = set()
+    out = []
+    for role in roles:
+        if role.article_id not in seen:
+            seen.add(role.article_id)
+            out.append(role)
+    return out
 
 
 def _distinct_sources(roles: list[Role], per_entity: int) -> list[Role]:

@@ -88,17 +88,19 @@ def insert_mentions(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
 
 
 def insert_roles(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
-    """Insert (entity_id, sentence_id, article_id, role, office, country) rows."""
+    """Insert (entity_id, sentence_id, article_id, role, office, scope, transitional) rows."""
     db.conn.executemany(
-        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, country) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, country, transitional) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
 
 def insert_facts(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
-    """Insert (sentence_id, article_id, subject_id, attribute, value, number) rows."""
+    """Insert (sentence_id, article_id, subject_id, attribute, value, number, scope) rows."""
     db.conn.executemany(
-        "INSERT INTO facts (sentence_id, article_id, subject_id, attribute, value, number) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO facts (sentence_id, article_id, subject_id, attribute, value, number, scope) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -198,7 +200,8 @@ def facts_of(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Fact
     marks = ", ".join("?" for _ in article_ids)
     rows = db.execute(
         "SELECT f.id, f.sentence_id, f.article_id, f.subject_id, f.attribute, f.value, f.number, a.source, "
-        f"a.published_at, a.url FROM facts f JOIN articles a ON a.id = f.article_id WHERE f.article_id IN ({marks}) "
+        f"a.published_at, a.url, f.scope FROM facts f JOIN articles a ON a.id = f.article_id "
+        f"WHERE f.article_id IN ({marks}) "
         "ORDER BY a.published_at, f.article_id, f.sentence_id",
         list(article_ids),
     ).fetchall()

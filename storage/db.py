@@ -228,10 +228,33 @@ def _m003_entity_labels(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_entity_evidence(db: sqlite_utils.Database) -> None:
+    # Evidence-based canonicalisation: how often each alias key was used for an entity, how often a short
+    # form was seen beside a longer name in one article, succession cues on roles, and the scope of facts.
+    _script(
+        db,
+        """
+        ALTER TABLE entity_aliases ADD COLUMN n INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE entity_evidence (
+            short_id INTEGER NOT NULL REFERENCES entities(id),
+            long_id INTEGER NOT NULL REFERENCES entities(id),
+            n INTEGER NOT NULL,
+            PRIMARY KEY (short_id, long_id)
+        );
+        CREATE INDEX idx_entity_evidence_long ON entity_evidence(long_id);
+        ALTER TABLE roles ADD COLUMN transitional INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE facts ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+        CREATE INDEX idx_facts_subject ON facts(subject_id);
+        CREATE INDEX idx_snapshot_entities_entity ON snapshot_entities(entity_id);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
     ("003_entity_labels", _m003_entity_labels),
+    ("004_entity_evidence", _m004_entity_evidence),
 ]
 
 

@@ -20,15 +20,45 @@ def entities_by_key(db: sqlite_utils.Database, key: str, kind: str = "exact") ->
     return [Entity(*r) for r in rows]
 
 
+def entities_with_key_counts(db: sqlite_utils.Database, key: str, kind: str = "exact") -> list[tuple[Entity, int]]:
+    """Entities having this alias key, with how many mentions used it, most used first."""
+    rows = db.execute(
+        "SELECT e.id, e.name, e.label, sum(k.n) AS n FROM entity_aliases k JOIN entities e ON e.id = k.entity_id "
+        "WHERE k.key = ? AND k.kind = ? GROUP BY e.id ORDER BY n DESC, e.id",
+        [key, kind],
+    ).fetchall()
+    return [(Entity(*r[:3]), r[3]) for r in rows]
+
+
+def add_evidence(db: sqlite_utils.Database, short_id: int, long_id: int) -> int:
+    """Count one more article where a short form stood beside a longer name; returns the new count."""
+    db.execute(
+        "INSERT INTO entity_evidence (short_id, long_id, n) VALUES (?, ?, 1) "
+        "ON CONFLICT (short_id, long_id) DO UPDATE SET n = n + 1",
+        [short_id, long_id],
+    )
+    return db.execute(
+        "SELECT n FROM entity_evidence WHERE short_id = ? AND long_id = ?", [short_id, long_id]
+    ).fetchone()[0]
+
+
+def article_count(db: sqlite_utils.Database, entity_id: int, cap: int = 10) -> int:
+    """In how many articles an entity is mentioned, counting at most ``cap``."""
+    return db.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ? LIMIT ?)", [entity_id, cap]
+    ).fetchone()[0]
+
+
 def create_entity(db: sqlite_utils.Database, name: str, label: str) -> int:
     """A new entity; returns its id."""
     return db.execute("INSERT INTO entities (name, label) VALUES (?, ?)", [name, label]).lastrowid
 
 
 def add_alias(db: sqlite_utils.Database, entity_id: int, key: str, alias: str, kind: str = "exact") -> None:
-    """Record an alias key for an entity (idempotent)."""
+    """Record that a mention used an alias key for an entity (counted: the most used reading wins lookups)."""
     db.execute(
-        "INSERT OR IGNORE INTO entity_aliases (key, entity_id, alias, kind) VALUES (?, ?, ?, ?)",
+        "INSERT INTO entity_aliases (key, entity_id, alias, kind) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (key, entity_id, kind) DO UPDATE SET n = n + 1",
         [key, entity_id, alias, kind],
     )
 
@@ -47,14 +77,21 @@ def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
     """Fold entity ``drop`` into ``keep``: mentions, roles, facts, aliases and snapshots move over."""
     for table, column in (("mentions", "entity_id"), ("roles", "entity_id"), ("facts", "subject_id")):
         db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [keep, drop])
-    db.execute("UPDATE OR IGNORE entity_aliases SET entity_id = ? WHERE entity_id = ?", [keep, drop])
+    db.execute(
+        "INSERT INTO entity_aliases (key, entity_id, alias, kind, n) SELECT key, ?, alias, kind, n "
+        "FROM entity_aliases WHERE entity_id = ? AND true "
+        "ON CONFLICT (key, entity_id, kind) DO UPDATE SET n = n + excluded.n",
+        [keep, drop],
+    )
     db.execute("DELETE FROM entity_aliases WHERE entity_id = ?", [drop])
+    db.execute("DELETE FROM entity_evidence WHERE short_id = ? OR long_id = ?", [drop, drop])
     db.execute(
         "INSERT INTO entity_labels (entity_id, label, n) SELECT ?, label, n FROM entity_labels WHERE entity_id = ? "
         "ON CONFLICT (entity_id, label) DO UPDATE SET n = n + excluded.n",
         [keep, drop],
     )
     db.execute("DELETE FROM entity_labels WHERE entity_id = ?", [drop])
+    db.execute("UPDATE facts SET scope = ? WHERE scope = ?", [str(keep), str(drop)])
     db.execute("UPDATE OR IGNORE snapshot_entities SET entity_id = ? WHERE entity_id = ?", [keep, drop])
     db.execute("DELETE FROM snapshot_entities WHERE entity_id = ?", [drop])
     db.execute("DELETE FROM entities WHERE id = ?", [drop])
@@ -88,6 +125,14 @@ def aliases_of(db: sqlite_utils.Database, entity_id: int) -> list[str]:
         [entity_id],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def alias_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
+    """Each written form of an entity (one per alias key) with how many mentions used it."""
+    rows = db.execute(
+        "SELECT alias, n FROM entity_aliases WHERE entity_id = ? AND kind = 'exact'", [entity_id]
+    ).fetchall()
+    return {alias: n for alias, n in rows}
 
 
 def all_alias_keys(db: sqlite_utils.Database) -> list[tuple[str, int, str]]:
@@ -154,7 +199,8 @@ def sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int) -> list[i
 
 
 _ROLE_SELECT = (
-    "SELECT r.entity_id, r.role, r.office, r.country, r.sentence_id, r.article_id, a.source, a.published_at "
+    "SELECT r.entity_id, r.role, r.office, r.country, r.sentence_id, r.article_id, a.source, a.published_at, "
+    "r.transitional "
     "FROM roles r JOIN articles a ON a.id = r.article_id"
 )
 

@@ -62,11 +62,12 @@ class Role:
     entity_id: int
     role: str
     office: str
-    country: str
+    scope: str
     sentence_id: int
     article_id: int
     source: str
     published_at: str
+    transitional: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class FactRow:
     source: str
     published_at: str
     url: str | None
+    scope: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from summarizer.entities import ENTITY_LABELS, clean_surface, is_plausible
+from summarizer.entities import ENTITY_LABELS, HONORIFICS, clean_surface, is_plausible, strip_titles
 from summarizer.facts import Fact, count_facts, trip_facts
 from summarizer.nlp import stemmer, words
-from summarizer.roles import TITLE_WORDS, apposition_after, office_of, title_before
+from summarizer.roles import OFFICE_HEADS, OFFICE_MODIFIERS, RoleText, apposition, title_before
+from summarizer.text import is_furniture_sentence
 
 # Use both cores only when the batch is large enough to repay starting worker processes.
 PARALLEL_MIN_PARAGRAPHS = 400
@@ -64,31 +65,38 @@ class SentenceInfo:
 
 @dataclass
 class MentionInfo:
-    """An entity mention: sentence position, cleaned surface form, spaCy label, offsets in the sentence."""
+    """An entity mention: sentence position, cleaned surface form, spaCy label, offsets in the sentence.
+
+    ``hints`` are kinds the words around the name point to ('PERSON' after 'Dr', 'ORG' in 'BP shares',
+    'FAC' in 'the Deepwater Horizon rig', 'PLACE' after 'in'), weighed against the model's label store-wide.
+    """
 
     sentence: int
     surface: str
     label: str
     start: int
     end: int
+    hints: tuple[str, ...] = ()
 
 
 @dataclass
 class RoleInfo:
-    """A title or role given to a mentioned person in a sentence."""
+    """An office given to a mentioned person in a sentence: as written, the office, its scope, succession cue."""
 
     mention: int
     role: str
     office: str
-    country: str
+    scope: str
+    transitional: bool = False
 
 
 @dataclass
 class FactInfo:
-    """A fact stated in a sentence (subject is a mention index)."""
+    """A fact stated in a sentence; ``scope`` is the mention index of the place it holds for, or 'world', or None."""
 
     sentence: int
     fact: Fact
+    scope: int | str | None = None
 
 
 @dataclass
@@ -154,7 +162,6 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
         while k < len(ents) and ents[k].start < sent.end:
             ents_by_sentence.setdefault(sent.start, []).append(ents[k])
             k += 1
-    place_words = frozenset(e.text.casefold().replace(".", "") for e in ents if e.label_ in {"NORP", "GPE"})
     doc_text = doc.text
     # Token texts by slicing the doc's text at token offsets: no Token objects are created.
     bounds = doc.to_array([IDX, LENGTH]).tolist()
@@ -163,7 +170,7 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
         # Slicing the doc's text is far cheaper than Span.text, which walks every token.
         raw = doc_text[sent.start_char : sent.end_char]
         text = raw.strip()
-        if not text or not LETTER.search(text):
+        if not text or not LETTER.search(text) or is_furniture_sentence(text):
             continue
         position = len(analysis.sentences)
         start = offset + sent.start_char + (len(raw) - len(raw.lstrip()))
@@ -172,23 +179,95 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
         )
         sentence_ents = ents_by_sentence.get(sent.start, [])
         mentioned: list[tuple[int, Span]] = []
+        roles: dict[int, RoleText] = {}
         for ent in sentence_ents:
             if ent.label_ not in ENTITY_LABELS or not is_plausible(ent.text) or is_title_fragment(ent):
                 continue
+            mention = _mention(position, sent, ent)
+            if mention is None:
+                continue
             mention_index = len(analysis.mentions)
-            rel = ent.start_char - sent.start_char
-            analysis.mentions.append(
-                MentionInfo(position, clean_surface(ent.text), ent.label_, rel, rel + len(ent.text))
-            )
+            analysis.mentions.append(mention)
             mentioned.append((mention_index, ent))
-            if ent.label_ == "PERSON":
-                for role in (title_before(sent, ent), apposition_after(sent, ent)):
-                    if role:
-                        office, country = office_of(role, place_words)
-                        if office:
-                            analysis.roles.append(RoleInfo(mention_index, role, office, country))
+            if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"} and len(mention.surface.split()) <= 4:
+                name_char = sent.start_char + mention.start
+                name_start = next((t.i for t in ent if t.idx >= name_char), ent.start)
+                for role in (title_before(sent, name_start), apposition(sent, ent)):
+                    if role is not None and mention_index not in roles:
+                        roles[mention_index] = role
+        _inherit_scope(roles, mentioned)
+        for mention_index, role in roles.items():
+            mention = analysis.mentions[mention_index]
+            if mention.label != "PERSON" and "PERSON" not in mention.hints:
+                mention.hints = mention.hints + ("PERSON",)
+            analysis.roles.append(RoleInfo(mention_index, role.role, role.office, role.scope, role.transitional))
+        at = {span.start_char - sent.start_char: index for index, span in mentioned}
         for fact in trip_facts(sent, text, sentence_ents, mentioned) + count_facts(sent, text, sentence_ents, stem):
-            analysis.facts.append(FactInfo(position, fact))
+            scope = at.get(fact.scope) if isinstance(fact.scope, int) else fact.scope
+            analysis.facts.append(FactInfo(position, fact, scope))
+
+
+# Nouns that say the name before them is a company ('BP shares', 'Transocean staff') or a rig or site.
+ORG_NOUNS = frozenset(
+    """shares shareholders stock profits profit dividend dividends subsidiary boss bosses ceo executives employees
+    engineers contractor contractors personnel chairman board headquarters""".split()
+)
+COMPANY_NOUNS = frozenset(
+    """company firm contractor contractors operator owner giant group maker manufacturer subcontractor partner
+    insurer corporation conglomerate companies firms""".split()
+)
+FAC_NOUNS = frozenset("rig rigs platform vessel ship tanker drillship refinery reactor".split())
+LOCATIVE = frozenset("in into from across throughout near inside outside around via".split())
+
+
+def _mention(position: int, sent: Span, ent: Span) -> MentionInfo | None:
+    """A cleaned mention with titles split off its name and the kind cues around it."""
+    cleaned = clean_surface(ent.text)
+    title, name = strip_titles(cleaned, ent.label_ == "PERSON")
+    if not name or not is_plausible(name):
+        return None
+    hints: list[str] = []
+    if title:
+        hints.append("PERSON")
+    doc = sent.doc
+    before = doc[ent.start - 1] if ent.start > sent.start else None
+    if before is not None and before.lower_.rstrip(".") in HONORIFICS and "PERSON" not in hints:
+        hints.append("PERSON")
+    root = ent.root
+    after = doc[ent.end] if ent.end < sent.end else None
+    if after is not None and after.text in {"'s", "’s"} and ent.end + 1 < sent.end:
+        after = doc[ent.end + 1]
+    if after is not None and after.lower_ in ORG_NOUNS:
+        hints.append("ORG")
+    elif after is not None and after.lower_ in FAC_NOUNS:
+        hints.append("FAC")
+    if before is not None and before.lower_ in COMPANY_NOUNS:
+        hints.append("ORG")
+    if any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS for c in root.children):
+        hints.append("ORG")
+    if before is not None and before.lower_ in LOCATIVE and before.dep_ == "prep":
+        hints.append("PLACE")
+    label = ent.label_
+    # The small model tags names it does not know as nationalities; a real one is an adjective or a plural.
+    if label == "NORP" and root.tag_ not in {"JJ", "NNPS", "NNS"} and not name.endswith("s"):
+        label = "ORG"
+    offset = ent.start_char - sent.start_char + max(ent.text.find(name), 0)
+    return MentionInfo(position, name, label, offset, offset + len(name), tuple(hints))
+
+
+def _inherit_scope(roles: dict[int, RoleText], mentioned: list[tuple[int, Span]]) -> None:
+    """'Israeli Prime Minister A and Defense Minister B': B's office has A's scope."""
+    ends = {span.end: index for index, span in mentioned}
+    for index, role in list(roles.items()):
+        if role.scope or role.start < 1:
+            continue
+        span = mentioned[0][1]
+        doc = span.doc
+        if doc[role.start - 1].lower_ not in {"and", ","}:
+            continue
+        other = ends.get(role.start - 1)
+        if other is not None and other in roles and roles[other].scope:
+            roles[index] = RoleText(role.role, role.office, roles[other].scope, role.transitional, role.start)
 
 
 def is_title_fragment(ent: Span) -> bool:
@@ -198,4 +277,5 @@ def is_title_fragment(ent: Span) -> bool:
     doc = ent.doc
     after = doc[ent.end].lower_ if ent.end < len(doc) else ""
     before = doc[ent.start - 2 : ent.start].text.casefold() if ent.start >= 2 else ""
-    return after in TITLE_WORDS or before.endswith("of") and doc[ent.start - 2].lower_ in TITLE_WORDS
+    titles = OFFICE_HEADS | OFFICE_MODIFIERS
+    return after in titles or before.endswith("of") and doc[ent.start - 2].lower_ in titles

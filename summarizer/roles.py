@@ -1,92 +1,232 @@
-"""Titles and roles of people, from title-before-name patterns and appositions."""
+"""Roles of people as scoped offices: 'Egyptian President' -> office 'president', scope 'Egyptian'.
+
+A role is an office noun phrase written right before a name ('BP chief executive Tony Hayward') or in
+apposition to it ('Nabih Berri, the speaker of Lebanon's parliament'; 'his doctor, Conrad Murray'),
+never arbitrary capitalised words in front of a name.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-TITLE_WORDS = frozenset(
-    """minister secretary president premier chancellor speaker leader envoy ambassador spokesperson
-    spokesman spokeswoman chief head commander general fellow director official king queen prince
-    senator governor mayor chairman chairwoman chair ceo founder negotiator adviser advisor analyst
-    correspondent nominee candidate representative emir sheikh judge prosecutor attorney diplomat
-    coordinator lawmaker mp officer deputy secretary-general""".split()
+from summarizer.entities import HONORIFICS
+
+# Nouns that name an office, a rank or a calling: the head of a role phrase.
+OFFICE_HEADS = frozenset(
+    """president minister secretary secretary-general premier chancellor speaker leader envoy ambassador
+    spokesman spokeswoman spokesperson chief executive ceo director director-general chairman chairwoman chair
+    commander commandant general admiral governor mayor king queen prince emir sheikh senator congressman
+    congresswoman judge prosecutor attorney head officer adviser advisor coordinator negotiator founder boss
+    marshal doctor physician cardiologist surgeon singer star entertainer actor actress lawyer diplomat
+    official commissioner administrator representative mp lawmaker laureate activist campaigner chief-executive
+    manager president-elect vice-president mogul""".split()
 )
-# Offices one person holds at a time: the same office given to two people is a conflict worth showing.
-UNIQUE_OFFICES = frozenset(
+# Words that build an office phrase around its head ('managing director', 'chief medical officer').
+OFFICE_MODIFIERS = frozenset(
+    """senior deputy vice prime foreign interior defense defence health home state chief executive managing
+    press field rear medical national incident general top personal pop acting interim former outgoing
+    incoming new late then ex ex- current caretaker military council armed forces intelligence finance
+    justice energy trade economy education environment transport labour labor security homeland nuclear
+    atomic energy agency international world peace nobel special un u.n. of-the assistant principal
+    executive-director""".split()
+)
+# Institutions an office belongs to ('speaker of Lebanon's parliament', 'head of the armed forces').
+INSTITUTIONS = frozenset(
+    """parliament assembly senate congress army council government party agency organization organisation
+    commission bank committee forces guard police service ministry department cabinet navy court
+    corporation company""".split()
+)
+# Words that say the office changed hands: no conflict is claimed from such a phrase.
+SUCCESSION_CUES = frozenset(
+    """former ex ex- outgoing incoming new acting interim late then caretaker designate elect
+    president-elect predecessor successor""".split()
+)
+SUCCESSION_VERBS = re.compile(
+    r"\b(?:replac|succeed|resign|step(?:ped|s)? down|ousted|oust|deposed|sacked|fired|dismissed|appointed|"
+    r"named|sworn in|took over|take over|taking over|quit|stood down|toppled|to become|will become)",
+    re.IGNORECASE,
+)
+# Offices one person holds at a time: the same office given to two people at once is a conflict worth showing.
+UNIQUE_HEADS = frozenset(
     """minister secretary president premier chancellor speaker king queen governor mayor emir
-    secretary-general chairman chairwoman""".split()
+    secretary-general chairman chairwoman commandant""".split()
 )
-MODIFIERS = frozenset(
-    "senior deputy veteran former top acting interim chief foreign defense defence prime vice foreign".split()
-)
-STOP_TOKENS = frozenset({"and", "or", "with", "by", "from", "to", "for", "as", "said", "told"})
+SPELLING = {"defence": "defense", "organisation": "organization", "vice-president": "vice president",
+            "secretary general": "secretary-general", "director general": "director-general",
+            "chief-executive": "chief executive", "ceo": "chief executive", "premier": "prime minister"}
+STOP_POS = frozenset({"DET", "PRON", "VERB", "AUX", "CCONJ", "SCONJ", "NUM", "PUNCT", "SPACE"})
+SCOPE_LABELS = frozenset({"GPE", "NORP", "ORG"})
+# Irregular demonyms and the common short names of a few states and bodies.
+SCOPE_ALIASES = {
+    "us": "united states", "u.s.": "united states", "usa": "united states", "american": "united states",
+    "america": "united states", "uk": "united kingdom", "british": "united kingdom", "britain": "united kingdom",
+    "un": "united nations", "u.n.": "united nations", "french": "france", "dutch": "netherlands",
+    "swiss": "switzerland", "greek": "greece", "german": "germany", "welsh": "wales", "scottish": "scotland",
+    "irish": "ireland", "english": "england", "spanish": "spain", "turkish": "turkey", "danish": "denmark",
+    "swedish": "sweden", "polish": "poland", "finnish": "finland", "norwegian": "norway", "filipino": "philippines",
+}
+DEMONYM_ENDINGS = frozenset({"", "n", "an", "ian", "i", "ese", "ish", "ean", "ic", "a", "o", "e", "on", "y", "ia"})
 
 
-def _title_token(token: Token) -> bool:
-    text = token.text
-    if text in {"-", "of"}:
-        return True
-    if token.is_punct or token.is_space or token.lower_ in STOP_TOKENS:
-        return False
-    if token.pos_ in {"DET", "PRON", "VERB", "AUX", "ADP", "CCONJ", "SCONJ", "NUM"}:
-        return False
-    return text[:1].isupper() or token.lower_ in TITLE_WORDS or token.lower_ in MODIFIERS
+@dataclass(frozen=True)
+class RoleText:
+    """A role as written, its office (lower case, spelling normalised, no scope) and its scope as written."""
+
+    role: str
+    office: str
+    scope: str
+    transitional: bool
+    start: int = -1  # token index where the phrase starts in its doc
 
 
-def title_before(sentence: Span, person: Span) -> str:
-    """The title written right before a name: 'U.S. Secretary of State' in '… State Antony Blinken'."""
+def _office_word(token: Token) -> bool:
+    return token.lower_ in OFFICE_HEADS or token.lower_ in OFFICE_MODIFIERS or token.lower_ in INSTITUTIONS
+
+
+def _scope_token(token: Token) -> bool:
+    return token.ent_type_ in SCOPE_LABELS or token.text in {"'s", "’s"}
+
+
+def title_before(sentence: Span, start: int) -> RoleText | None:
+    """The office phrase written right before a name starting at token ``start``: 'Egyptian President'."""
+    doc = sentence.doc
     tokens: list[Token] = []
-    i = person.start - 1
-    while i >= sentence.start and _title_token(sentence.doc[i]):
-        tokens.insert(0, sentence.doc[i])
+    i = start - 1
+    # 'Chief Medical Officer Sir Liam Donaldson': the honorific sits between the office and the name.
+    while i >= sentence.start and doc[i].lower_.rstrip(".") in HONORIFICS:
         i -= 1
-    # 'of' and '-' only inside a title: 'Secretary of State', 'secretary-general'.
-    while tokens and tokens[0].text in {"of", "-"}:
+    # 'chief executive of Anadarko': the phrase is about whoever comes before, not about this name.
+    if i >= sentence.start and doc[i].text in {"of", "-", "for", "at"}:
+        return None
+    while i >= sentence.start:
+        token = doc[i]
+        if token.text in {"of", "-"} or _office_word(token) or _scope_token(token):
+            tokens.insert(0, token)
+            i -= 1
+            continue
+        if token.pos_ in STOP_POS or token.is_punct:
+            break
+        break
+    # 'of' and '-' only inside a phrase ('Secretary of State'), never at its edges.
+    while tokens and (tokens[0].text in {"of", "-", "'s", "’s"}):
         tokens.pop(0)
     while tokens and tokens[-1].text in {"of", "-"}:
         tokens.pop()
-    if not tokens or not any(t.lower_ in TITLE_WORDS for t in tokens):
-        return ""
-    text = sentence.doc[tokens[0].i : tokens[-1].i + 1].text
-    return text if len(tokens) <= 10 else ""
+    if not tokens or tokens[-1].lower_ not in OFFICE_HEADS | OFFICE_MODIFIERS or not any(
+        t.lower_ in OFFICE_HEADS for t in tokens
+    ):
+        return None
+    if len(tokens) > 8:
+        return None
+    return describe(doc[tokens[0].i : tokens[-1].i + 1])
 
 
-def apposition_after(sentence: Span, person: Span) -> str:
-    """An apposition after a name: 'the speaker of Lebanon’s parliament' in 'Nabih Berri, the speaker …'."""
-    end = person.end
+def apposition(sentence: Span, person: Span) -> RoleText | None:
+    """An office in apposition: 'Nabih Berri, the speaker of Lebanon's parliament' or 'his doctor, Conrad Murray'."""
     doc = sentence.doc
-    if end >= sentence.end or doc[end].text != ",":
-        return ""
-    for token in person:
-        for child in token.children:
-            if child.dep_ == "appos" and child.i > end and child.lower_ in TITLE_WORDS:
-                left = child.left_edge.i
-                right = child.right_edge.i
-                # Stop at the closing comma of the apposition.
-                for j in range(child.i, right + 1):
-                    if doc[j].text in {",", ";", "("}:
-                        right = j - 1
-                        break
-                phrase = doc[max(left, end + 1) : right + 1].text
-                phrase = re.sub(r"^(the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
-                if 1 <= len(phrase.split()) <= 14:
-                    return phrase
-    return ""
+    root = person.root
+    # 'ROLE, NAME': the name is in apposition to an office noun before it.
+    if root.dep_ == "appos" and root.head.i < person.start and root.head.lower_ in OFFICE_HEADS:
+        return _phrase_of(root.head, person.start)
+    # 'NAME, the ROLE …'
+    if person.end < sentence.end and doc[person.end].text == ",":
+        for child in root.children:
+            if child.dep_ == "appos" and child.i > person.end and child.lower_ in OFFICE_HEADS:
+                return _phrase_of(child, sentence.end)
+    return None
 
 
-def office_of(role: str, place_words: frozenset[str]) -> tuple[str, str]:
-    """Split a role into (office, country): 'Israeli Defense Minister' -> ('defense minister', 'israeli')."""
-    words = role.replace("’s", "").replace("'s", "").split()
-    country = [w for w in words if w.casefold().replace(".", "") in place_words]
-    office = [w for w in words if w not in country]
-    return " ".join(office).casefold(), " ".join(country).casefold().replace(".", "")
+def _phrase_of(head: Token, limit: int) -> RoleText | None:
+    """The office noun phrase headed by ``head``: its modifiers and an 'of …' complement, nothing else."""
+    doc = head.doc
+    left = head.left_edge.i
+    right = head.i
+    for child in head.rights:
+        if child.dep_ == "prep" and child.lower_ == "of" and child.i == right + 1:
+            right = child.right_edge.i
+            break
+    right = min(right, limit - 1)
+    # Stop at the first comma, bracket or clause inside.
+    for j in range(head.i + 1, right + 1):
+        if doc[j].text in {",", ";", "(", ")"} or doc[j].pos_ in {"VERB", "AUX"}:
+            right = j - 1
+            break
+    if right - left > 10:
+        return None
+    return describe(doc[left : right + 1])
+
+
+def _role_token(token: Token) -> bool:
+    return _office_word(token) or token.ent_type_ in SCOPE_LABELS
+
+
+def describe(span: Span) -> RoleText | None:
+    """Office and scope of a role phrase: 'Egypt's Prime Minister' -> office 'prime minister', scope 'Egypt'."""
+    tokens = list(span)
+    # Trim words that are neither office nor scope off both edges ('his', 'Michael's', 'the').
+    while tokens and not _role_token(tokens[0]):
+        tokens.pop(0)
+    while tokens and not _role_token(tokens[-1]):
+        tokens.pop()
+    if not tokens:
+        return None
+    scope_tokens = [t for t in tokens if t.ent_type_ in SCOPE_LABELS and not _office_word(t)]
+    office_tokens = [
+        t for t in tokens
+        if t not in scope_tokens and (_office_word(t) or t.text in {"of", "-"}) and t.lower_ not in SUCCESSION_CUES
+    ]
+    while office_tokens and office_tokens[0].text in {"of", "-"}:
+        office_tokens.pop(0)
+    while office_tokens and office_tokens[-1].text in {"of", "-"}:
+        office_tokens.pop()
+    office = normalise_office(" ".join(t.text for t in office_tokens))
+    if not any(w in OFFICE_HEADS for w in office.split()):
+        return None
+    scope = " ".join(t.text for t in scope_tokens)
+    transitional = any(t.lower_ in SUCCESSION_CUES for t in span)
+    text = span.doc[tokens[0].i : tokens[-1].i + 1].text.strip()
+    return RoleText(text, office, scope, transitional, tokens[0].i)
+
+
+def normalise_office(office: str) -> str:
+    """Lower case, British and hyphen spellings folded: 'Vice-President' -> 'vice president'."""
+    text = " ".join(office.casefold().replace("’", "'").split())
+    for old, new in SPELLING.items():
+        text = re.sub(rf"\b{re.escape(old)}\b", new, text)
+    return text
+
+
+def scope_key(scope: str) -> str:
+    """A comparable form of a scope: 'U.S.' and 'American' -> 'united states'; 'Egypt's' -> 'egypt'."""
+    text = " ".join(scope.casefold().replace("’s", "").replace("'s", "").split())
+    text = re.sub(r"^the\s+", "", text)
+    return SCOPE_ALIASES.get(text, SCOPE_ALIASES.get(text.replace(".", ""), text.replace(".", "")))
+
+
+def same_scope(a: str, b: str) -> bool:
+    """Whether two scopes name the same country or body: 'Egypt' ~ 'Egyptian', 'Syria' ~ 'Syrian', 'US' ~ 'American'."""
+    ka, kb = scope_key(a), scope_key(b)
+    if not ka or not kb:
+        return False
+    if ka == kb:
+        return True
+    n = 0
+    while n < min(len(ka), len(kb)) and ka[n] == kb[n]:
+        n += 1
+    return n >= 4 and ka[n:] in DEMONYM_ENDINGS and kb[n:] in DEMONYM_ENDINGS
 
 
 def is_unique_office(office: str) -> bool:
-    """Whether one person holds this office at a time (minister, president, speaker …)."""
-    words = office.replace("-", " - ").split()
-    if "secretary-general" in office:
-        return True
-    return bool(words) and any(w in UNIQUE_OFFICES for w in words) and "deputy" not in words
+    """Whether one person holds this office at a time (minister, president, speaker, chief executive …)."""
+    words = office.split()
+    if not words or "deputy" in words or "assistant" in words or "former" in words:
+        return False
+    return words[-1] in UNIQUE_HEADS or office.endswith("secretary-general") or office == "chief executive"
+
+
+def mentions_succession(text: str) -> bool:
+    """Whether a sentence speaks of an office changing hands ('replaced', 'resigned', 'took over')."""
+    return bool(SUCCESSION_VERBS.search(text))

@@ -38,6 +38,55 @@ MD_QUOTE = re.compile(r"^\s*>\s?")
 MD_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 
 
+# Inline junk in transcripts and flattened pages, removed before NER so it never becomes an entity:
+# speaker turns ("CARL AZUZ, CNN ANCHOR:", "AZUZ:"), stage directions ("(INAUDIBLE)", "(BEGIN VIDEO CLIP)"),
+# bylines ("By Jim Muir BBC News, Beirut", "Andy Gallacher, BBC News, Venice, Louisiana") and timestamps.
+SPEAKER_TURN = re.compile(
+    r"(?:(?<=^)|(?<=[\s.!?\"”)\]]))(?:[A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+){0,3})"
+    r"(?:\s*(?:,|\()\s*[A-Z][A-Z0-9'’.,\-()/ ]{0,80}?)?:\s+"
+)
+STAGE_DIRECTION = re.compile(
+    r"\((?:[A-Z][A-Z\-]+(?:\s+[A-Z][A-Z\-]+)+|INAUDIBLE|CROSSTALK|LAUGHTER|APPLAUSE|COMMERCIAL BREAK|"
+    r"voice-over|on camera|through translator|through interpreter|via telephone|singing)\)",
+    re.IGNORECASE,
+)
+BYLINE = re.compile(
+    r"(?:\bBy\s+)?\b[A-Z][a-z]+(?:\s+[A-Z][a-z'’\-]+){1,2},?\s+(?:[A-Z]{2,5}|[A-Z][a-z]+)\s+News"
+    r"(?:\s+(?:Online|website))?(?:,\s*(?!(?:The|A|An|In|On|At|It|He|She|They|This|That|But|And|As|US|UN)\b)"
+    r"[A-Z][\w\-]+){0,2}(?=[\s.,]|$)"
+    r"|\b[A-Z][a-z]+(?:\s+[A-Z][a-z'’\-]+){1,2}\s*\|\s*"
+)
+TIMESTAMP = re.compile(
+    r"(?:\b(?:updated|published|last updated|page last updated)(?:\s+at)?:?\s+)?"
+    r"\b(?:\w{3},?\s+)?(?:\d{1,2}\s+\w+\s+\d{2,4}|\w{3}\s+\d{1,2}\s+\d{4})\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+(?:GMT|UTC|ET|EST|BST))?\b"
+    r"|\b\d{1,2}:\d{2}\s+(?:GMT|UTC|UK time)\b[,\s\w]*?\d{4}\b",
+    re.IGNORECASE,
+)
+# Sentences that are page furniture wherever they stand: sign-up forms, legal notices, sharing prompts.
+FURNITURE_SENTENCE = re.compile(
+    r"terms of (?:service|use)|privacy policy|e-?mail address|default edition|\bsign up\b|\blog ?in\b|"
+    r"rush transcript|download pdf|all rights reserved|share your (?:images|photos|videos|stories)|"
+    r"click (?:here|on)|\bireport\b|this (?:transcript|copy) may not be in its final form|"
+    r"story highlights|\bplease (?:read|note) our\b|javascript|cookies? (?:policy|settings)|"
+    r"most popular stories|\bYES \| NO\b|newsletter",
+    re.IGNORECASE,
+)
+
+
+def strip_inline_junk(line: str) -> str:
+    """Remove speaker turns, stage directions, bylines and timestamps from inside a paragraph."""
+    text = STAGE_DIRECTION.sub(" ", line)
+    text = SPEAKER_TURN.sub(" ", text)
+    text = BYLINE.sub(" ", text)
+    text = TIMESTAMP.sub(" ", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def is_furniture_sentence(sentence: str) -> bool:
+    """A sentence of page furniture (sign-up and legal notices, sharing prompts), never news."""
+    return bool(FURNITURE_SENTENCE.search(sentence))
+
+
 @dataclass(frozen=True)
 class CleanText:
     """An article split into its headline (may be empty) and body paragraphs."""
@@ -102,6 +151,7 @@ def clean_article(raw: str, title: str = "") -> CleanText:
             continue
         if not paragraphs:
             line = DATELINE.sub("", line, count=1)
+        line = strip_inline_junk(line)
         if line:
             paragraphs.append(line)
     return CleanText(title=title, paragraphs=paragraphs)

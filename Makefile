@@ -32,6 +32,7 @@ bench: setup
 eval: setup
 	$(PY) -m bot eval summaries ../shared/eval/cnndm_summeval.jsonl
 	$(PY) -m bot eval updates ../shared/eval/t17_dev_topics.jsonl ../shared/eval/t17_dev_daily_updates.jsonl
+	$(PY) -m bot eval entities ../shared/eval/entities_dev.jsonl ../shared/eval/t17_dev_topics.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -55,6 +55,11 @@ def briefing(b: Briefing, heading: str | None = None) -> str:
     return "\n\n".join(parts)
 
 
+def plural(n: int, noun: str) -> str:
+    """'1 article', '3 articles'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def lookup(result: Lookup) -> str:
     """A name that did not resolve to one entity: candidates, suggestions or the reason."""
     lines = [esc(result.message)]
@@ -69,12 +74,15 @@ def profile(p: Profile) -> str:
     if p.aliases:
         parts[0] += "\nAlso written: " + ", ".join(esc(a) for a in p.aliases[:6])
     if p.roles:
-        parts.append("<b>Roles</b>\n" + "\n".join(f"• {esc(r.role)} {cites(r.sources)}" for r in p.roles[:6]))
+        parts.append("<b>Roles</b>\n" + "\n".join(
+            f"• {esc(r.role)} — {plural(r.articles, 'article')} {cites(r.sources)}" for r in p.roles[:6]
+        ))
+    for history in p.offices:
+        holders = " → ".join(f"{esc(name)} ({esc(first)})" for name, first, _ in history.holders)
+        where = f"{esc(history.scope)} " if history.scope else ""
+        parts.append(f"<b>{where}{esc(history.office)} over time:</b> {holders}")
     for conflict in p.conflicts:
-        if conflict.kind == "same-office":
-            head = f"⚠️ <b>Sources disagree</b> on who is {esc(conflict.office)}:"
-        else:
-            head = f"⚠️ <b>Sources give different offices</b> to {esc(p.entity.name)}:"
+        head = f"⚠️ <b>Sources disagree</b> on who is {esc(conflict.office)}:"
         claims = "\n".join(f"• {esc(person)}: {esc(role)} ({cite(c)})" for person, role, c in conflict.claims)
         parts.append(f"{head}\n{claims}")
     seen = f"{esc(p.first_seen[:10])} to {esc(p.last_seen[:10])}" if p.first_seen else "never"
@@ -100,8 +108,9 @@ def changes(c: Changes) -> str:
         lines = []
         for f in c.fact_changes:
             subject = f"{esc(f.subject)} — " if f.subject else ""
+            where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {esc(f.scope)}")
             chain = " → ".join(f"{esc(v)} ({cite(ci)})" for v, ci in f.values)
-            lines.append(f"• {subject}{esc(f.attribute)}: {chain}")
+            lines.append(f"• {subject}{esc(f.attribute)}{where}: {chain}")
         parts.append("<b>Changed facts</b>\n" + "\n".join(lines))
     if c.new_entities:
         lines = [f"• <b>{esc(n.entity.name)}</b> ({esc(label_name(n.entity.label))}): {esc(n.sentences[0][1])} ({cite(n.sentences[0][2])})" for n in c.new_entities]

@@ -14,13 +14,15 @@ from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage.records import Entity, FactRow
-from summarizer.entities import NEWS_LABELS
+from summarizer.entities import NEWS_LABELS, alias_key
+from summarizer.facts import WORLD
 
 MAX_NEW_PEOPLE = 10
 MAX_NEW_OTHERS = 6
 MAX_UPDATED_ENTITIES = 6
 MAX_SENTENCES_PER_ENTITY = 2
 MAX_QUIET = 5
+MAX_FACT_VALUES = 5
 
 
 @dataclass
@@ -35,11 +37,12 @@ class EntityNews:
 
 @dataclass
 class FactChange:
-    """The same quantity or count reported with a new value: every value in order, with date and source."""
+    """One measure for one subject or place reported with a new value: every value in date order, with sources."""
 
     attribute: str
     subject: str | None
     values: list[tuple[str, Citation]]
+    scope: str | None = None  # the place the values hold for ('Haiti', 'worldwide')
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Changes:
             "full_briefing": self.briefing.as_dict() if self.briefing else None,
             "new_entities": news(self.new_entities), "updated_entities": news(self.updated_entities),
             "fact_changes": [
-                {"attribute": f.attribute, "subject": f.subject,
+                {"attribute": f.attribute, "subject": f.subject, "scope": f.scope,
                  "values": [{"value": v, "source": c.__dict__} for v, c in f.values]}
                 for f in self.fact_changes
             ],
@@ -230,33 +233,85 @@ def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: s
     return _Diff(changes, shown_sentences, shown_entities, [f.id for f in new_facts])
 
 
+GENERIC_PLACE_WORDS = frozenset("strip region province governorate district territory territories county area".split())
+
+
+def _fact_key(fact: FactRow, scopes: dict[str, str]) -> tuple | None:
+    """What makes two values comparable: the same measure of the same subject or place. None: not comparable.
+
+    ``scopes`` maps a stored scope to its place key, so 'Gaza' and 'the Gaza Strip' are one place.
+    """
+    if fact.subject_id is None and not fact.scope:
+        return None
+    return (fact.subject_id, fact.attribute, scopes.get(fact.scope, fact.scope))
+
+
+def _place_keys(db: sqlite_utils.Database, facts: list[FactRow]) -> dict[str, str]:
+    keys = {}
+    for scope in {f.scope for f in facts if f.scope.isdigit()}:
+        entity = entity_store.get_entity(db, int(scope))
+        if entity is not None:
+            words = [w for w in alias_key(entity.name).split() if w not in GENERIC_PLACE_WORDS]
+            keys[scope] = " ".join(words) or scope
+    return keys
+
+
+def _scope_name(db: sqlite_utils.Database, scope: str) -> str | None:
+    if not scope:
+        return None
+    if scope == WORLD:
+        return "worldwide"
+    entity = entity_store.get_entity(db, int(scope)) if scope.isdigit() else None
+    return entity.name if entity else None
+
+
 def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:
-    """Facts whose value in the new articles differs from what the covered articles said."""
+    """Measures whose value in the new articles differs from what the covered articles said.
+
+    Values are paired only within one measure of one subject or place (a toll in Haiti is never set beside a toll
+    elsewhere, UK cases never beside cases worldwide) and shown in publication order, ranges as written.
+    """
+    scopes = _place_keys(db, old + new)
+    names: dict[str, str] = {}
     history: dict[tuple, list[FactRow]] = defaultdict(list)
     for fact in old:
-        history[(fact.subject_id, fact.attribute)].append(fact)
-    latest_new: dict[tuple, list[FactRow]] = defaultdict(list)
+        if (key := _fact_key(fact, scopes)) is not None:
+            history[key].append(fact)
+    arrived: dict[tuple, list[FactRow]] = defaultdict(list)
     for fact in new:
-        latest_new[(fact.subject_id, fact.attribute)].append(fact)
+        if (key := _fact_key(fact, scopes)) is not None:
+            arrived[key].append(fact)
+            names.setdefault(key[2], fact.scope)
     changes = []
-    for key, facts in latest_new.items():
-        before = history.get(key)
+    for key, facts in arrived.items():
+        before = _by_day(history.get(key, []))
         if not before:
             continue
-        newest_old = before[-1]
-        fresh = [f for f in facts if f.number != newest_old.number]
+        fresh = [f for f in _by_day(facts) if f.number != before[-1].number]
         if not fresh:
             continue
         values: list[tuple[str, Citation]] = []
-        seen_numbers = []
-        for fact in before + fresh:
-            if fact.number in seen_numbers:
+        last = None
+        series = sorted(before[-2:] + fresh, key=lambda f: (f.published_at, f.article_id))[-MAX_FACT_VALUES:]
+        for fact in series:
+            if fact.number == last:
                 continue
-            seen_numbers.append(fact.number)
+            last = fact.number
             values.append((fact.value, Citation(fact.source, fact.published_at, fact.url, fact.article_id, "")))
-        subject = entity_store.get_entity(db, key[0]).name if key[0] else None  # type: ignore[union-attr]
-        changes.append(FactChange(key[1], subject, values))
+        subject = entity_store.get_entity(db, key[0]) if key[0] else None
+        changes.append(FactChange(key[1], subject.name if subject else None, values, _scope_name(db, names[key[2]])))
     return changes
+
+
+def _by_day(facts: list[FactRow]) -> list[FactRow]:
+    """One value per publication day, oldest first: each article's first statement, the day's latest article."""
+    first_in_article: dict[int, FactRow] = {}
+    for fact in sorted(facts, key=lambda f: (f.published_at, f.article_id, f.sentence_id)):
+        first_in_article.setdefault(fact.article_id, fact)
+    per_day: dict[str, FactRow] = {}
+    for fact in first_in_article.values():
+        per_day[fact.published_at[:10]] = fact
+    return [per_day[day] for day in sorted(per_day)]
 
 
 def briefing_snapshot(db: sqlite_utils.Database, kind: str, briefing: Briefing) -> tuple:

@@ -23,6 +23,7 @@ from summarizer.entities import (
     PLACE_LABELS, alias_key, display_name, initials_key, is_acronym, is_short_form, majority_label, names_compatible,
     suffix_keys, surname_key,
 )
+from summarizer.roles import same_scope
 from summarizer.text import CleanText, clean_article, headline_for
 
 BATCH = 256
@@ -226,20 +227,34 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         )
         # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
         # (the small model tags 'Blinken' as GPE in places, so one article's majority is not enough).
-        people_ids = {e for e, counts in labels.items() if counts.get("PERSON") or counts.get("hint:PERSON")}
-        # A count whose sentence names no place holds for the article's main place ('the death toll' in a
-        # story about Haiti); with no place at all it is not compared with anything.
-        places = Counter(e for e, m in zip(entity_ids, analysis.mentions) if m.label in PLACE_LABELS)
-        home = str(places.most_common(1)[0][0]) if places else ""
+        people_ids = {e for e, counts in labels.items() if _mostly_person(counts)}
+        # A count whose sentence names no place holds for the article's main place when one place has at least
+        # half of the article's place mentions ('the death toll' in a story about Haiti); otherwise it has no
+        # scope and is never compared with anything.
+        places = Counter(e for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"})
+        top = places.most_common(2)
+        home = str(top[0][0]) if top and top[0][1] >= 3 and (len(top) == 1 or top[0][1] >= 2 * top[1][1]) else ""
+        place_names = {e: m.surface for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"}}
         facts = []
         for f in analysis.facts:
             subject = None
             if f.fact.subject_candidates:
-                people = [entity_ids[m] for m in f.fact.subject_candidates if entity_ids[m] in people_ids]
+                people = [
+                    entity_ids[m] for m in f.fact.subject_candidates
+                    if entity_ids[m] in people_ids or analysis.mentions[m].label == "PERSON"
+                ]
                 if not people:
                     continue
                 subject = people[0]
-            scope = str(entity_ids[f.scope]) if isinstance(f.scope, int) else (f.scope or "")
+            scope = f.scope or ""
+            if isinstance(f.scope, int):
+                mention = analysis.mentions[f.scope]
+                scope_id = entity_ids[f.scope]
+                if mention.label == "NORP":
+                    # 'Haitian officials say the toll …': the country the nationality names, if the article has it.
+                    country = [e for e, name in place_names.items() if same_scope(name, mention.surface)]
+                    scope_id = country[0] if country else scope_id
+                scope = str(scope_id)
             if subject is None and not scope:
                 scope = home
             facts.append((sentence_ids[f.sentence], article_id, subject, f.fact.attribute, f.fact.value,
@@ -258,6 +273,12 @@ def _final(merged: dict[int, int], entity_id: int) -> int:
     while entity_id in merged:
         entity_id = merged[entity_id]
     return entity_id
+
+
+def _mostly_person(counts: dict[str, int]) -> bool:
+    """Tagged as a person in at least a tenth of its mentions, or called one by a title ('Dr', 'President')."""
+    mentions = sum(n for label, n in counts.items() if not label.startswith("hint:"))
+    return counts.get("hint:PERSON", 0) > 0 or counts.get("PERSON", 0) * 10 >= max(mentions, 1)
 
 
 def _is_person(mention: MentionInfo) -> bool:

@@ -163,14 +163,31 @@ def build_profile(db: sqlite_utils.Database, entity: Entity) -> Profile:
 
 
 def _scope_groups(roles: list[Role]) -> list[list[Role]]:
-    """Roles grouped by office and scope: 'U.S. envoy' and 'US envoy' are one role; 'envoy' stands apart."""
+    """Roles grouped by office and scope: 'U.S. envoy' and 'US envoy' are one role.
+
+    An office written without a scope ('chief executive') joins the most frequent scoped form of the same office
+    ('BP chief executive') when there is one; otherwise it stands alone.
+    """
     groups: list[list[Role]] = []
+    unscoped: list[Role] = []
     for role in roles:
+        if not role.scope:
+            unscoped.append(role)
+            continue
         for group in groups:
             head = group[0]
-            if head.office == role.office and (
-                head.scope == role.scope or same_scope(head.scope, role.scope)
-            ):
+            if head.office == role.office and (head.scope == role.scope or same_scope(head.scope, role.scope)):
+                group.append(role)
+                break
+        else:
+            groups.append([role])
+    for role in unscoped:
+        same = [g for g in groups if g[0].office == role.office and g[0].scope]
+        if same:
+            max(same, key=len).append(role)
+            continue
+        for group in groups:
+            if group[0].office == role.office and not group[0].scope:
                 group.append(role)
                 break
         else:
@@ -182,7 +199,7 @@ def role_claims(roles: list[Role]) -> list[RoleClaim]:
     """An entity's offices, each as most often written, ranked by how many sources and articles give it."""
     claims = []
     for group in _scope_groups(roles):
-        written = Counter(r.role for r in group)
+        written = Counter(r.role for r in group if r.scope) or Counter(r.role for r in group)
         sources: dict[str, Citation] = {}
         for role in group:
             sources.setdefault(role.source, _cite(role))

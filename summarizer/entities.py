@@ -185,6 +185,8 @@ def better_name(current: str, candidate: str) -> str:
 
 # Cues about what kind of thing a name is, from the words around it, and how much a cue outweighs the model.
 HINT_WEIGHT = 4
+# Mentions after which a "place" that is never written as one ('in X') is taken for something else.
+PLACE_EVIDENCE_MIN = 8
 
 
 def majority_label(labels: Iterable[str] | Mapping[str, int]) -> str:
@@ -204,4 +206,11 @@ def majority_label(labels: Iterable[str] | Mapping[str, int]) -> str:
     if not votes:
         return "MISC"
     preference = {"PERSON": 3, "ORG": 2, "GPE": 1}
-    return max(votes, key=lambda label: (votes[label], preference.get(label, 0)))
+    best = max(votes, key=lambda label: (votes[label], preference.get(label, 0)))
+    mentions = sum(n for label, n in counts.items() if not label.startswith("hint:"))
+    if (best in {"GPE", "LOC"} and mentions >= PLACE_EVIDENCE_MIN and counts.get("hint:PLACE", 0) < 0.03 * mentions
+            and counts.get("hint:ORG", 0) >= 2):
+        # Written as a company ('X shares', 'contractor X') and never as a place ('in X') in many mentions.
+        others = {label: n for label, n in votes.items() if label not in PLACE_LABELS}
+        return max(others, key=lambda label: (others[label], preference.get(label, 0))) if others else "ORG"
+    return best

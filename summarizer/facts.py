@@ -46,7 +46,7 @@ class Fact:
 
 WORLD = "world"
 WORLD_WORDS = frozenset({"worldwide", "globally", "global", "world", "world-wide"})
-PLACE_LABELS = frozenset({"GPE", "LOC"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
 MEASURE_NOUNS = {"cases": "cases", "case": "cases", "deaths": "deaths", "dead": "deaths", "infections": "cases"}
 RANGE = r"[\d][\d,.]*(?:\s*(?:million|thousand))?"
 FLOW = re.compile(
@@ -68,10 +68,13 @@ def _scope_of(sentence: Span, token_i: int, ents: list[Span]) -> int | str | Non
         return WORLD
     places = [e for e in ents if e.label_ in PLACE_LABELS]
     subtree = {t.i for t in noun.subtree} | {t.i for t in noun.head.subtree if t.dep_ == "prep" for t in t.subtree}
+    # The counted people themselves ('27,000 Palestinians') are not where the count holds.
+    places = [e for e in places if not (e.start <= token_i < e.end)]
     local = [e for e in places if e.root.i in subtree]
     if local:
         return local[0].start_char - sentence.start_char
-    if len({e.text for e in places}) == 1:
+    # The sentence's only place, unless it lists many numbers (a table of countries is not one place's count).
+    if len({e.text for e in places}) == 1 and sum(e.label_ == "CARDINAL" for e in ents) <= 2:
         return places[0].start_char - sentence.start_char
     return None
 
@@ -92,6 +95,13 @@ def cardinal_value(text: str) -> float | None:
         return None
     value = float(match.group(1).replace(",", ""))
     return value * SCALE.get((match.group(2) or "").casefold(), 1)
+
+
+def _is_magnitude(ent: Span) -> bool:
+    """'the 7.0 magnitude earthquake', 'a magnitude 7 quake', '7.0-magnitude': a size, not a count."""
+    doc = ent.doc
+    near = doc[max(0, ent.start - 2) : min(len(doc), ent.end + 4)].text.casefold()
+    return "magnitude" in near or "richter" in near
 
 
 def _verb_key(stem: str) -> str | None:
@@ -152,7 +162,7 @@ def count_facts(sentence: Span, text: str, ents: list[Span], stem) -> list[Fact]
     folded = text.casefold()
     if cardinals and "death toll" in folded:
         at = folded.index("death toll")
-        numbers = [e for e in cardinals if cardinal_value(e.text) and e.start not in taken]
+        numbers = [e for e in cardinals if cardinal_value(e.text) and e.start not in taken and not _is_magnitude(e)]
         # The number after 'death toll' ('has risen to 150,000'), else the first one.
         after = [e for e in numbers if e.start_char - sentence.start_char > at]
         chosen = (after or numbers)[:1]

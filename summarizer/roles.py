@@ -30,8 +30,8 @@ OFFICE_MODIFIERS = frozenset(
     press field rear medical national incident general top personal pop acting interim former outgoing
     incoming new late then ex ex- current caretaker military council armed forces intelligence finance
     justice energy trade economy education environment transport labour labor security homeland nuclear
-    atomic energy agency international world peace nobel special un u.n. of-the assistant principal
-    executive-director""".split()
+    atomic energy agency international world peace nobel special un u.n. assistant principal
+    executive-director opposition""".split()
 )
 # Institutions an office belongs to ('speaker of Lebanon's parliament', 'head of the armed forces').
 INSTITUTIONS = frozenset(

@@ -84,7 +84,11 @@ def strip_inline_junk(line: str) -> str:
 
 def is_furniture_sentence(sentence: str) -> bool:
     """A sentence of page furniture (sign-up and legal notices, sharing prompts), never news."""
-    return bool(FURNITURE_SENTENCE.search(sentence))
+    if FURNITURE_SENTENCE.search(sentence):
+        return True
+    # A shouted line (transcript banners, 'THIS IS A RUSH TRANSCRIPT') is not a sentence to quote.
+    letters = [c for c in sentence if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 from service.briefing import Briefing, Citation
 from service.changes import Changes
@@ -41,15 +42,33 @@ def cites(citations: list[Citation]) -> str:
     return "(" + "; ".join(cite(c) for c in citations) + ")"
 
 
+def day_label(day: str) -> str:
+    """'2024-10-22' -> '22 Oct 2024'."""
+    try:
+        return date.fromisoformat(day[:10]).strftime("%-d %b %Y")
+    except ValueError:
+        return day
+
+
 def briefing(b: Briefing, heading: str | None = None) -> str:
-    """A briefing as HTML: a heading, then one paragraph per sentence with its sources."""
+    """A briefing as HTML: the latest developments, each dated and sourced, then the background by day."""
     if not b.items:
         return esc(b.message or "Nothing to brief.")
     title = heading or (f"Briefing: {b.topic}" if b.topic else "Briefing: top stories")
     window = f" since {b.since}" if b.since else ""
-    parts = [f"<b>{esc(title)}</b>{esc(window)}\n<i>{len(b.items)} sentences from {len(b.article_ids)} articles</i>"]
+    shown = len(b.shown)
+    parts = [f"<b>{esc(title)}</b>{esc(window)}\n"
+             f"<i>{plural(shown, 'sentence')} from {plural(len(b.article_ids), 'article')}</i>"]
+    if b.background:
+        parts.append(f"<b>Latest</b> ({esc(day_label(b.items[0].citations[0].published_at))})")
     for item in b.items:
-        parts.append(f"• {esc(item.text)} {cites(item.citations)}")
+        parts.append(f"• <b>{esc(day_label(item.citations[0].published_at))}</b>: {esc(item.text)} {cites(item.citations)}")
+    if b.background:
+        lines = [
+            f"• <b>{esc(day_label(day))}</b>: {esc(item.text)} {cites(item.citations)}"
+            for day, items in b.background for item in items
+        ]
+        parts.append("<b>Background</b>\n" + "\n".join(lines))
     if b.entities:
         parts.append("<b>In this briefing:</b> " + ", ".join(esc(e.name) for e, _ in b.entities[:6]))
     return "\n\n".join(parts)
@@ -103,7 +122,9 @@ def changes(c: Changes) -> str:
     if c.is_empty:
         return esc(c.message)
     since = c.since[:16].replace("T", " ") if c.since else ""
-    parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{c.new_articles} new articles since {esc(since)} UTC</i>"]
+    parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{plural(c.new_articles, 'new article')} since {esc(since)} UTC</i>"]
+    if c.developments:
+        parts.append("<b>New developments</b>\n" + "\n".join(f"• {esc(i.text)} {cites(i.citations)}" for i in c.developments))
     if c.fact_changes:
         lines = []
         for f in c.fact_changes:

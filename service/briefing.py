@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +30,15 @@ MAX_POSITION = 30
 MIN_POSITION = 5
 CANDIDATE_BUDGET = 1000
 MAX_CANDIDATES = 3000
+# Days for the recency prior to halve: yesterday's news is worth half of today's (chosen on the Timeline17 dev
+# updates from 1, 2, 3 and 6 days; relative to the newest candidate, so an old story is not penalised as a whole).
+RECENCY_HALF_LIFE = 1.0
+# A topic briefing opens with the newest days' developments; earlier days follow as background, one sentence
+# per day for the busiest days.
+LATEST_DAYS = 2
+# Two sentences with the same subject, from different articles, this similar (tf-idf cosine) report one development.
+SAME_DEVELOPMENT = 0.15
+BACKGROUND_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -64,16 +74,25 @@ class Briefing:
     message: str = ""
     since: str | None = None
     method: str = DEFAULT_METHOD
+    # Earlier days, oldest first, one development each: (YYYY-MM-DD, items).
+    background: list[tuple[str, list[BriefItem]]] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[BriefItem]:
+        """Every item a reader sees: the latest developments, then the background."""
+        return self.items + [i for _, items in self.background for i in items]
 
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
+        def item(i: BriefItem) -> dict:
+            return {"text": i.text, "sentence_id": i.sentence_id, "date": i.citations[0].published_at[:10],
+                    "sources": [c.__dict__ for c in i.citations]}
+
         return {
             "topic": self.topic, "since": self.since, "method": self.method, "message": self.message,
             "articles": len(self.article_ids),
-            "sentences": [
-                {"text": i.text, "sentence_id": i.sentence_id, "sources": [c.__dict__ for c in i.citations]}
-                for i in self.items
-            ],
+            "sentences": [item(i) for i in self.items],
+            "background": [{"date": day, "sentences": [item(i) for i in items]} for day, items in self.background],
             "entities": [{"id": e.id, "name": e.name, "label": e.label, "mentions": n} for e, n in self.entities],
         }
 
@@ -126,15 +145,52 @@ def fact_groups(db: sqlite_utils.Database, article_ids: Sequence[int], sentence_
     return same
 
 
+def recency(rows: Sequence[SentenceRow], half_life_days: float = RECENCY_HALF_LIFE) -> np.ndarray:
+    """A prior relative to the newest candidate, not to today: 1 for the newest day, halving every few days."""
+    days = [date.fromisoformat(r.published_at[:10]).toordinal() for r in rows]
+    newest = max(days, default=0)
+    return np.power(0.5, (newest - np.array(days, dtype=float)) / half_life_days)
+
+
+def same_development(
+    db: sqlite_utils.Database, rows: Sequence[SentenceRow], similarity, groups: dict[int, set[int]] | None = None,
+) -> dict[int, set[int]]:
+    """Sentences of different articles reporting one development: the same person doing something said alike.
+
+    'Blinken arrived in Israel on Tuesday' (one outlet) and 'Blinken headed to the Middle East on Monday'
+    (another) share their subject and enough words; they are one development, credited to both outlets.
+    Merged into ``groups`` (index -> indexes of the same thing), which is returned.
+    """
+    groups = {k: set(v) for k, v in (groups or {}).items()}
+    subjects = entity_store.first_person_of(db, [r.id for r in rows])
+    by_subject: dict[int, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.id in subjects:
+            by_subject[subjects[row.id]].append(i)
+    similarity = similarity.tocsr()
+    for members in by_subject.values():
+        if len(members) < 2:
+            continue
+        for i in members:
+            near = dict(zip(similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]].tolist(),
+                            similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]].tolist()))
+            for j in members:
+                if j != i and rows[j].article_id != rows[i].article_id and near.get(j, 0.0) > SAME_DEVELOPMENT:
+                    groups.setdefault(i, set()).add(j)
+    return groups
+
+
 def rank(
     rows: Sequence[SentenceRow],
     method: str = DEFAULT_METHOD,
     same_fact: dict[int, set[int]] | None = None,
     count: int = 5,
+    similarity=None,
 ) -> tuple[np.ndarray, object]:
-    """Scores for candidate sentences and their similarity matrix."""
+    """Scores for candidate sentences and their similarity matrix (computed unless given)."""
     words = [ranking_words(r.tokens) for r in rows]
-    similarity = ranking.similarity_matrix(words)
+    if similarity is None:
+        similarity = ranking.similarity_matrix(words)
     if method == DEFAULT_METHOD:
         scores = ranking.news_scores(words, [r.position for r in rows])
         # Corroboration: a statement several outlets made is worth more than one outlet's.
@@ -154,11 +210,12 @@ def rank(
 
 
 def select_items(
-    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, count: int, same_fact: dict[int, set[int]] | None
+    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, count: int, same_fact: dict[int, set[int]] | None,
+    subjects: Sequence[int | None] | None = None,
 ) -> list[BriefItem]:
     """The top sentences without repeats, each credited to every outlet that said the same, in reading order."""
     items = []
-    for sel in ranking.select(scores, similarity, count, same_fact):
+    for sel in ranking.select(scores, similarity, count, same_fact, subjects=subjects):
         row = rows[sel.index]
         citations = [cite(row)]
         for j in sel.same_as:
@@ -244,12 +301,64 @@ def build_briefing(
     if not rows:
         briefing.message = "The matching articles have no sentences to brief from."
         return briefing
-    same_fact = fact_groups(db, [a.id for a in articles], [r.id for r in rows])
     count = sentence_count(length)
-    scores, similarity = rank(rows, method, same_fact, count)
-    briefing.items = select_items(rows, scores, similarity, count, same_fact)
+    article_ids = [a.id for a in articles]
+    days = sorted({r.published_at[:10] for r in rows})
+    if method == DEFAULT_METHOD and len(days) > 1:
+        # What is happening now, then how we got here.
+        cutoff = (date.fromisoformat(days[-1]) - timedelta(days=LATEST_DAYS - 1)).isoformat()
+        latest = [r for r in rows if r.published_at[:10] >= cutoff]
+        briefing.items = _best(db, article_ids, latest, count, newest_first=True)
+        briefing.background = _background(db, article_ids, [r for r in rows if r.published_at[:10] < cutoff],
+                                          briefing.items)
+    else:
+        same_fact = fact_groups(db, article_ids, [r.id for r in rows])
+        scores, similarity = rank(rows, method, same_fact, count)
+        briefing.items = select_items(rows, scores, similarity, count, same_fact)
     briefing.entities = top_entities(db, briefing.article_ids)
     return briefing
+
+
+def _best(
+    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], count: int,
+    newest_first: bool = False,
+) -> list[BriefItem]:
+    """The ``count`` best sentences, one per development, the most important first."""
+    same_fact = fact_groups(db, article_ids, [r.id for r in rows])
+    similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
+    # One development reported by several outlets is corroborated, and said once.
+    same = same_development(db, rows, similarity, same_fact)
+    scores, _ = rank(rows, DEFAULT_METHOD, same, count, similarity)
+    if newest_first:
+        scores = scores * recency(rows)
+    subjects = entity_store.first_person_of(db, [r.id for r in rows])
+    items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows])
+    return sorted(items, key=lambda i: (-i.score, i.sentence_id))
+
+
+def _background(
+    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], shown: Sequence[BriefItem]
+) -> list[tuple[str, list[BriefItem]]]:
+    """The busiest earlier days, oldest first, each with its best sentence that repeats nothing shown."""
+    if not rows:
+        return []
+    by_day: dict[str, list[SentenceRow]] = defaultdict(list)
+    for row in rows:
+        by_day[row.published_at[:10]].append(row)
+    busiest = sorted(by_day, key=lambda d: (-len({r.article_id for r in by_day[d]}), d), reverse=False)
+    chosen_rows = store.sentences_by_id(db, [i.sentence_id for i in shown])
+    out = []
+    for day in busiest:
+        if len(out) >= BACKGROUND_DAYS:
+            break
+        fresh = novel_ids(by_day[day], chosen_rows)
+        day_rows = [r for r in by_day[day] if r.id in fresh]
+        if not day_rows:
+            continue
+        items = _best(db, article_ids, day_rows, 1)
+        out.append((day, items))
+        chosen_rows += store.sentences_by_id(db, [i.sentence_id for i in items])
+    return sorted(out)
 
 
 def find_articles(db: sqlite_utils.Database, topic: str, since: str | None = None) -> list[Article]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
 from service.briefing import (
-    Briefing, Citation, build_briefing, candidates_for, cite, find_articles, novel_ids, rank,
+    BriefItem, Briefing, Citation, build_briefing, candidates_for, cite, fact_groups, find_articles, novel_ids, rank,
+    ranking_words, recency, same_development, select_items, sentence_count,
 )
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
-from storage.records import Entity, FactRow
+from storage.records import Article, Entity, FactRow
+from summarizer import ranking
 from summarizer.entities import NEWS_LABELS, alias_key
 from summarizer.facts import WORLD
 
@@ -23,6 +26,16 @@ MAX_UPDATED_ENTITIES = 6
 MAX_SENTENCES_PER_ENTITY = 2
 MAX_QUIET = 5
 MAX_FACT_VALUES = 5
+DEVELOPMENTS = {"short": 2, "medium": 3, "long": 5}
+
+
+def developments_count(length: str | int | None) -> int:
+    """How many new developments open a diff: 2, 3 or 5 by length name; a number of sentences caps it at 5."""
+    if length is None:
+        return DEVELOPMENTS["medium"]
+    if isinstance(length, str) and length in DEVELOPMENTS:
+        return DEVELOPMENTS[length]
+    return max(1, min(5, sentence_count(length)))
 
 
 @dataclass
@@ -51,6 +64,7 @@ class Changes:
 
     topic: str
     since: str | None = None
+    developments: list[BriefItem] = field(default_factory=list)
     new_entities: list[EntityNews] = field(default_factory=list)
     updated_entities: list[EntityNews] = field(default_factory=list)
     fact_changes: list[FactChange] = field(default_factory=list)
@@ -64,7 +78,21 @@ class Changes:
     @property
     def is_empty(self) -> bool:
         """Nothing new to report."""
-        return self.briefing is None and not (self.new_entities or self.updated_entities or self.fact_changes)
+        return self.briefing is None and not (
+            self.developments or self.new_entities or self.updated_entities or self.fact_changes
+        )
+
+    def shown_text(self) -> list[str]:
+        """What a reader sees, in order, as plain text: developments, changed facts, then entity news."""
+        if self.briefing is not None:
+            return [i.text for i in self.briefing.items]
+        lines = [i.text for i in self.developments]
+        for f in self.fact_changes:
+            where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {f.scope}")
+            subject = f"{f.subject} — " if f.subject else ""
+            lines.append(f"{subject}{f.attribute}{where}: " + " → ".join(v for v, _ in f.values))
+        lines += [t for n in self.new_entities + self.updated_entities for _, t, _ in n.sentences]
+        return lines
 
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
@@ -78,6 +106,10 @@ class Changes:
         return {
             "topic": self.topic, "since": self.since, "message": self.message, "new_articles": self.new_articles,
             "full_briefing": self.briefing.as_dict() if self.briefing else None,
+            "developments": [
+                {"text": i.text, "sentence_id": i.sentence_id, "sources": [c.__dict__ for c in i.citations]}
+                for i in self.developments
+            ],
             "new_entities": news(self.new_entities), "updated_entities": news(self.updated_entities),
             "fact_changes": [
                 {"attribute": f.attribute, "subject": f.subject, "scope": f.scope,
@@ -149,7 +181,9 @@ def compute_changes(
             )
         delivered_ids = chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")
         key = ("diff", topic, length, article_ids, frozenset(covered), frozenset(delivered_ids))
-        diff: _Diff = cache.get(key, lambda: _diff(db, topic, articles, new_articles, covered, delivered_ids))
+        diff: _Diff = cache.get(
+            key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length)
+        )
         changes = replace(diff.changes, since=since)
         changes.snapshot = ("changes", article_ids, diff.sentences, diff.entities, diff.facts)
     if record:
@@ -164,12 +198,31 @@ def record_changes(db: sqlite_utils.Database, chat_id: int, changes: Changes) ->
         chat_store.record_snapshot(db, chat_id, changes.topic, kind, articles, sentences, entities, facts)
 
 
-def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: set[int]) -> _Diff:
+def diff_articles(
+    db: sqlite_utils.Database, topic: str, new_articles: Sequence[Article], covered: set[int],
+    delivered_ids: set[int], length: str | int | None = None,
+) -> _Diff:
+    """The diff of ``new_articles`` against the ``covered`` articles and the sentences already delivered.
+
+    It opens with the new developments: the best-ranked new sentences that paraphrase nothing delivered, one per
+    development, each credited to every outlet that reported it. Entity news and changed facts follow.
+    """
     changes = Changes(topic=topic, new_articles=len(new_articles))
     delivered = store.sentences_by_id(db, sorted(delivered_ids))
     rows = candidates_for(db, new_articles)
     novel = novel_ids(rows, delivered)
     scores = dict(zip((r.id for r in rows), rank(rows)[0])) if rows else {}
+    fresh = [r for r in rows if r.id in novel]
+    if fresh:
+        same_fact = fact_groups(db, [a.id for a in new_articles], [r.id for r in fresh])
+        similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in fresh])
+        same = same_development(db, fresh, similarity, same_fact)
+        fresh_scores, _ = rank(fresh, same_fact=same, similarity=similarity)
+        fresh_scores = fresh_scores * recency(fresh)
+        subjects = entity_store.first_person_of(db, [r.id for r in fresh])
+        items = select_items(fresh, fresh_scores, similarity, developments_count(length), same,
+                             [subjects.get(r.id) for r in fresh])
+        changes.developments = sorted(items, key=lambda i: -i.score)  # the most important development first
 
     old_mentions = entity_store.mentions_in(db, sorted(covered))
     new_mentions = entity_store.mentions_in(db, [a.id for a in new_articles])
@@ -205,8 +258,11 @@ def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: s
     people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE]
     others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS]
     changes.new_entities = people + others
-    # An updated entity repeats no sentence already shown for a new entity.
-    taken = {s for n in changes.new_entities for s, _, _ in n.sentences}
+    # Entity news repeats no sentence already shown as a development or for a new entity.
+    developed = {i.sentence_id for i in changes.developments}
+    for news in changes.new_entities:
+        news.sentences = [s for s in news.sentences if s[0] not in developed] or news.sentences
+    taken = developed | {s for n in changes.new_entities for s, _, _ in n.sentences}
     updated = []
     for news in sorted(updated_list, key=importance):
         news.sentences = [s for s in news.sentences if s[0] not in taken][:MAX_SENTENCES_PER_ENTITY]
@@ -217,6 +273,7 @@ def _diff(db, topic, articles, new_articles, covered: set[int], delivered_ids: s
     for news in changes.new_entities + changes.updated_entities:
         shown_entities.add(news.entity.id)
         shown_sentences |= {s for s, _, _ in news.sentences}
+    shown_sentences |= developed
 
     old_facts = store.facts_of(db, sorted(covered))
     new_facts = store.facts_of(db, [a.id for a in new_articles])

@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 from rouge_score import rouge_scorer
 
-from service.briefing import build_briefing
+from service.briefing import build_briefing, ranking_words
+from service.changes import diff_articles
 from service.ingest import ingest
 from service.sources import RawArticle
 from storage import articles as store
 from storage.db import open_database
 from storage.records import SentenceRow
+from summarizer import ranking
 from summarizer.nlp import load_pipeline
 
 SUMMARY_METHODS = ["lead", "sumy-lexrank", "lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl", "news"]
@@ -68,11 +70,29 @@ def eval_summaries(path: str, limit: int | None = None) -> tuple[str, dict]:
     return _table("Single-document summaries (3 sentences)", named, count), _json(named, count)
 
 
+def _cut(text: str, words: int) -> str:
+    """The first ``words`` words of a text: every system is held to the reference's length."""
+    return " ".join(text.split()[:words])
+
+
+def redundancy(texts: Sequence[Sequence[str]]) -> tuple[float, float]:
+    """Mean and maximum tf-idf cosine between the sentences one summary selected (word tokens given)."""
+    if len(texts) < 2:
+        return 0.0, 0.0
+    matrix = ranking.similarity_matrix([ranking_words(t) for t in texts]).toarray()
+    pairs = [matrix[i, j] for i in range(len(texts)) for j in range(i + 1, len(texts))]
+    return float(np.mean(pairs)), float(np.max(pairs))
+
+
 def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) -> tuple[str, dict]:
-    """2-sentence daily updates on Timeline17, knowing what earlier updates delivered, against journalists' entries."""
+    """What changed since the last update, on Timeline17: the delivered diff text against the journalists' entries.
+
+    Each step diffs the articles published since the previous entry against everything covered before, knowing
+    what earlier steps delivered; every system is cut to the reference's length in words.
+    """
     topics = [json.loads(line) for line in Path(topics_path).read_text("utf-8").splitlines() if line.strip()]
     updates = [json.loads(line) for line in Path(updates_path).read_text("utf-8").splitlines() if line.strip()][:limit]
-    needed = {d for u in updates for d in u["document_ids_same_day"]}
+    needed = {d for u in updates for d in u["document_ids_since_previous"]}
     db = open_database(":memory:")
     raws, ids = [], []
     for topic in topics:
@@ -84,27 +104,49 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
     article_of = {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
     scorer = _scorer()
     results: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
-    delivered: dict[str, list[SentenceRow]] = defaultdict(list)
+    spread: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    seen: dict[str, list[SentenceRow]] = defaultdict(list)
+    covered: dict[str, set[int]] = defaultdict(set)
+    shown: dict[str, set[int]] = defaultdict(set)
     count = 0
     for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
-        article_ids = [article_of[d] for d in update["document_ids_same_day"] if d in article_of]
-        articles = [a for a in (store.get_article(db, i) for i in article_ids) if a]
+        timeline = update["timeline_id"]
+        article_ids = [article_of[d] for d in update["document_ids_since_previous"] if d in article_of]
+        articles = sorted((a for a in (store.get_article(db, i) for i in article_ids) if a),
+                          key=lambda a: (a.published_at, a.id), reverse=True)
         if not articles:
             continue
         count += 1
+        reference = update["summary"]
+        words = len(reference.split())
         firsts = [store.sentences_of(db, [a.id], 2) for a in articles]
-        baselines = {
-            "first 2 sentences of first article": " ".join(s.text for s in firsts[0][:2]),
-            "first sentence of first 2 articles": " ".join(f[0].text for f in firsts[:2] if f),
-            "sumy LexRank over the day": _text(build_briefing(db, length=2, method="sumy-lexrank", articles=articles)),
+        briefing = build_briefing(db, length=5, articles=articles, seen=seen[timeline])
+        diff = diff_articles(db, timeline, articles, covered[timeline], shown[timeline])
+        systems = {
+            "first 2 sentences of the newest article": " ".join(s.text for s in firsts[0][:2]),
+            "first sentence of each new article": " ".join(f[0].text for f in firsts if f),
+            "sumy LexRank over the new articles": _text(build_briefing(db, length=5, method="sumy-lexrank", articles=articles)),
+            "ours: briefing with novelty": _text(briefing),
+            "ours: delivered what-changed text": " ".join(diff.changes.shown_text()),
         }
-        for name, summary in baselines.items():
-            results[name] += _mean_f(scorer, [update["summary"]], summary)
-        seen = delivered[update["timeline_id"]]
-        ours = build_briefing(db, length=2, articles=articles, seen=seen)
-        results["ours (news + novelty vs delivered)"] += _mean_f(scorer, [update["summary"]], _text(ours))
-        seen.extend(store.sentences_by_id(db, [i.sentence_id for i in ours.items]))
-    return _table("Daily updates (2 sentences, Timeline17)", results, count), _json(results, count)
+        for name, summary in systems.items():
+            results[name] += _mean_f(scorer, [reference], _cut(summary, words))
+        spread["ours: briefing with novelty"].append(
+            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in briefing.items]))
+        spread["ours: delivered what-changed text"].append(
+            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in diff.changes.developments]))
+        seen[timeline].extend(store.sentences_by_id(db, [i.sentence_id for i in briefing.items]))
+        covered[timeline] |= {a.id for a in articles}
+        shown[timeline] |= diff.sentences
+    table = _table("What changed since the last update (Timeline17; each cut to the reference's length)", results, count)
+    table += "\n" + "\n".join(
+        f"redundancy of {name}: mean {np.mean([m for m, _ in v]):.3f}, max {np.mean([x for _, x in v]):.3f}"
+        for name, v in spread.items()
+    )
+    data = _json(results, count)
+    data["redundancy"] = {name: {"mean": round(float(np.mean([m for m, _ in v])), 4),
+                                 "max": round(float(np.mean([x for _, x in v])), 4)} for name, v in spread.items()}
+    return table, data
 
 
 def _text(briefing) -> str:

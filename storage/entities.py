@@ -166,6 +166,19 @@ def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[M
     return [Mention(*r) for r in rows]
 
 
+def first_person_of(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, int]:
+    """For each sentence, the first person it mentions (its likely subject): {sentence_id: entity_id}."""
+    if not sentence_ids:
+        return {}
+    marks = ", ".join("?" for _ in sentence_ids)
+    rows = db.execute(
+        f"SELECT m.sentence_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id "
+        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON' ORDER BY m.sentence_id, m.start DESC",
+        list(sentence_ids),
+    ).fetchall()
+    return {sentence: entity for sentence, entity in rows}
+
+
 def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     """Mention count, article count, first and last publication dates for an entity."""
     row = db.execute(

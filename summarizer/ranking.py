@@ -18,6 +18,8 @@ REDUNDANT = 0.5
 # A new sentence this similar to one already delivered is a paraphrase, not news.
 PARAPHRASE = 0.45
 MIN_WORDS = 6
+# A sentence about someone a briefing already covers counts this much for each time they were covered.
+SUBJECT_REPEAT = 0.5
 
 
 def position_prior(positions: Sequence[int]) -> np.ndarray:
@@ -56,28 +58,49 @@ def select(
     count: int,
     same_fact: dict[int, set[int]] | None = None,
     redundant: float = REDUNDANT,
+    subjects: Sequence[int | None] | None = None,
 ) -> list[Selection]:
     """Greedy selection by score, skipping any candidate that repeats one already chosen.
 
     A candidate repeats a chosen one when their similarity exceeds ``redundant`` or ``same_fact``
-    says they state the same fact; it is then credited to the chosen sentence instead.
+    says they state the same fact; it is then credited to the chosen sentence instead. With ``subjects``
+    (who each sentence is about), a candidate about someone already covered counts half for each time they
+    were: a briefing covers more of the people in the news.
     """
     same_fact = same_fact or {}
     similarity = similarity.tocsr()
-    order = np.argsort(-scores, kind="stable")
+    order = [int(i) for i in np.argsort(-scores, kind="stable")]
     chosen: list[int] = []
     credits: dict[int, list[int]] = {}
-    for i in order:
-        i = int(i)
+    covered: dict[int, int] = {}
+    def twin_of(i: int) -> int | None:
         start, end = similarity.indptr[i], similarity.indptr[i + 1]
         near = dict(zip(similarity.indices[start:end].tolist(), similarity.data[start:end].tolist()))
-        twin = next((c for c in chosen if near.get(c, 0.0) > redundant or c in same_fact.get(i, ())), None)
+        return next((c for c in chosen if near.get(c, 0.0) > redundant or c in same_fact.get(i, ())), None)
+
+    pending = order
+    while pending and len(chosen) < count:
+        if subjects is not None and covered:
+            def effective(i: int) -> float:
+                subject = subjects[i]
+                return float(scores[i]) * (SUBJECT_REPEAT ** covered.get(subject, 0) if subject is not None else 1.0)
+            best = max(range(len(pending)), key=lambda k: (effective(pending[k]), -k))
+        else:
+            best = 0
+        i = pending.pop(best)
+        twin = twin_of(i)
         if twin is not None:
             credits[twin].append(i)
             continue
-        if len(chosen) < count:
-            chosen.append(i)
-            credits[i] = []
+        chosen.append(i)
+        credits[i] = []
+        if subjects is not None and subjects[i] is not None:
+            covered[subjects[i]] = covered.get(subjects[i], 0) + 1
+    # The picks are made: the rest only matter as credits to the sentence they repeat.
+    for i in pending:
+        twin = twin_of(i)
+        if twin is not None:
+            credits[twin].append(i)
     return [Selection(i, tuple(credits[i])) for i in chosen]
 
 

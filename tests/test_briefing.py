@@ -28,13 +28,28 @@ def test_eleventh_visit_said_once_with_three_sources(seeded_store):
     assert sorted(c.source for c in eleventh[0].citations) == ["VOA", "Webdesk", "Wire report (seed 001)"]
 
 
-def test_briefing_order_is_by_story_then_time(seeded_store):
+def test_topic_briefing_opens_with_the_newest_developments_then_background_by_day(seeded_store):
+    b = seeded_store.brief("Gaza")
+    assert b.items[0].citations[0].published_at == "2024-10-22"
+    assert all(i.citations[0].published_at >= "2024-10-21" for i in b.items)
+    assert [day for day, _ in b.background] == ["2024-01-09", "2024-02-07"]
+
+
+def test_one_development_is_one_item_credited_to_every_outlet(seeded_store):
     b = seeded_store.brief("Gaza", length="long")
-    by_story = {}
-    for item in b.items:
-        by_story.setdefault(item.story_id, []).append(item.citations[0].published_at)
-    assert all(dates == sorted(dates) for dates in by_story.values())
-    assert list(by_story) == list(dict.fromkeys(i.story_id for i in b.items))  # stories are contiguous
+    latest_arrivals = [i for i in b.items if "arrived in Israel" in i.text or "headed to the Middle East" in i.text]
+    assert len(latest_arrivals) == 1
+    assert sorted(c.source for c in latest_arrivals[0].citations) == ["VOA", "Webdesk", "Wire report (seed 001)"]
+
+
+def test_a_newer_article_leads_the_briefing(seeded_store):
+    seeded_store.ingest_text(
+        "Israeli strikes on Gaza City killed dozens of people on Tuesday, health officials in Gaza said, as "
+        "ceasefire talks stalled again. Residents said the bombardment was the heaviest in weeks.", "later",
+        source="Later Wire")
+    seeded_store.db.execute("UPDATE articles SET published_at = '2024-11-05' WHERE source = 'Later Wire'")
+    b = seeded_store.brief("Gaza")
+    assert b.items[0].citations[0].source == "Later Wire"
 
 
 @pytest.mark.parametrize("method", ["news", "lexrank", "textrank", "lsa", "lead", "sumbasic"])

@@ -29,10 +29,18 @@ bench: setup
 	$(PY) bench/summarize.py
 	$(PY) bench/fanout.py
 
-eval: setup
+EVAL_STAMP := $(VENV)/.eval-installed-stamp
+
+# The evaluation extra (tilse for the timeline metrics) is installed here only, never for run or test.
+$(EVAL_STAMP): $(STAMP) requirements-eval.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-eval.txt
+	touch $(EVAL_STAMP)
+
+eval: setup $(EVAL_STAMP)
 	$(PY) -m bot eval summaries ../shared/eval/cnndm_summeval.jsonl
 	$(PY) -m bot eval updates ../shared/eval/t17_dev_topics.jsonl ../shared/eval/t17_dev_daily_updates.jsonl
 	$(PY) -m bot eval entities ../shared/eval/entities_dev.jsonl ../shared/eval/t17_dev_topics.jsonl
+	$(PY) -m bot eval timelines ../shared/eval/t17_dev_topics.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

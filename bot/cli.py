@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("topic", nargs="*")
     p.add_argument("--chat", type=int, required=True)
     p = add("eval", "evaluation against gold data: ROUGE for summaries and updates, /who for entities")
-    p.add_argument("kind", choices=["summaries", "updates", "entities"])
+    p.add_argument("kind", choices=["summaries", "updates", "entities", "timelines"])
     p.add_argument("files", nargs="+")
     p.add_argument("--limit", type=int, help="evaluate only the first N items")
     p.add_argument("--store", help="entities: reuse (or create) this database instead of a fresh in-memory one")
@@ -146,7 +146,14 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         _emit(args, stats, "\n".join(f"{k}: {render.esc(v)}" for k, v in stats.items()))
         return 0
     if args.command == "eval":
-        if args.kind == "entities":
+        if args.kind == "timelines":
+            from service.timeline_eval import EvaluationExtraMissing, eval_timelines
+
+            try:
+                table, data = eval_timelines(args.files[0], service.nlp)
+            except EvaluationExtraMissing as exc:
+                raise InputError(str(exc)) from None
+        elif args.kind == "entities":
             from service.entity_eval import eval_entities
 
             if len(args.files) != 2:

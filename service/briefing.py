@@ -308,7 +308,7 @@ def build_briefing(
         # What is happening now, then how we got here.
         cutoff = (date.fromisoformat(days[-1]) - timedelta(days=LATEST_DAYS - 1)).isoformat()
         latest = [r for r in rows if r.published_at[:10] >= cutoff]
-        briefing.items = _best(db, article_ids, latest, count, newest_first=True)
+        briefing.items = best_items(db, article_ids, latest, count, newest_first=True)
         briefing.background = _background(db, article_ids, [r for r in rows if r.published_at[:10] < cutoff],
                                           briefing.items)
     else:
@@ -319,11 +319,11 @@ def build_briefing(
     return briefing
 
 
-def _best(
+def best_items(
     db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], count: int,
     newest_first: bool = False,
 ) -> list[BriefItem]:
-    """The ``count`` best sentences, one per development, the most important first."""
+    """The ``count`` best sentences among ``rows``, one per development, the most important first."""
     same_fact = fact_groups(db, article_ids, [r.id for r in rows])
     similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
     # One development reported by several outlets is corroborated, and said once.
@@ -355,24 +355,26 @@ def _background(
         day_rows = [r for r in by_day[day] if r.id in fresh]
         if not day_rows:
             continue
-        items = _best(db, article_ids, day_rows, 1)
+        items = best_items(db, article_ids, day_rows, 1)
         out.append((day, items))
         chosen_rows += store.sentences_by_id(db, [i.sentence_id for i in items])
     return sorted(out)
 
 
-def find_articles(db: sqlite_utils.Database, topic: str, since: str | None = None) -> list[Article]:
-    """Articles for a topic: a full-text match, else the articles mentioning an entity of that name."""
+def find_articles(
+    db: sqlite_utils.Database, topic: str, since: str | None = None, limit: int = MAX_ARTICLES
+) -> list[Article]:
+    """The newest articles for a topic: a full-text match, else the articles mentioning an entity of that name."""
     if not topic:
-        return store.matching_articles(db, since=since, limit=MAX_ARTICLES)
-    found = store.matching_articles(db, topic, since=since, limit=MAX_ARTICLES)
+        return store.matching_articles(db, since=since, limit=limit)
+    found = store.matching_articles(db, topic, since=since, limit=limit)
     if found:
         return found
     entities = entity_store.entities_by_key(db, alias_key(topic)) or entity_store.entities_by_key(
         db, alias_key(topic), "weak"
     )
     if entities:
-        return store.matching_articles(db, entity_ids=[e.id for e in entities], since=since, limit=MAX_ARTICLES)
+        return store.matching_articles(db, entity_ids=[e.id for e in entities], since=since, limit=limit)
     return []
 
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -19,6 +19,7 @@ from storage.db import transaction, utcnow
 from summarizer import dedup
 from summarizer.analysis import Analysis, analyse_many
 from summarizer.analysis import MentionInfo
+from summarizer.dates import mentioned_dates
 from summarizer.entities import (
     PLACE_LABELS, alias_key, display_name, initials_key, is_acronym, is_short_form, majority_label, names_compatible,
     suffix_keys, surname_key,
@@ -199,6 +200,12 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             result.status = "near-duplicate"
             return
         sentence_ids = store.insert_sentences(db, article_id, [s.__dict__ for s in analysis.sentences])
+        published_day = _day(row["published_at"])
+        if published_day is not None:
+            store.insert_sentence_dates(db, [
+                (sentence_ids[s.position], article_id, day.isoformat())
+                for s in analysis.sentences for day in mentioned_dates(s.text, published_day)
+            ])
         merged: dict[int, int] = {}
         entity_ids = resolve_mentions(db, analysis.mentions, merged)
         store.insert_mentions(
@@ -260,6 +267,13 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             facts.append((sentence_ids[f.sentence], article_id, subject, f.fact.attribute, f.fact.value,
                           f.fact.number, scope))
         store.insert_facts(db, facts)
+
+
+def _day(published: str) -> date | None:
+    try:
+        return date.fromisoformat(published[:10])
+    except ValueError:
+        return None
 
 
 def _near_duplicate(db: sqlite_utils.Database, signature: list[int], bands: list[tuple[int, str]]) -> int | None:

@@ -105,6 +105,21 @@ def insert_facts(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
     )
 
 
+def insert_sentence_dates(db: sqlite_utils.Database, rows: Sequence[tuple[int, int, str]]) -> None:
+    """Insert (sentence_id, article_id, YYYY-MM-DD) rows: the dates sentences mention."""
+    db.conn.executemany("INSERT OR IGNORE INTO sentence_dates (sentence_id, article_id, day) VALUES (?, ?, ?)", rows)
+
+
+def dated_sentences(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(sentence_id, day) for every date the given articles' sentences mention."""
+    if not article_ids:
+        return []
+    marks = ", ".join("?" for _ in article_ids)
+    return [tuple(r) for r in db.execute(
+        f"SELECT sentence_id, day FROM sentence_dates WHERE article_id IN ({marks})", list(article_ids)
+    ).fetchall()]
+
+
 def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
     """One article by id."""
     row = db.execute(

@@ -250,11 +250,28 @@ def _m004_entity_evidence(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_sentence_dates(db: sqlite_utils.Database) -> None:
+    # Dates sentences mention ('on 25 May'), resolved against their article's date: what timelines are built from.
+    _script(
+        db,
+        """
+        CREATE TABLE sentence_dates (
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            day TEXT NOT NULL,
+            PRIMARY KEY (sentence_id, day)
+        );
+        CREATE INDEX idx_sentence_dates_article ON sentence_dates(article_id);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
     ("003_entity_labels", _m003_entity_labels),
     ("004_entity_evidence", _m004_entity_evidence),
+    ("005_sentence_dates", _m005_sentence_dates),
 ]
 
 

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sentences", "-n", help="number of sentences, or short|medium|long")
     p.add_argument("--method", default="news", help=f"ranking method: {', '.join(SUMMARIZERS)}")
     p.add_argument("--chat", type=int, help="record the briefing as delivered to this chat")
+    p = add("timeline", "the most important dates of a story, one sentence each")
+    p.add_argument("topic", nargs="*")
+    p.add_argument("--dates", "-n", help="how many dates (default 8)")
     p = add("who", "an entity profile")
     p.add_argument("name", nargs="+")
     p = add("changes", "what changed since a chat's last briefing on a topic")
@@ -126,6 +129,10 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
     if args.command == "brief":
         b = service.brief(" ".join(args.topic), args.since, args.sentences, args.method, args.chat)
         _emit(args, b.as_dict(), render.briefing(b))
+        return 0
+    if args.command == "timeline":
+        t = service.timeline(" ".join(args.topic), args.dates)
+        _emit(args, t.as_dict(), render.timeline(t))
         return 0
     if args.command == "who":
         lookup, profile = service.who(" ".join(args.name))

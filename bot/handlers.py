@@ -27,6 +27,7 @@ COMMANDS = [
     ("help", "What I can do"),
     ("brief", "A briefing: /brief [topic]"),
     ("who", "Who is someone: /who <name>"),
+    ("timeline", "The key dates of a story: /timeline <topic> [number of dates]"),
     ("changes", "What changed since your last briefing: /changes [topic]"),
     ("subscribe", "Follow a topic: /subscribe <topic>"),
     ("unsubscribe", "Stop following a topic: /unsubscribe <topic>"),
@@ -162,11 +163,18 @@ def briefing_buttons(entities, topic: str, subscribed: bool) -> InlineKeyboardMa
     rows = [[InlineKeyboardButton((f"Who is {e.name}?" if e.label == "PERSON" else f"What is {e.name}?")[:60],
                                   callback_data=f"who:{e.id}")]
             for e, _ in [p for p in entities if p[0].label in {"PERSON", "ORG"}][:3]]
-    actions = [InlineKeyboardButton("What changed", callback_data=f"chg:{topic}"[:64])]
-    if subscribed:
-        actions.append(InlineKeyboardButton("Unsubscribe", callback_data=f"uns:{topic}"[:64]))
+    actions = [InlineKeyboardButton(label, callback_data=data) for label, data in (
+        ("What changed", _payload("chg", topic)), ("Timeline", _payload("tml", topic)),
+        ("Unsubscribe", _payload("uns", topic) if subscribed else None),
+    ) if data]
     rows.append(actions)
     return InlineKeyboardMarkup(rows)
+
+
+def _payload(kind: str, value: str) -> str | None:
+    """Button data 'kind:value' when it fits Telegram's 64 bytes (UTF-8); a cut topic would search for the wrong thing."""
+    data = f"{kind}:{value}"
+    return data if len(data.encode("utf-8")) <= 64 else None
 
 
 async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,6 +195,26 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 return
             markup = briefing_buttons(b.entities, t, t in subscribed) if b.items else None
             await reply(update, context, render.briefing(b), markup)
+
+
+async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/timeline <topic> [N]: the N most important dates of a story."""
+    text = _args(context)
+    if await _too_long(update, context, text):
+        return
+    topic, _, last = text.rpartition(" ")
+    topic, count = (topic, last) if last.isdigit() and topic else (text, None)
+    await _send_timeline(update, context, topic, count)
+
+
+async def _send_timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, topic: str, count: str | None) -> None:
+    async with typing(update, context):
+        try:
+            result = await call(context, "timeline", topic, count)
+        except InputError as exc:
+            await reply(update, context, render.esc(str(exc)))
+            return
+    await reply(update, context, render.timeline(result))
 
 
 async def who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -377,6 +405,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, render.profile(profile) if profile else "That entity is no longer in the store.")
     elif kind == "chg":
         await _send_changes(update, context, value)
+    elif kind == "tml":
+        await _send_timeline(update, context, value, None)
     elif kind == "uns":
         if await may_configure(update, context):
             removed = await call(context, "unsubscribe", update.effective_chat.id, value)

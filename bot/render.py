@@ -10,6 +10,7 @@ from service.briefing import Briefing, Citation
 from service.changes import Changes
 from service.ingest import IngestReport
 from service.profiles import Lookup, Profile
+from service.timeline import Timeline
 
 LIMIT = 4096
 LABELS = {
@@ -71,6 +72,17 @@ def briefing(b: Briefing, heading: str | None = None) -> str:
         parts.append("<b>Background</b>\n" + "\n".join(lines))
     if b.entities:
         parts.append("<b>In this briefing:</b> " + ", ".join(esc(e.name) for e, _ in b.entities[:6]))
+    return "\n\n".join(parts)
+
+
+def timeline(t: Timeline) -> str:
+    """A timeline as HTML: one dated, sourced sentence per date, oldest first."""
+    if not t.entries:
+        return esc(t.message or "No dates to show.")
+    title = f"Timeline: {t.topic}" if t.topic else "Timeline: top stories"
+    parts = [f"<b>{esc(title)}</b>\n<i>{plural(len(t.entries), 'date')} from {plural(len(t.article_ids), 'article')}</i>"]
+    for entry in t.entries:
+        parts.append(f"<b>{esc(day_label(entry.day))}</b> — {esc(entry.item.text)} {cites(entry.item.citations)}")
     return "\n\n".join(parts)
 
 

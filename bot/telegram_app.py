@@ -53,7 +53,7 @@ def build_application(settings: Settings, db_path: str | None = None, request=No
 def add_handlers(app: Application) -> None:
     """Register every command, button and message handler, and the error handler."""
     commands = {
-        "start": handlers.start, "help": handlers.help_command, "brief": handlers.brief, "who": handlers.who,
+        "start": handlers.start, "help": handlers.help_command, "brief": handlers.brief, "who": handlers.who, "timeline": handlers.timeline,
         "changes": handlers.changes, "subscribe": handlers.subscribe, "unsubscribe": handlers.unsubscribe,
         "topics": handlers.topics, "digest": handlers.digest, "length": handlers.length,
         "ingest": handlers.ingest, "feeds": handlers.feeds, "stats": handlers.stats,

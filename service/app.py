@@ -16,6 +16,7 @@ from service.briefing import Briefing, build_briefing
 from service.changes import Changes, DiffCache, compute_changes, record_briefing, record_changes
 from service.fetch import FetchPolicy
 from service.ingest import IngestReport, ingest
+from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
 from service.profiles import Lookup, Profile, build_profile, resolve_name
 from storage import articles as article_store
 from storage import chats as chat_store
@@ -120,6 +121,20 @@ class Service:
         if chat_id is not None and briefing.items:
             record_briefing(self.db, chat_id, topic, "brief", briefing)
         return briefing
+
+    def timeline(self, topic: str | None = None, count: int | str | None = None) -> Timeline:
+        """The most important dates of a story, each with one credited sentence."""
+        topic = clean_topic(topic)
+        if count is None or count == "":
+            number = DEFAULT_DATES
+        else:
+            try:
+                number = int(count)
+            except (TypeError, ValueError):
+                raise InputError(f"The number of dates must be a whole number, not {str(count)[:20]!r}") from None
+            if not 1 <= number <= MAX_DATES:
+                raise InputError(f"The number of dates must be between 1 and {MAX_DATES}, not {number}")
+        return build_timeline(self.db, topic, number)
 
     def who(self, name: str) -> tuple[Lookup, Profile | None]:
         """Resolve a name and, when it is one entity, its profile."""

@@ -373,7 +373,7 @@ def _by_day(facts: list[FactRow]) -> list[FactRow]:
 
 def briefing_snapshot(db: sqlite_utils.Database, kind: str, briefing: Briefing) -> tuple:
     """What a delivered briefing covered and showed: (kind, articles, sentences, entities, facts)."""
-    sentence_ids = [i.sentence_id for i in briefing.items]
+    sentence_ids = [i.sentence_id for i in briefing.shown]
     shown = set(sentence_ids)
     facts = [f.id for f in store.facts_of(db, briefing.article_ids) if f.sentence_id in shown]
     return (kind, briefing.article_ids, sentence_ids, [e.id for e, _ in briefing.entities], facts)

@@ -313,3 +313,24 @@ async def test_failed_digest_is_not_counted_as_seen_and_can_be_retried(app, doub
     assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "failed"
     assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "sent"
     assert "First briefing on Gaza" in double.sent(USER)[-1]["text"]
+
+
+async def test_timeline_command_and_button(app, double):
+    [reply] = await say(double, "/timeline gaza 3")
+    assert reply["text"].startswith("<b>Timeline: gaza</b>") and "3 dates" in reply["text"]
+    [reply] = await say(double, "/brief gaza")
+    assert '"callback_data": "tml:gaza"' in reply["reply_markup"]
+    double.push_update({"callback_query": {
+        "id": "cb2", "chat_instance": "x", "data": "tml:gaza",
+        "from": {"id": USER, "is_bot": False, "first_name": "T"},
+        "message": {"message_id": 99, "date": 1, "chat": {"id": USER, "type": "private"}, "text": "b"},
+    }})
+    await wait_for(lambda: double.sent(USER)[-1]["text"].startswith("<b>Timeline: gaza</b>"))
+
+
+async def test_long_topics_get_no_button_that_would_search_a_cut_topic(app, double):
+    topic = "Blinken — Israel — Gaza — ceasefire — “talks” — Antony — Blinken — Israel"
+    [reply] = await say(double, f"/brief {topic}")
+    payloads = [d.split('"')[0] for d in reply["reply_markup"].split('"callback_data": "')[1:]]
+    assert payloads and all(len(p.encode("utf-8")) <= 64 for p in payloads)
+    assert not any(p.startswith(("chg:", "tml:")) for p in payloads)  # the topic does not fit: no cut topic

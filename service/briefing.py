@@ -20,6 +20,7 @@ from summarizer.entities import NEWS_LABELS
 from summarizer.entities import alias_key
 from summarizer.nlp import StoredTokenizer, stemmer, stop_words
 from summarizer.registry import DEFAULT_METHOD, get_summarizer
+from summarizer.text import sentence_quality
 
 LENGTHS = {"short": 3, "medium": 5, "long": 8}
 MAX_SENTENCES = 20
@@ -36,6 +37,12 @@ RECENCY_HALF_LIFE = 1.0
 # A topic briefing opens with the newest days' developments; earlier days follow as background, one sentence
 # per day for the busiest days.
 LATEST_DAYS = 2
+# An article is about a topic when its headline or one of its first sentences names it.
+LEAD_SENTENCES = 5
+# 'The latest' holds at least this many articles, even when the newest days had fewer.
+LATEST_MIN_ARTICLES = 3
+# A sentence that says no word of the topic counts this much (it may be about something else in the article).
+OFF_TOPIC = 0.4
 # Two sentences with the same subject, from different articles, this similar (tf-idf cosine) report one development.
 SAME_DEVELOPMENT = 0.15
 BACKGROUND_DAYS = 3
@@ -193,6 +200,8 @@ def rank(
         similarity = ranking.similarity_matrix(words)
     if method == DEFAULT_METHOD:
         scores = ranking.news_scores(words, [r.position for r in rows])
+        # Fragments, credits and glued headings are not briefing lines.
+        scores = scores * np.array([sentence_quality(r.text) for r in rows])
         # Corroboration: a statement several outlets made is worth more than one outlet's.
         close = (similarity > ranking.REDUNDANT).tocsr()
         outlets = []
@@ -306,11 +315,15 @@ def build_briefing(
     days = sorted({r.published_at[:10] for r in rows})
     if method == DEFAULT_METHOD and len(days) > 1:
         # What is happening now, then how we got here.
-        cutoff = (date.fromisoformat(days[-1]) - timedelta(days=LATEST_DAYS - 1)).isoformat()
-        latest = [r for r in rows if r.published_at[:10] >= cutoff]
-        briefing.items = best_items(db, article_ids, latest, count, newest_first=True)
+        # 'The latest' is the newest coverage that is about the topic: an article that names it only in passing
+        # (a business round-up that mentions an oil spill) does not open a briefing on it.
+        focused = on_topic(rows, articles, topic)
+        cutoff = latest_cutoff(focused or articles)
+        focused_ids = {a.id for a in focused} if focused else set(article_ids)
+        latest = [r for r in rows if r.published_at[:10] >= cutoff and r.article_id in focused_ids]
+        briefing.items = best_items(db, article_ids, latest, count, newest_first=True, topic=topic)
         briefing.background = _background(db, article_ids, [r for r in rows if r.published_at[:10] < cutoff],
-                                          briefing.items)
+                                          briefing.items, topic)
     else:
         same_fact = fact_groups(db, article_ids, [r.id for r in rows])
         scores, similarity = rank(rows, method, same_fact, count)
@@ -319,9 +332,36 @@ def build_briefing(
     return briefing
 
 
+def latest_cutoff(articles: Sequence[Article]) -> str:
+    """The first day of 'the latest': the newest days of coverage, reaching back far enough for a few articles."""
+    days = sorted((a.published_at[:10] for a in articles), reverse=True)
+    window = (date.fromisoformat(days[0]) - timedelta(days=LATEST_DAYS - 1)).isoformat()
+    return min(window, days[min(LATEST_MIN_ARTICLES, len(days)) - 1])
+
+
+def on_topic(rows: Sequence[SentenceRow], articles: Sequence[Article], topic: str) -> list[Article]:
+    """The articles about the topic: its headline, its first sentence, or two of its first few say every word of it."""
+    wanted = set(ranking_words(topic.split())) if topic else set()
+    if not wanted:
+        return list(articles)
+    naming = [r for r in rows if r.position < LEAD_SENTENCES and wanted <= set(ranking_words(r.tokens))]
+    leads = Counter(r.article_id for r in naming)
+    hit = {article for article, n in leads.items() if n >= 2} | {r.article_id for r in naming if r.position == 0}
+    hit |= {a.id for a in articles if wanted <= set(ranking_words(a.title.split()))}
+    return [a for a in articles if a.id in hit]
+
+
+def relevance(rows: Sequence[SentenceRow], topic: str) -> np.ndarray:
+    """1 for a sentence that says a word of the topic, less for one that does not (it may be about something else)."""
+    wanted = set(ranking_words(topic.split())) if topic else set()
+    if not wanted:
+        return np.ones(len(rows))
+    return np.array([1.0 if wanted & set(ranking_words(r.tokens)) else OFF_TOPIC for r in rows])
+
+
 def best_items(
     db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], count: int,
-    newest_first: bool = False,
+    newest_first: bool = False, topic: str = "",
 ) -> list[BriefItem]:
     """The ``count`` best sentences among ``rows``, one per development, the most important first."""
     same_fact = fact_groups(db, article_ids, [r.id for r in rows])
@@ -331,13 +371,15 @@ def best_items(
     scores, _ = rank(rows, DEFAULT_METHOD, same, count, similarity)
     if newest_first:
         scores = scores * recency(rows)
+    scores = scores * relevance(rows, topic)
     subjects = entity_store.first_person_of(db, [r.id for r in rows])
     items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows])
     return sorted(items, key=lambda i: (-i.score, i.sentence_id))
 
 
 def _background(
-    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], shown: Sequence[BriefItem]
+    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], shown: Sequence[BriefItem],
+    topic: str = "",
 ) -> list[tuple[str, list[BriefItem]]]:
     """The busiest earlier days, oldest first, each with its best sentence that repeats nothing shown."""
     if not rows:
@@ -355,7 +397,7 @@ def _background(
         day_rows = [r for r in by_day[day] if r.id in fresh]
         if not day_rows:
             continue
-        items = best_items(db, article_ids, day_rows, 1)
+        items = best_items(db, article_ids, day_rows, 1, topic=topic)
         out.append((day, items))
         chosen_rows += store.sentences_by_id(db, [i.sentence_id for i in items])
     return sorted(out)

@@ -291,8 +291,13 @@ def build_briefing(
     method: str = DEFAULT_METHOD,
     articles: Sequence[Article] | None = None,
     seen: Sequence[SentenceRow] = (),
+    developments: bool = True,
 ) -> Briefing:
-    """A briefing on a topic (full-text query or entity name) or on the top stories, within a time window."""
+    """A briefing on a topic (full-text query or entity name) or on the top stories, within a time window.
+
+    ``developments=False`` ranks and selects as briefbot did before developments were clustered and the newest
+    put first (for the evaluation's before/after comparison).
+    """
     get_summarizer(method)  # fail fast on an unknown method name
     topic = (topic or "").strip()
     briefing = Briefing(topic=topic, since=since, method=method)
@@ -313,7 +318,7 @@ def build_briefing(
     count = sentence_count(length)
     article_ids = [a.id for a in articles]
     days = sorted({r.published_at[:10] for r in rows})
-    if method == DEFAULT_METHOD and len(days) > 1:
+    if method == DEFAULT_METHOD and len(days) > 1 and developments:
         # What is happening now, then how we got here.
         # 'The latest' is the newest coverage that is about the topic: an article that names it only in passing
         # (a business round-up that mentions an oil spill) does not open a briefing on it.

@@ -34,10 +34,10 @@ def _mean_f(scorer, references: Sequence[str], summary: str) -> np.ndarray:
 
 
 def _table(title: str, results: dict[str, np.ndarray], count: int) -> str:
-    lines = [title, f"{'method':<34}{'R1':>8}{'R2':>8}{'RL':>8}", "-" * 58]
+    lines = [title, f"{'method':<48}{'R1':>8}{'R2':>8}{'RL':>8}", "-" * 72]
     for name, total in results.items():
         r1, r2, rl = total / max(count, 1) * 100
-        lines.append(f"{name:<34}{r1:>8.2f}{r2:>8.2f}{rl:>8.2f}")
+        lines.append(f"{name:<48}{r1:>8.2f}{r2:>8.2f}{rl:>8.2f}")
     lines.append(f"({count} items; ROUGE F1 with stemming, averaged over references)")
     return "\n".join(lines)
 
@@ -121,16 +121,20 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
         words = len(reference.split())
         firsts = [store.sentences_of(db, [a.id], 2) for a in articles]
         briefing = build_briefing(db, length=5, articles=articles, seen=seen[timeline])
+        before = build_briefing(db, length=5, articles=articles, seen=seen[timeline], developments=False)
         diff = diff_articles(db, timeline, articles, covered[timeline], shown[timeline])
         systems = {
             "first 2 sentences of the newest article": " ".join(s.text for s in firsts[0][:2]),
             "first sentence of each new article": " ".join(f[0].text for f in firsts if f),
             "sumy LexRank over the new articles": _text(build_briefing(db, length=5, method="sumy-lexrank", articles=articles)),
+            "ours before this change: briefing with novelty": _text(before),
             "ours: briefing with novelty": _text(briefing),
             "ours: delivered what-changed text": " ".join(diff.changes.shown_text()),
         }
         for name, summary in systems.items():
             results[name] += _mean_f(scorer, [reference], _cut(summary, words))
+        spread["ours before this change: briefing with novelty"].append(
+            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in before.items]))
         spread["ours: briefing with novelty"].append(
             redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in briefing.items]))
         spread["ours: delivered what-changed text"].append(

@@ -73,7 +73,7 @@ def build_timeline(
     """The ``count`` most important dates of a topic, oldest first, each with its best sentence.
 
     Dates come from publication dates and from dates the text names ('on 25 May'); a date's sentence is the
-    best-ranked lead sentence published that day or the next, or a sentence naming the date, that repeats no
+    best-ranked lead sentence published that day, or a sentence naming the date, that repeats no
     other entry. ``days`` fixes the dates instead of choosing them.
     """
     topic = (topic or "").strip()
@@ -111,15 +111,16 @@ def build_timeline(
 
 
 def _candidates(rows: Sequence[SentenceRow], mentions: Sequence[tuple[int, str]]) -> dict[str, list[SentenceRow]]:
-    """Sentences that can tell each day: leads published that day or the next, and sentences naming the day."""
+    """Sentences that can tell each day: leads published that day, and sentences naming the day.
+
+    (Leads of the next day's articles were tried as well: they tell the day less well on the Timeline17 dev topics.)
+    """
     by_day: dict[str, dict[int, SentenceRow]] = defaultdict(dict)
     by_id = {r.id: r for r in rows}
     for row in rows:
         if row.position < LEAD:
             day = row.published_at[:10]
             by_day[day][row.id] = row
-            before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
-            by_day[before].setdefault(row.id, row)
     for sentence_id, day in mentions:
         if sentence_id in by_id:
             by_day[day][sentence_id] = by_id[sentence_id]

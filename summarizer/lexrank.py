@@ -67,7 +67,10 @@ def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 
     delta = 1.0
     while delta > epsilon:
         nxt = np.dot(transition_t, p) if isinstance(transition_t, np.ndarray) else transition_t @ p
-        nxt /= np.linalg.norm(nxt)
+        norm = np.linalg.norm(nxt)
+        if norm == 0:
+            return np.full(n, 1.0 / n)  # no two sentences share a word: every sentence is as central
+        nxt /= norm
         delta = np.linalg.norm(nxt - p)
         p = nxt
     return p

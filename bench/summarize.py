@@ -23,6 +23,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 
 from service.briefing import build_briefing, find_articles  # noqa: E402
 from service.ingest import ingest  # noqa: E402
+from service.timeline import build_timeline  # noqa: E402
 from service.sources import RawArticle  # noqa: E402
 from storage import articles as store  # noqa: E402
 from storage import entities as entity_store  # noqa: E402
@@ -77,6 +78,8 @@ def grow_store(db, target: int) -> None:
             store.insert_mentions(db, [
                 (by_old[m.sentence_id], article_id, m.entity_id, m.surface, m.label, 0, 1)
                 for m in entity_store.mentions_in(db, [source.id])])
+            store.insert_sentence_dates(db, [
+                (by_old[sentence_id], article_id, day) for sentence_id, day in store.dated_sentences(db, [source.id])])
 
 
 def main() -> None:
@@ -123,6 +126,18 @@ def main() -> None:
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"articles per briefing: median {statistics.median(sizes):.0f}, max {max(sizes)}")
     print(f"latency p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms  (target p95 < 300 ms)")
+
+    print(f"\n/timeline latency over every article of the store ({store.count_articles(db)}), 8 dates, "
+          f"{args.runs // 3} runs")
+    latencies = []
+    for _ in range(max(3, args.runs // 3)):
+        start = time.perf_counter()
+        timeline = build_timeline(db, "", 8)
+        latencies.append((time.perf_counter() - start) * 1000)
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"articles read: {len(timeline.article_ids)}, dates: {len(timeline.entries)}")
+    print(f"latency p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms  (target p95 < 500 ms)")
 
 
 if __name__ == "__main__":

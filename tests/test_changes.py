@@ -22,9 +22,18 @@ def names(items):
 
 
 def delivered(briefing_or_changes) -> set[str]:
-    if hasattr(briefing_or_changes, "items"):
-        return {i.text for i in briefing_or_changes.items}
-    return {t for n in briefing_or_changes.new_entities + briefing_or_changes.updated_entities for _, t, _ in n.sentences}
+    if hasattr(briefing_or_changes, "shown"):
+        return {i.text for i in briefing_or_changes.shown}
+    c = briefing_or_changes
+    return {i.text for i in c.developments} | {t for n in c.new_entities + c.updated_entities for _, t, _ in n.sentences}
+
+
+def test_a_diff_opens_with_the_new_developments_credited_to_every_outlet(story):
+    _, _, third = story
+    assert third.shown_text()[: len(third.developments)] == [i.text for i in third.developments]
+    assert len(third.developments) == 3
+    assert all(i.citations[0].published_at >= "2024-10-21" for i in third.developments)
+    assert max(len({c.source for c in i.citations}) for i in third.developments) == 3
 
 
 def test_second_diff_names_new_people(story):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from summarizer.text import clean_article, strip_markdown
+from summarizer.text import clean_article, sentence_quality, strip_inline_junk, strip_markdown
 from tests.conftest import SEED
 
 
@@ -47,3 +47,28 @@ def test_datelines_are_not_glued_to_the_first_sentence(raw, first):
 def test_markdown_is_reduced_to_text():
     text = "# Title here\n\nSome **bold** text with [a link](http://x.y) and `code`.\n\n- item one."
     assert strip_markdown(text).split("\n") == ["Title here", "", "Some bold text with a link and code.", "", "item one."]
+
+
+@pytest.mark.parametrize(
+    "sentence, quality",
+    [
+        ("The death toll rose to 50, officials said.", 1.0),
+        ("February 7 Image by someone via Flickr The Fortune 500 comes out once a year.", 0.0),
+        ("EGYPTIAN GOVERNMENT RELEASES GOOGLE EXEC who was arrested in Cairo.", 0.0),
+        ("Syria troops bombard Homs", 0.5),
+        ("then it opens it up to anybody. '", 0.8),
+    ],
+)
+def test_sentence_quality_weighs_fragments_credits_and_glued_headings(sentence, quality):
+    assert sentence_quality(sentence) == quality
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Watch: The minister spoke in Cairo.", "The minister spoke in Cairo."),
+        ("February 7, 2011: 8:43 AM ET The Fortune 500 comes out.", "The Fortune 500 comes out."),
+    ],
+)
+def test_media_labels_and_clock_stamps_are_removed(line, expected):
+    assert strip_inline_junk(line) == expected

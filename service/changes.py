@@ -355,6 +355,8 @@ def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactR
                 continue
             last = fact.number
             values.append((fact.value, Citation(fact.source, fact.published_at, fact.url, fact.article_id, "")))
+        if len(values) < 2:
+            continue  # a value that only repeats what was said is no change
         subject = entity_store.get_entity(db, key[0]) if key[0] else None
         changes.append(FactChange(key[1], subject.name if subject else None, values, _scope_name(db, names[key[2]])))
     return changes

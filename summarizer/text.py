@@ -82,10 +82,18 @@ CLOCK_STAMP = re.compile(
 )
 
 
+LAST_UPDATED = re.compile(
+    r"(?:\b\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+)?\b(?:Page\s+)?last updated(?:\s+at)?:?\s+\d{1,2}:\d{2}\s*(?:GMT|BST|UTC|ET)?"
+    r"(?:,?\s+\w+day,?\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4})?(?:\s+Help\b)?",
+    re.IGNORECASE,
+)
+
+
 def strip_inline_junk(line: str) -> str:
     """Remove speaker turns, stage directions, bylines, media labels and timestamps from inside a paragraph."""
     text = STAGE_DIRECTION.sub(" ", line)
     text = CLOCK_STAMP.sub(" ", text)
+    text = LAST_UPDATED.sub(" ", text)
     text = MEDIA_LABEL.sub("", text)
     text = SPEAKER_TURN.sub(" ", text)
     text = BYLINE.sub(" ", text)

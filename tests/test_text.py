@@ -68,6 +68,8 @@ def test_sentence_quality_weighs_fragments_credits_and_glued_headings(sentence, 
     [
         ("Watch: The minister spoke in Cairo.", "The minister spoke in Cairo."),
         ("February 7, 2011: 8:43 AM ET The Fortune 500 comes out.", "The Fortune 500 comes out."),
+        ("29 July 2010 Last updated at 22:17 GMT Help As BP's rivals count the cost.", "As BP's rivals count the cost."),
+        ("Page last updated at 14:26 GMT, Sunday, 26 April 2009 The WHO met.", "The WHO met."),
     ],
 )
 def test_media_labels_and_clock_stamps_are_removed(line, expected):

@@ -17,6 +17,17 @@ from summarizer.registry import SUMMARIZERS, UnknownMethod
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
+def chat_id(value: str) -> int:
+    """A chat id as Telegram and SQLite can hold it (a signed 64-bit integer)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a chat id is a whole number, not {value[:30]!r}") from None
+    if not -(2**63) <= number < 2**63:
+        raise argparse.ArgumentTypeError(f"chat id {value[:30]} is out of range")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="briefbot", description="Extractive, source-attributed news briefings.")
@@ -39,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--sentences", "-n", help="number of sentences, or short|medium|long")
     p.add_argument("--method", default="news", help=f"ranking method: {', '.join(SUMMARIZERS)}")
-    p.add_argument("--chat", type=int, help="record the briefing as delivered to this chat")
+    p.add_argument("--chat", type=chat_id, help="record the briefing as delivered to this chat")
     p = add("timeline", "the most important dates of a story, one sentence each")
     p.add_argument("topic", nargs="*")
     p.add_argument("--dates", "-n", help="how many dates (default 8)")
@@ -47,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="+")
     p = add("changes", "what changed since a chat's last briefing on a topic")
     p.add_argument("topic", nargs="*")
-    p.add_argument("--chat", type=int, required=True)
+    p.add_argument("--chat", type=chat_id, required=True)
     p = add("eval", "evaluation against gold data: ROUGE for summaries and updates, /who for entities")
     p.add_argument("kind", choices=["summaries", "updates", "entities", "timelines"])
     p.add_argument("files", nargs="+")
@@ -153,6 +164,9 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         _emit(args, stats, "\n".join(f"{k}: {render.esc(v)}" for k, v in stats.items()))
         return 0
     if args.command == "eval":
+        missing = [f for f in args.files if not Path(f).is_file()]
+        if missing:
+            raise InputError(f"cannot read {missing[0]}: no such file")
         if args.kind == "timelines":
             from service.timeline_eval import EvaluationExtraMissing, eval_timelines
 

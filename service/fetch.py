@@ -52,12 +52,19 @@ def check_address(url: str, policy: FetchPolicy) -> None:
     except socket.gaierror:
         raise FetchError(f"cannot resolve host {parts.hostname!r}") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if (
-            address.is_private or address.is_loopback or address.is_link_local
-            or address.is_reserved or address.is_multicast or address.is_unspecified
-        ):
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not is_public(address):
             raise FetchError(f"refusing to fetch {parts.hostname!r}: it resolves to a private address ({address})")
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Only globally routable addresses: not private, loopback, link-local, carrier-grade NAT (100.64.0.0/10) or any
+    other special range, including IPv4 addresses embedded in IPv6 (mapped, 6to4, Teredo)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = [address.ipv4_mapped, address.sixtofour, address.teredo[1] if address.teredo else None]
+        if any(e is not None and not is_public(e) for e in embedded):
+            return False
+    return address.is_global and not address.is_multicast
 
 
 def fetch(

@@ -94,9 +94,15 @@ def iso_date(value: object) -> str | None:
 
 
 def decode_text(data: bytes, origin: str) -> str | Failure:
-    """UTF-8 text from bytes, or a failure for empty, binary or non-UTF-8 input."""
+    """UTF-8 (or BOM-marked UTF-16) text from bytes, or a failure for empty, binary or undecodable input."""
     if not data.strip():
         return Failure(origin, "empty file")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # UTF-16 with a byte-order mark (what some Windows editors save): text, not binary.
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return Failure(origin, "not valid UTF-16 text despite its byte-order mark")
     if b"\x00" in data[:8192]:
         return Failure(origin, "binary file, not text")
     try:
@@ -199,8 +205,14 @@ def read_jsonl(path: Path) -> Iterator[RawArticle | Failure]:
             if not isinstance(body, str) or not body.strip():
                 yield Failure(origin, "no 'text' field")
                 continue
+            wrong = [k for k in ("title", "url", "source", "published", "date")
+                     if obj.get(k) is not None and not isinstance(obj.get(k), str)]
+            if wrong:
+                # One line's bad field is that line's failure, never the batch's.
+                yield Failure(origin, f"field {wrong[0]!r} must be a string, not {type(obj[wrong[0]]).__name__}")
+                continue
             yield RawArticle(
-                text=body, origin=origin, title=str(obj.get("title") or ""), url=obj.get("url") or None,
+                text=body, origin=origin, title=obj.get("title") or "", url=obj.get("url") or None,
                 published=iso_date(obj.get("published") or obj.get("date")), source=obj.get("source") or None,
             )
 
@@ -279,9 +291,21 @@ def _json_feed(body: bytes, url: str, policy: FetchPolicy) -> FeedResult:
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         result.items.append(Failure(url, "JSON document is not a JSON Feed"))
         return result
-    result.title = data.get("title")
-    for item in data.get("items") or []:
+    result.title = data.get("title") if isinstance(data.get("title"), str) else None
+    items = data.get("items")
+    if not isinstance(items, list):
+        result.items.append(Failure(url, "JSON Feed has no 'items' list"))
+        return result
+    for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
+            result.items.append(Failure(f"{url} item {number}", "feed item is not a JSON object"))
+            continue
+        wrong = [k for k in ("content_text", "content_html", "summary", "url", "title", "date_published")
+                 if item.get(k) is not None and not isinstance(item.get(k), str)]
+        if wrong:
+            # One item's bad field is that item's failure; the feed's other items are kept.
+            result.items.append(Failure(f"{url} item {number}",
+                                        f"field {wrong[0]!r} must be a string, not {type(item[wrong[0]]).__name__}"))
             continue
         text = item.get("content_text") or _html_to_text(item.get("content_html") or item.get("summary") or "")
         result.items.append(

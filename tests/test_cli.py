@@ -66,3 +66,24 @@ def test_console_runs_the_same_handlers(cli_db):
     )
     assert result.returncode == 0, result.stderr
     assert "Antony Blinken — person" in result.stdout and "Briefing: Hochstein" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["brief", "gaza", "-n", "huge"],
+         "briefbot: The length must be short, medium, long or a number of sentences from 1 to 20, not 'huge'"),
+        (["brief", "gaza", "--chat", "99999999999999999999999"],
+         "briefbot brief: error: argument --chat: chat id 99999999999999999999999 is out of range"),
+        (["eval", "summaries", "/missing.jsonl"], "briefbot: cannot read /missing.jsonl: no such file"),
+        (["timeline", "gaza", "--dates", "0"], "briefbot: The number of dates must be between 1 and 30, not 0"),
+    ],
+)
+def test_bad_numbers_and_files_get_one_line_and_exit_2(cli_db, args, message):
+    result = briefbot(*args, db=cli_db, check=False)
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1] == message
+
+
+def test_timeline_from_the_command_line(cli_db):
+    data = json.loads(briefbot("timeline", "gaza", "--dates", "3", "--json", db=cli_db).stdout)
+    assert len(data["dates"]) == 3 and data["dates"] == sorted(data["dates"], key=lambda d: d["date"])

@@ -133,3 +133,69 @@ def test_feed_polling_uses_conditional_requests(service, httpserver):
     assert seen == [None, '"v1"']
     assert (first[0].status, second[0].status) == ("ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed", "not modified")
     assert service.stats()["last_feed_poll"] is not None
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["100.100.100.200", "100.64.0.1", "169.254.169.254", "::ffff:127.0.0.1", "2002:7f00:1::1", "fd00::1", "0.0.0.0"],
+)
+def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, address):
+    # A resolver we control: no packet is sent anywhere, the check refuses before connecting.
+    import socket
+
+    from service import fetch as fetch_module
+
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo",
+                        lambda host, port, *a, **k: [(family, socket.SOCK_STREAM, 6, "", (address, port))])
+    with pytest.raises(FetchError, match="private address"):
+        check_address("http://metadata.example/latest", FetchPolicy())
+
+
+def test_json_feed_items_with_wrong_types_fail_alone(service):
+    from service.sources import parse_feed
+
+    good = "The council approved the new budget on Monday after a long debate about schools. " * 6
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Local",
+            "items": [{"id": "1", "content_text": 12345}, {"id": "2", "url": 42, "content_text": good},
+                      {"id": "3", "title": ["a"], "content_text": good}, "junk",
+                      {"id": "4", "content_text": good, "title": "Budget approved"}]}
+    import json
+
+    items = parse_feed(json.dumps(feed).encode(), "https://local.example/feed.json", FetchPolicy()).items
+    reasons = [getattr(i, "reason", None) for i in items]
+    assert reasons[:4] == ["field 'content_text' must be a string, not int", "field 'url' must be a string, not int",
+                           "field 'title' must be a string, not list", "feed item is not a JSON object"]
+    assert items[4].title == "Budget approved"
+
+
+def test_json_feed_without_an_items_list_is_a_failure():
+    from service.sources import parse_feed
+
+    items = parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}', "u", FetchPolicy()).items
+    assert [i.reason for i in items] == ["JSON Feed has no 'items' list"]
+
+
+def test_jsonl_line_with_a_wrong_typed_field_fails_alone(service, tmp_path):
+    text = "Officials in the capital said the new bridge would open in spring after repairs were finished. " * 3
+    path = tmp_path / "batch.jsonl"
+    import json
+
+    path.write_text("\n".join(json.dumps(o) for o in [
+        {"text": text, "url": 42}, {"text": text + " Second.", "source": ["x"]},
+        {"text": text + " Third story.", "title": "Bridge", "source": "City Desk"},
+    ]), "utf-8")
+    report = service.ingest([str(path)])
+    assert [(i.status, i.reason) for i in report.items] == [
+        ("failed", "field 'url' must be a string, not int"), ("failed", "field 'source' must be a string, not list"),
+        ("new", ""),
+    ]
+
+
+def test_a_feed_on_a_private_address_is_refused_when_added(db, nlp):
+    from service.app import InputError, Service
+
+    service = Service(db, nlp, FetchPolicy())  # private addresses not allowed
+    with pytest.raises(InputError, match="private address"):
+        service.add_feed("http://127.0.0.1:9/rss.xml")
+    assert service.feeds() == []

@@ -167,3 +167,11 @@ def test_roles_are_read_from_the_text(seeded_store):
     blinken = entity_store.entities_by_key(seeded_store.db, "antony blinken")[0]
     roles = {r.role for r in entity_store.roles_of(seeded_store.db, blinken.id)}
     assert "U.S. Secretary of State" in roles
+
+
+def test_utf16_text_with_a_byte_order_mark_is_text(service, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(("Engineers finished the new bridge over the river on Monday, the city council said. " * 3)
+                     .encode("utf-16"))
+    report = service.ingest([str(path)])
+    assert [i.status for i in report.items] == ["new"]

@@ -39,3 +39,23 @@ def test_env_example_documents_every_setting():
 
     names = set(re.findall(r'"((?:BRIEFBOT|TELEGRAM)_[A-Z_]+)"', source))
     assert names and all(f"{name}=" in example for name in names)
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("BRIEFBOT_FETCH_TIMEOUT", "nan", "BRIEFBOT_FETCH_TIMEOUT must be a finite number, not 'nan'"),
+        ("BRIEFBOT_FEED_POLL_MINUTES", "inf", "BRIEFBOT_FEED_POLL_MINUTES must be a finite number, not 'inf'"),
+        ("BRIEFBOT_ADMIN_IDS", "--5", "BRIEFBOT_ADMIN_IDS must be comma-separated user ids, not '--5'"),
+        ("BRIEFBOT_ADMIN_IDS", "²", "BRIEFBOT_ADMIN_IDS must be comma-separated user ids, not '²'"),
+        ("BRIEFBOT_DEFAULT_TIMEZONE", "Europe",
+         "BRIEFBOT_DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, not 'Europe'"),
+        ("BRIEFBOT_WEBHOOK_PORT", "99999", "BRIEFBOT_WEBHOOK_PORT must be at most 65535, not '99999'"),
+        ("BRIEFBOT_BOT_API_URL", "notaurl",
+         "BRIEFBOT_BOT_API_URL must be an http(s) URL such as https://api.telegram.org/bot, not 'notaurl'"),
+    ],
+)
+def test_bad_values_get_one_line_naming_the_setting(name, value, message):
+    with pytest.raises(SettingsError) as error:
+        load_settings({name: value})
+    assert str(error.value).splitlines()[1:] == [f"  {message}"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import render
 from bot.settings import Settings, SettingsError, load_settings
-from service.app import InputError, Service
+from service.app import InputError, Service, StoreError, preflight
 from service.fetch import FetchPolicy
 from summarizer.registry import SUMMARIZERS, UnknownMethod
 
@@ -99,11 +99,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    if args.command in {"start", "console"}:
-        from bot.telegram_app import run
+    try:
+        if args.command in {"start", "console"}:
+            from bot.telegram_app import run
 
-        return run(settings, args.db, console=args.command == "console" or not settings.token)
-    service = _service(settings, args.db)
+            # Fail now, with one line, rather than inside the running bot.
+            preflight(args.db or settings.db_path, settings.spacy_model)
+            return run(settings, args.db, console=args.command == "console" or not settings.token)
+        service = _service(settings, args.db)
+    except StoreError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
     try:
         return _dispatch(args, service)
     except (InputError, UnknownMethod) as exc:

@@ -21,9 +21,9 @@ from service.profiles import Lookup, Profile, build_profile, resolve_name
 from storage import articles as article_store
 from storage import chats as chat_store
 from storage import feeds as feed_store
-from storage.db import open_database, utcnow
+from storage.db import StoreError, open_database, utcnow
 from storage.records import Chat, Feed
-from summarizer.nlp import DEFAULT_MODEL, load_pipeline
+from summarizer.nlp import DEFAULT_MODEL, load_pipeline, model_installed
 
 MAX_TOPIC = 200
 
@@ -72,6 +72,13 @@ def parse_since(value: str | None) -> str | None:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise InputError(f"--since takes a date like 2024-10-21, not {value!r}") from None
+
+
+def preflight(db_path: str | Path, model: str) -> None:
+    """Check before starting that the database opens (StoreError) and the spaCy model is installed (StoreError)."""
+    open_database(db_path).conn.close()
+    if not model_installed(model):
+        raise StoreError(f"the spaCy model {model!r} is not installed; run `make setup`")
 
 
 class Service:

@@ -24,6 +24,8 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 MAX_FILE_BYTES = 5_000_000
 MAX_ARTICLE_CHARS = 500_000
+# A JSONL line holds one article and its fields: memory stays bounded whatever a file holds.
+MAX_JSONL_LINE = 4_000_000
 FEED_TYPES = (
     "application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml",
     "application/feed+json", "application/json",
@@ -182,11 +184,30 @@ def read_file(path: Path, meta: dict | None = None) -> Iterator[RawArticle | Fai
     yield item
 
 
+def _lines(handle, limit: int) -> Iterator[bytes | None]:
+    """The file's lines, reading at most ``limit`` bytes of any line: a longer line gives None and is skipped."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # skip the rest of the line in bounded pieces
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line
+
+
 def read_jsonl(path: Path) -> Iterator[RawArticle | Failure]:
     """One article per JSON line: title, text (or body/content), url, published (or date), source."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(_lines(handle, MAX_JSONL_LINE), 1):
             origin = f"{path}:{number}"
+            if line is None:
+                yield Failure(origin, f"line too long (over {MAX_JSONL_LINE:,} bytes)")
+                continue
             if not line.strip():
                 continue
             text = decode_text(line, origin)

@@ -304,17 +304,49 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
+class StoreError(RuntimeError):
+    """The database cannot be opened or written; the message is one line naming the file and the reason."""
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at ``path``, in WAL mode, fully migrated."""
+    """Open (creating if needed) the database at ``path``, in WAL mode, fully migrated.
+
+    Raises StoreError with one line for a path that cannot be created, a file that is not a briefbot database or
+    is corrupt, and a database that cannot be written.
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # Autocommit mode: every multi-step write opens its own transaction with ``transaction()``.
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
-    db = sqlite_utils.Database(conn)
-    if str(path) != ":memory:":
-        db.enable_wal()
-    conn.execute("PRAGMA synchronous = NORMAL")
-    migrate(db)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the database {path}: {exc.strerror or exc}") from None
+        if Path(path).is_dir():
+            raise StoreError(f"the database path {path} is a folder, not a file")
+    try:
+        # Autocommit mode: every multi-step write opens its own transaction with ``transaction()``.
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if str(path) != ":memory:" and conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise StoreError(f"the database {path} is damaged (PRAGMA quick_check failed); restore it from a backup")
+        db = sqlite_utils.Database(conn)
+        if str(path) != ":memory:":
+            db.enable_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+        if str(path) != ":memory:":
+            # A database that opens but cannot be written fails here, not at the first ingest or delivery.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', '1')")
+            finally:
+                conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        message = str(exc)
+        if "not a database" in message or "malformed" in message:
+            raise StoreError(f"{path} is not a briefbot database or is damaged ({message})") from None
+        if "readonly" in message or "read-only" in message:
+            raise StoreError(f"the database {path} is read-only; briefbot needs to write to it") from None
+        if "unable to open" in message:
+            raise StoreError(f"cannot open the database {path} ({message})") from None
+        raise StoreError(f"cannot use the database {path} ({message})") from None
     return db

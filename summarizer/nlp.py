@@ -21,6 +21,13 @@ class ModelNotInstalled(RuntimeError):
     """The configured spaCy pipeline is not installed as a package."""
 
 
+def model_installed(name: str = DEFAULT_MODEL) -> bool:
+    """Whether the spaCy pipeline (or a fallback) is installed as a package, without loading it."""
+    import importlib.util
+
+    return any(importlib.util.find_spec(m) is not None for m in [name, *FALLBACK_MODELS])
+
+
 def load_pipeline(name: str = DEFAULT_MODEL) -> Language:
     """Load an installed spaCy pipeline by package name; never downloads anything."""
     candidates = [name] + [m for m in FALLBACK_MODELS if m != name]

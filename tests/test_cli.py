@@ -87,3 +87,53 @@ def test_bad_numbers_and_files_get_one_line_and_exit_2(cli_db, args, message):
 def test_timeline_from_the_command_line(cli_db):
     data = json.loads(briefbot("timeline", "gaza", "--dates", "3", "--json", db=cli_db).stdout)
     assert len(data["dates"]) == 3 and data["dates"] == sorted(data["dates"], key=lambda d: d["date"])
+
+
+def _not_a_database(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database " * 200)
+    return path
+
+
+def _damaged(tmp_path, seeded_path):
+    import shutil
+
+    path = tmp_path / "damaged.db"
+    shutil.copy(seeded_path, path)
+    data = bytearray(path.read_bytes())
+    data[4096:12288] = b"\xff" * 8192  # overwrite pages after the header
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda tmp, seeded: _not_a_database(tmp), "is not a briefbot database or is damaged"),
+        (lambda tmp, seeded: _damaged(tmp, seeded), "damaged"),
+        (lambda tmp, seeded: tmp / "file.txt" / "sub" / "x.db", "cannot create the folder for the database"),
+    ],
+)
+def test_unusable_databases_get_one_line_and_exit_2(tmp_path, seeded_path, make, reason):
+    if "file.txt" in str(make(tmp_path, seeded_path)):
+        (tmp_path / "file.txt").write_text("a file where a folder should be")
+    result = briefbot("stats", db=make(tmp_path, seeded_path), check=False)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("briefbot: ") and reason in line
+
+
+def test_a_read_only_database_gets_one_line(tmp_path, seeded_path, monkeypatch):
+    # The file opened read-only, as on a read-only mount (root ignores file modes, so the test opens it so).
+    import shutil
+    import sqlite3
+
+    from storage import db as db_module
+
+    path = tmp_path / "ro.db"
+    shutil.copy(seeded_path, path)
+    real = sqlite3.connect
+    monkeypatch.setattr(db_module.sqlite3, "connect",
+                        lambda target, **kw: real(f"file:{target}?mode=ro", uri=True, **kw))
+    with pytest.raises(db_module.StoreError, match=r"read-only; briefbot needs to write to it"):
+        db_module.open_database(path)

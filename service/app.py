@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -72,6 +73,13 @@ def parse_since(value: str | None) -> str | None:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise InputError(f"--since takes a date like 2024-10-21, not {value!r}") from None
+
+
+# Teaser entries completed from their pages per feed poll (the rest keep their teaser text).
+MAX_PAGES_PER_POLL = 20
+
+
+log = logging.getLogger(__name__)
 
 
 def preflight(db_path: str | Path, model: str) -> None:
@@ -230,28 +238,39 @@ class Service:
         return feed_store.list_feeds(self.db)
 
     def poll_feeds(self) -> list[FeedPoll]:
-        """Poll every feed once (conditional requests) and ingest new entries."""
-        from service.fetch import FetchError, fetch
+        """Poll every feed once (conditional requests) and ingest new entries; a broken feed is recorded on that
+        feed and polling goes on with the next."""
+        from service.fetch import FetchBudget, FetchError, fetch
 
         results = []
-        for feed in feed_store.list_feeds(self.db):
-            try:
-                response = fetch(feed.url, self.policy, sources.FEED_TYPES + sources.PAGE_TYPES,
-                                 feed.etag, feed.last_modified)
-            except FetchError as exc:
-                feed_store.record_poll(self.db, feed.url, f"error: {exc}")
-                results.append(FeedPoll(feed.url, f"error: {exc}"))
-                continue
-            if response.status == 304:
-                feed_store.record_poll(self.db, feed.url, "not modified")
-                results.append(FeedPoll(feed.url, "not modified"))
-                continue
-            parsed = sources.parse_feed(response.body, feed.url, self.policy)
-            report = ingest(self.db, self.nlp, parsed.items)
-            status = f"ok: {report.summary()}"
-            feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, parsed.title)
-            results.append(FeedPoll(feed.url, status, report))
-        chat_store.set_meta(self.db, "last_feed_poll", utcnow())
+        try:
+            for feed in feed_store.list_feeds(self.db):
+                try:
+                    response = fetch(feed.url, self.policy, sources.FEED_TYPES + sources.PAGE_TYPES,
+                                     feed.etag, feed.last_modified)
+                    if response.status == 304:
+                        feed_store.record_poll(self.db, feed.url, "not modified")
+                        results.append(FeedPoll(feed.url, "not modified"))
+                        continue
+                    budget = FetchBudget(MAX_PAGES_PER_POLL, self.policy.timeout * 6)
+                    parsed = sources.parse_feed(response.body, feed.url, self.policy, budget)
+                    report = ingest(self.db, self.nlp, parsed.items)
+                except FetchError as exc:
+                    status = f"error: {exc}"
+                    feed_store.record_poll(self.db, feed.url, status)
+                    results.append(FeedPoll(feed.url, status))
+                    continue
+                except Exception as exc:  # one broken feed must not stop the others
+                    log.exception("feed %s failed", feed.url)
+                    status = f"error: {exc.__class__.__name__}: {str(exc)[:200]}"
+                    feed_store.record_poll(self.db, feed.url, status)
+                    results.append(FeedPoll(feed.url, status))
+                    continue
+                status = f"ok: {report.summary()}"
+                feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, parsed.title)
+                results.append(FeedPoll(feed.url, status, report))
+        finally:
+            chat_store.set_meta(self.db, "last_feed_poll", utcnow())
         return results
 
     def stats(self) -> dict:

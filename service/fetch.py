@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 USER_AGENT = "briefbot/0.1 (+https://github.com/briefbot)"
@@ -26,6 +28,25 @@ class FetchPolicy:
     allow_private: bool = False
 
 
+@dataclass
+class FetchBudget:
+    """What one feed poll may still spend on completing teaser entries: pages and seconds."""
+
+    pages: int = 20
+    seconds: float = 60.0
+    started: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.started = self.started or time.monotonic()
+
+    def spend(self) -> bool:
+        """Take one page from the budget; False when it is spent (pages or time)."""
+        if self.pages <= 0 or time.monotonic() - self.started > self.seconds:
+            return False
+        self.pages -= 1
+        return True
+
+
 @dataclass(frozen=True)
 class Response:
     """A fetched body with the headers ingestion cares about."""
@@ -38,23 +59,52 @@ class Response:
     last_modified: str | None
 
 
-def check_address(url: str, policy: FetchPolicy) -> None:
-    """Refuse non-HTTP schemes and, unless allowed, hosts resolving to loopback, private or link-local addresses."""
+def check_address(url: str, policy: FetchPolicy) -> str:
+    """Resolve a URL's host once and vet every address; return the address to connect to.
+
+    Refuses non-HTTP schemes and, unless the policy allows private addresses, any host with an address that is
+    not globally routable. The caller connects to the returned address, never resolving the name again (a name
+    that answers with a public address first and 127.0.0.1 next cannot get past the check).
+    """
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"}:
         raise FetchError(f"only http and https URLs are supported, not {parts.scheme or 'a bare path'!r}")
     if not parts.hostname:
         raise FetchError("URL has no host")
-    if policy.allow_private:
-        return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
         raise FetchError(f"cannot resolve host {parts.hostname!r}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not is_public(address):
-            raise FetchError(f"refusing to fetch {parts.hostname!r}: it resolves to a private address ({address})")
+    if not infos:
+        raise FetchError(f"cannot resolve host {parts.hostname!r}")
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not policy.allow_private:
+        for address in addresses:
+            if not is_public(address):
+                raise FetchError(
+                    f"refusing to fetch {parts.hostname!r}: it resolves to a private address ({address})"
+                )
+    return str(addresses[0])
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects each host to the address vetted for it, and to nothing else (TLS still names the host)."""
+
+    def __init__(self) -> None:
+        self.pins: dict[str, str] = {}
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        address = self.pins.get(host.decode() if isinstance(host, bytes) else host)
+        if address is None:
+            raise httpcore.ConnectError(f"host {host!r} was not vetted")
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+
+
+def _pinned_transport(backend: _PinnedBackend) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=backend)
+    return transport
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -81,9 +131,14 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current = url
-    with httpx.Client(timeout=policy.timeout, follow_redirects=False) as client:
+    backend = _PinnedBackend()
+    # One deadline for the whole fetch, redirects and every byte included: a server trickling a byte a second
+    # is cut off after ``timeout`` seconds, not kept going read by read.
+    deadline = time.monotonic() + policy.timeout
+    with httpx.Client(timeout=policy.timeout, follow_redirects=False, transport=_pinned_transport(backend)) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            check_address(current, policy)
+            host = urlsplit(current).hostname
+            backend.pins[host or ""] = check_address(current, policy)
             try:
                 with client.stream("GET", current, headers=headers) as response:
                     if response.is_redirect and response.headers.get("location"):
@@ -104,6 +159,8 @@ def fetch(
                         body.extend(chunk)
                         if len(body) > policy.max_bytes:
                             raise FetchError(f"response too large (over {policy.max_bytes:,} bytes)")
+                        if time.monotonic() > deadline:
+                            raise FetchError(f"timed out after {policy.timeout:g} s")
                     return Response(
                         current, response.status_code, content_type, bytes(body),
                         response.headers.get("etag"), response.headers.get("last-modified"),

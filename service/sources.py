@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import feedparser
 import trafilatura
 
-from service.fetch import FetchError, FetchPolicy, fetch
+from service.fetch import FetchBudget, FetchError, FetchPolicy, fetch
 from summarizer.text import strip_markdown
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -271,12 +271,14 @@ def _html_to_text(html: str) -> str:
     return html_module.unescape(text)
 
 
-def parse_feed(body: bytes, url: str, policy: FetchPolicy) -> FeedResult:
-    """Entries of an RSS, Atom or JSON Feed document; teaser entries are completed from their pages."""
+def parse_feed(body: bytes, url: str, policy: FetchPolicy, budget: FetchBudget | None = None) -> FeedResult:
+    """Entries of an RSS, Atom or JSON Feed document; teaser entries are completed from their pages, within
+    ``budget`` (a few pages and seconds per poll: a feed of a hundred teasers is not a hundred slow fetches)."""
+    budget = budget or FetchBudget()
     result = FeedResult()
     stripped = body.lstrip()
     if stripped[:1] == b"{":
-        return _json_feed(stripped, url, policy)
+        return _json_feed(stripped, url, policy, budget)
     parsed = feedparser.parse(body)
     usable = [e for e in parsed.entries if e.get("link") or e.get("summary") or e.get("content")]
     if parsed.bozo and not usable:
@@ -296,13 +298,13 @@ def parse_feed(body: bytes, url: str, policy: FetchPolicy) -> FeedResult:
                     text=content, origin=entry.get("link") or url, title=entry.get("title", ""),
                     url=entry.get("link"), published=_entry_date(entry), source=outlet,
                 ),
-                policy,
+                policy, budget,
             )
         )
     return result
 
 
-def _json_feed(body: bytes, url: str, policy: FetchPolicy) -> FeedResult:
+def _json_feed(body: bytes, url: str, policy: FetchPolicy, budget: FetchBudget) -> FeedResult:
     result = FeedResult()
     try:
         data = json.loads(body)
@@ -335,15 +337,19 @@ def _json_feed(body: bytes, url: str, policy: FetchPolicy) -> FeedResult:
                     text=text, origin=item.get("url") or url, title=item.get("title") or "", url=item.get("url"),
                     published=iso_date(item.get("date_published")), source=result.title or urlsplit(url).hostname,
                 ),
-                policy,
+                policy, budget,
             )
         )
     return result
 
 
-def _complete_entry(item: RawArticle, policy: FetchPolicy) -> RawArticle | Failure:
+def _complete_entry(item: RawArticle, policy: FetchPolicy, budget: FetchBudget) -> RawArticle | Failure:
     if len(item.text) >= TEASER_CHARS or not item.url:
         return item if item.text.strip() else Failure(item.origin, "feed entry has no text and no link")
+    if not budget.spend():
+        if item.text.strip():
+            return item
+        return Failure(item.origin, "page not fetched: this poll's limit of pages or time was reached")
     try:
         response = fetch(item.url, policy, accept=PAGE_TYPES)
     except FetchError as exc:

@@ -199,3 +199,83 @@ def test_a_feed_on_a_private_address_is_refused_when_added(db, nlp):
     with pytest.raises(InputError, match="private address"):
         service.add_feed("http://127.0.0.1:9/rss.xml")
     assert service.feeds() == []
+
+
+def test_the_vetted_address_is_the_one_connected_to(monkeypatch):
+    # DNS rebinding: the name answers with a public address first and loopback next. The fetch resolves once and
+    # connects to the vetted address; the connection is recorded and refused here, so no packet leaves the host.
+    import socket
+
+    import httpcore._backends.sync as sync_backend
+
+    from service import fetch as fetch_module
+
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lambda host, port, *a, **k: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))])
+    connected = []
+
+    def record(address, *args, **kwargs):
+        connected.append(address[0])
+        raise OSError("refused by the test")
+
+    monkeypatch.setattr(sync_backend.socket, "create_connection", record)
+    with pytest.raises(FetchError, match="connection failed"):
+        fetch_module.fetch("http://rebind.example/page", FetchPolicy(timeout=2))
+    assert connected == ["93.184.216.34"]
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(httpserver):
+    from service.fetch import fetch
+
+    def trickle(request):
+        def body():
+            for _ in range(30):
+                time.sleep(0.5)
+                yield b"x"
+        return Response(body(), content_type="text/html")
+
+    httpserver.expect_request("/slow").respond_with_handler(trickle)
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="timed out after 2 s"):
+        fetch(httpserver.url_for("/slow"), FetchPolicy(timeout=2, allow_private=True))
+    assert time.monotonic() - start < 4
+
+
+def test_a_broken_feed_is_recorded_and_polling_goes_on(service, httpserver, monkeypatch):
+    from service import sources
+
+    feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", ARTICLE.replace("<", " "))])
+    httpserver.expect_request("/broken").respond_with_data(feed, content_type="application/rss+xml")
+    httpserver.expect_request("/good").respond_with_data(feed, content_type="application/rss+xml")
+    real = sources.parse_feed
+
+    def parse(body, url, policy, budget=None):
+        if url.endswith("/broken"):
+            raise TypeError("unexpected field type")
+        return real(body, url, policy, budget)
+
+    monkeypatch.setattr(sources, "parse_feed", parse)
+    service.add_feed(httpserver.url_for("/broken"))
+    service.add_feed(httpserver.url_for("/good"))
+    polls = service.poll_feeds()
+    assert [p.status for p in polls] == ["error: TypeError: unexpected field type",
+                                         "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed"]
+    assert service.stats()["last_feed_poll"] is not None
+
+
+def test_a_poll_completes_only_so_many_teasers_from_their_pages(service, httpserver, monkeypatch):
+    from service import app as app_module
+
+    monkeypatch.setattr(app_module, "MAX_PAGES_PER_POLL", 2)
+    entries = []
+    for n in range(4):
+        httpserver.expect_request(f"/p{n}").respond_with_data(page(f"P{n}", SEED[f"00{n}"].read_text()),
+                                                              content_type="text/html")
+        entries.append((f"P{n}", f"/p{n}", "Tue, 09 Jan 2024 10:00:00 GMT", ""))
+    httpserver.expect_request("/rss").respond_with_data(rss(httpserver, entries), content_type="application/rss+xml")
+    service.add_feed(httpserver.url_for("/rss"))
+    [poll] = service.poll_feeds()
+    assert [(i.status, i.reason) for i in poll.report.items][2:] == [
+        ("failed", "page not fetched: this poll's limit of pages or time was reached")] * 2
+    assert [i.status for i in poll.report.items][:2] == ["new", "new"]

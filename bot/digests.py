@@ -48,15 +48,37 @@ def schedule(app: Application, chat: Chat) -> None:
         )
 
 
+def slot_of_run(chat: Chat, fired_at: datetime) -> str:
+    """The slot a job run belongs to: the latest scheduled time at or before it fired, not the date it ran on
+    (a 23:59 digest that runs at 00:00:30 is still yesterday's)."""
+    return slot_for(chat, last_scheduled(chat, fired_at))
+
+
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The JobQueue callback: deliver this chat's digest for the slot that just fired."""
+    fired_at = datetime.now(timezone.utc)  # before waiting for the worker thread
     runner = context.application.bot_data["runner"]
     chat = await runner.call(runner.service.chat, context.job.chat_id)
-    await deliver(context.application, chat, slot_for(chat, datetime.now(timezone.utc)))
+    scheduled = last_scheduled(chat, fired_at)
+    await deliver(context.application, chat, slot_for(chat, scheduled), scheduled)
 
 
-async def deliver(app: Application, chat: Chat, slot: str) -> str:
-    """Deliver one (chat, slot) digest at most once; returns the final status."""
+# A failed send is tried again after 1, 2, 4 … minutes while the slot is inside the grace window.
+RETRY_FIRST_SECONDS = 60.0
+
+
+async def _retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id, slot, scheduled, attempt = context.job.data
+    runner = context.application.bot_data["runner"]
+    chat = await runner.call(runner.service.chat, chat_id)
+    await deliver(context.application, chat, slot, scheduled, attempt)
+
+
+async def deliver(app: Application, chat: Chat, slot: str, scheduled: datetime | None = None, attempt: int = 0) -> str:
+    """Deliver one (chat, slot) digest at most once; returns the final status.
+
+    A send that fails is retried with backoff while ``scheduled`` is within the grace window.
+    """
     runner = app.bot_data["runner"]
     service = runner.service
     if not await runner.call(service_claim, service, chat.id, slot):
@@ -82,6 +104,13 @@ async def deliver(app: Application, chat: Chat, slot: str) -> str:
         status = "failed"
     await runner.call(service_finish, service, chat.id, slot, status)
     await runner.call(service_meta, service, "last_digest_run", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    if status == "failed" and scheduled is not None and app.job_queue is not None:
+        delay = RETRY_FIRST_SECONDS * (2 ** attempt)
+        settings = app.bot_data.get("settings")
+        grace = timedelta(minutes=settings.digest_grace_minutes if settings is not None else 60)
+        if datetime.now(timezone.utc) + timedelta(seconds=delay) - scheduled <= grace:
+            app.job_queue.run_once(_retry_job, delay, data=(chat.id, slot, scheduled, attempt + 1),
+                                   name=f"{job_name(chat.id)}:retry")
     return status
 
 
@@ -126,9 +155,9 @@ async def restore(app: Application, grace_minutes: float) -> None:
         missed = last_scheduled(chat, now)
         slot = slot_for(chat, missed)
         status = await runner.call(delivery_status, runner.service.db, chat.id, slot)
-        if status is not None:
-            continue
+        if status not in (None, "failed"):
+            continue  # sent, or claimed and maybe sent: never twice
         if now - missed <= timedelta(minutes=grace_minutes):
-            await deliver(app, chat, slot)
+            await deliver(app, chat, slot, missed)
         else:
             log.info("skipping missed digest for chat %s slot %s (outside the grace window)", chat.id, slot)

@@ -334,3 +334,44 @@ async def test_long_topics_get_no_button_that_would_search_a_cut_topic(app, doub
     payloads = [d.split('"')[0] for d in reply["reply_markup"].split('"callback_data": "')[1:]]
     assert payloads and all(len(p.encode("utf-8")) <= 64 for p in payloads)
     assert not any(p.startswith(("chg:", "tml:")) for p in payloads)  # the topic does not fit: no cut topic
+
+
+def test_a_late_run_keeps_the_slot_it_was_scheduled_for():
+    from storage.records import Chat
+
+    chat = Chat(id=1, timezone="Europe/Berlin", digest_time="23:59", length="medium", active=True)
+    late = datetime(2024, 10, 22, 0, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # the 21st's run, 90 s late
+    assert digests.slot_of_run(chat, late) == "2024-10-21 23:59 Europe/Berlin"
+
+
+async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, double, nlp):
+    from storage.db import open_database
+
+    db = open_database(bot_settings.db_path)
+    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    chat_store.subscribe(db, 13, "Hezbollah")
+    chat = chat_store.update_chat(db, 13, digest_time=now.strftime("%H:%M"), timezone="UTC")
+    slot = digests.slot_for(chat, digests.last_scheduled(chat, datetime.now(timezone.utc)))
+    chat_store.claim_delivery(db, 13, slot)
+    chat_store.finish_delivery(db, 13, slot, "failed")
+    db.conn.close()
+    application = build_application(replace(bot_settings), nlp=nlp)
+    async with application:
+        await post_init(application)
+        await post_shutdown(application)
+    assert len(double.sent(13)) == 1
+    db = open_database(bot_settings.db_path)
+    assert chat_store.delivery_status(db, 13, slot) == "sent"
+    db.conn.close()
+
+
+async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):
+    runner = app.bot_data["runner"]
+    await runner.call(chat_store.subscribe, runner.service.db, 14, "Hezbollah")
+    chat = await runner.call(chat_store.update_chat, runner.service.db, 14, digest_time="08:00", timezone="UTC")
+    monkeypatch.setattr(digests, "RETRY_FIRST_SECONDS", 0.2)
+    double.fail_next("sendMessage", "500")  # the next sendMessage fails with a server error
+    scheduled = datetime.now(timezone.utc)
+    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC", scheduled) == "failed"
+    await wait_for(lambda: len(double.sent(14)) == 1)
+    await wait_for(lambda: chat_store.delivery_status(runner.service.db, 14, "2024-10-22 08:00 UTC") == "sent")

@@ -336,7 +336,8 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, "Use /ingest https://example.com/article")
         return
     async with typing(update, context):
-        report = await call(context, "ingest", [url])
+        items = await runner(context).fetch(runner(context).service.collect, [url])
+        report = await call(context, "ingest_items", items)
     await reply(update, context, render.ingest_report(report))
 
 

@@ -18,6 +18,8 @@ class BlockingRunner:
 
     def __init__(self, service_factory: Callable[[], Service]) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-service")
+        # Network work (fetching pages and feeds) runs apart: a slow site never delays an interactive command.
+        self._network = ThreadPoolExecutor(max_workers=2, thread_name_prefix="briefbot-fetch")
         self._factory = service_factory
         self.service: Service | None = None
 
@@ -32,9 +34,15 @@ class BlockingRunner:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
+    async def fetch(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run network-only ``fn`` (no database) on the fetch threads and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._network, functools.partial(fn, *args, **kwargs))
+
     async def stop(self) -> None:
         """Close the service and the worker thread."""
         if self.service is not None:
             await self.call(self.service.close)
             self.service = None
         self._executor.shutdown(wait=True)
+        self._network.shutdown(wait=False, cancel_futures=True)

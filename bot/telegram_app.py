@@ -86,9 +86,14 @@ async def post_shutdown(app: Application) -> None:
 async def poll_feeds_job(context) -> None:
     """The repeating feed-polling job."""
     runner: BlockingRunner = context.application.bot_data["runner"]
-    polls = await runner.call(runner.service.poll_feeds)
-    for poll in polls:
-        log.info("feed %s: %s", poll.url, poll.status)
+    service = runner.service
+    try:
+        for feed in await runner.call(service.feeds):
+            fetched = await runner.fetch(service.fetch_feed, feed)  # off the thread that answers commands
+            poll = await runner.call(service.store_feed, feed, fetched)
+            log.info("feed %s: %s", poll.url, poll.status)
+    finally:
+        await runner.call(service.finish_feed_poll)
 
 
 def run(settings: Settings, db_path: str | None = None, console: bool = False) -> int:

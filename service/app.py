@@ -82,6 +82,15 @@ MAX_PAGES_PER_POLL = 20
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class FeedFetch:
+    """What fetching one feed gave: a response (parsed unless not modified), or an error."""
+
+    response: object | None = None
+    parsed: sources.FeedResult | None = None
+    error: str | None = None
+
+
 def preflight(db_path: str | Path, model: str) -> None:
     """Check before starting that the database opens (StoreError) and the spaCy model is installed (StoreError)."""
     open_database(db_path).conn.close()
@@ -118,6 +127,22 @@ class Service:
         self.db.conn.close()
 
     # Ingestion
+    def collect(self, targets: Iterable[str]) -> list[sources.RawArticle | sources.Failure]:
+        """Read files and fetch URLs (pages or feeds) without touching the database: safe on a thread of its own,
+        so a slow site never holds up the thread that answers commands."""
+        items: list[sources.RawArticle | sources.Failure] = []
+        for target in targets:
+            if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
+                items.extend(sources.read_url(target, self.policy))
+            else:
+                items.extend(sources.read_path(Path(target)))
+        return items
+
+    def ingest_items(self, items: Iterable[sources.RawArticle | sources.Failure],
+                     published: str | None = None) -> IngestReport:
+        """Store what ``collect`` gathered (each item in its own transaction)."""
+        return ingest(self.db, self.nlp, items, parse_since(published) if published else None)
+
     def ingest(self, targets: Iterable[str], published: str | None = None,
                progress: Callable[[int], None] | None = None) -> IngestReport:
         """Ingest files, folders and URLs (pages or feeds)."""
@@ -240,38 +265,52 @@ class Service:
     def poll_feeds(self) -> list[FeedPoll]:
         """Poll every feed once (conditional requests) and ingest new entries; a broken feed is recorded on that
         feed and polling goes on with the next."""
-        from service.fetch import FetchBudget, FetchError, fetch
-
-        results = []
         try:
-            for feed in feed_store.list_feeds(self.db):
-                try:
-                    response = fetch(feed.url, self.policy, sources.FEED_TYPES + sources.PAGE_TYPES,
-                                     feed.etag, feed.last_modified)
-                    if response.status == 304:
-                        feed_store.record_poll(self.db, feed.url, "not modified")
-                        results.append(FeedPoll(feed.url, "not modified"))
-                        continue
-                    budget = FetchBudget(MAX_PAGES_PER_POLL, self.policy.timeout * 6)
-                    parsed = sources.parse_feed(response.body, feed.url, self.policy, budget)
-                    report = ingest(self.db, self.nlp, parsed.items)
-                except FetchError as exc:
-                    status = f"error: {exc}"
-                    feed_store.record_poll(self.db, feed.url, status)
-                    results.append(FeedPoll(feed.url, status))
-                    continue
-                except Exception as exc:  # one broken feed must not stop the others
-                    log.exception("feed %s failed", feed.url)
-                    status = f"error: {exc.__class__.__name__}: {str(exc)[:200]}"
-                    feed_store.record_poll(self.db, feed.url, status)
-                    results.append(FeedPoll(feed.url, status))
-                    continue
-                status = f"ok: {report.summary()}"
-                feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, parsed.title)
-                results.append(FeedPoll(feed.url, status, report))
+            return [self.store_feed(feed, self.fetch_feed(feed)) for feed in self.feeds()]
         finally:
-            chat_store.set_meta(self.db, "last_feed_poll", utcnow())
-        return results
+            self.finish_feed_poll()
+
+    def fetch_feed(self, feed: Feed) -> FeedFetch:
+        """Fetch and parse one feed, completing teasers within a page and time budget (no database access)."""
+        from service.fetch import FetchBudget, fetch
+
+        try:
+            response = fetch(feed.url, self.policy, sources.FEED_TYPES + sources.PAGE_TYPES,
+                             feed.etag, feed.last_modified)
+            if response.status == 304:
+                return FeedFetch(response=response)
+            budget = FetchBudget(MAX_PAGES_PER_POLL, self.policy.timeout * 6)
+            return FeedFetch(response=response, parsed=sources.parse_feed(response.body, feed.url, self.policy, budget))
+        except FetchError as exc:
+            return FeedFetch(error=str(exc))
+        except Exception as exc:  # one broken feed must not stop the others
+            log.exception("feed %s failed", feed.url)
+            return FeedFetch(error=f"{exc.__class__.__name__}: {str(exc)[:200]}")
+
+    def store_feed(self, feed: Feed, fetched: FeedFetch) -> FeedPoll:
+        """Ingest a fetched feed's entries and record the poll on the feed."""
+        if fetched.error is not None:
+            status = f"error: {fetched.error}"
+            feed_store.record_poll(self.db, feed.url, status)
+            return FeedPoll(feed.url, status)
+        response = fetched.response
+        if fetched.parsed is None:
+            feed_store.record_poll(self.db, feed.url, "not modified")
+            return FeedPoll(feed.url, "not modified")
+        try:
+            report = ingest(self.db, self.nlp, fetched.parsed.items)
+        except Exception as exc:
+            log.exception("feed %s could not be stored", feed.url)
+            status = f"error: {exc.__class__.__name__}: {str(exc)[:200]}"
+            feed_store.record_poll(self.db, feed.url, status)
+            return FeedPoll(feed.url, status)
+        status = f"ok: {report.summary()}"
+        feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, fetched.parsed.title)
+        return FeedPoll(feed.url, status, report)
+
+    def finish_feed_poll(self) -> None:
+        """Record that a poll of every feed ran."""
+        chat_store.set_meta(self.db, "last_feed_poll", utcnow())
 
     def stats(self) -> dict:
         """Store and bot statistics."""

@@ -375,3 +375,26 @@ async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):
     assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC", scheduled) == "failed"
     await wait_for(lambda: len(double.sent(14)) == 1)
     await wait_for(lambda: chat_store.delivery_status(runner.service.db, 14, "2024-10-22 08:00 UTC") == "sent")
+
+
+async def test_brief_is_answered_while_an_ingest_trickles_in(app, double, httpserver):
+    import time as clock
+
+    from werkzeug.wrappers import Response
+
+    def trickle(request):
+        def body():
+            for _ in range(20):
+                clock.sleep(0.5)
+                yield b"x"
+        return Response(body(), content_type="text/html")
+
+    httpserver.expect_request("/slow").respond_with_handler(trickle)
+    double.push_message(ADMIN, f"/ingest {httpserver.url_for('/slow')}", user_id=ADMIN)
+    await asyncio.sleep(0.3)  # the fetch is under way
+    start = asyncio.get_running_loop().time()
+    [reply] = await say(double, "/brief gaza")
+    assert asyncio.get_running_loop().time() - start < 1.0
+    assert reply["text"].startswith("<b>Briefing: gaza</b>")
+    await wait_for(lambda: len(double.sent(ADMIN)) == 1)
+    assert "timed out after 2 s" in double.sent(ADMIN)[0]["text"]

@@ -137,3 +137,14 @@ def test_a_read_only_database_gets_one_line(tmp_path, seeded_path, monkeypatch):
                         lambda target, **kw: real(f"file:{target}?mode=ro", uri=True, **kw))
     with pytest.raises(db_module.StoreError, match=r"read-only; briefbot needs to write to it"):
         db_module.open_database(path)
+
+
+def test_a_missing_spacy_model_is_found_at_start_up(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "x.db"), "start"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "BRIEFBOT_SPACY_MODEL": "no_such_model",
+                                     "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "briefbot: the spaCy model 'no_such_model' is not installed; run `make setup`"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import sqlite_utils
 
@@ -26,6 +27,8 @@ MAX_UPDATED_ENTITIES = 6
 MAX_SENTENCES_PER_ENTITY = 2
 MAX_QUIET = 5
 MAX_FACT_VALUES = 5
+# Values of one measure this many days apart may belong to different episodes (see _latest_run).
+MAX_FACT_GAP_DAYS = 21
 DEVELOPMENTS = {"short": 2, "medium": 3, "long": 5}
 
 
@@ -349,8 +352,8 @@ def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactR
             continue
         values: list[tuple[str, Citation]] = []
         last = None
-        series = sorted(before[-2:] + fresh, key=lambda f: (f.published_at, f.article_id))[-MAX_FACT_VALUES:]
-        for fact in series:
+        series = _latest_run(sorted(before[-2:] + fresh, key=lambda f: (f.published_at, f.article_id)))
+        for fact in series[-MAX_FACT_VALUES:]:
             if fact.number == last:
                 continue
             last = fact.number
@@ -360,6 +363,20 @@ def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactR
         subject = entity_store.get_entity(db, key[0]) if key[0] else None
         changes.append(FactChange(key[1], subject.name if subject else None, values, _scope_name(db, names[key[2]])))
     return changes
+
+
+def _latest_run(series: list[FactRow]) -> list[FactRow]:
+    """The values of the latest episode: after weeks of silence, a count that falls to under half or jumps a
+    hundredfold belongs to another event (January's quake deaths are not June's rig deaths) and is not chained
+    to the old values. A toll that keeps rising over months stays one series."""
+    start = 0
+    for i in range(1, len(series)):
+        gap = date.fromisoformat(series[i].published_at[:10]) - date.fromisoformat(series[i - 1].published_at[:10])
+        before, after = series[i - 1].number, series[i].number
+        unlike = before > 0 and (after < before / 2 or after > before * 100)
+        if gap.days > MAX_FACT_GAP_DAYS and unlike:
+            start = i
+    return series[start:]
 
 
 def _by_day(facts: list[FactRow]) -> list[FactRow]:

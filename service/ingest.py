@@ -240,7 +240,7 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         # scope and is never compared with anything.
         places = Counter(e for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"})
         top = places.most_common(2)
-        home = str(top[0][0]) if top and top[0][1] >= 3 and (len(top) == 1 or top[0][1] >= 2 * top[1][1]) else ""
+        home = str(top[0][0]) if top and top[0][1] >= 3 and 2 * top[0][1] >= sum(places.values()) else ""
         place_names = {e: m.surface for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"}}
         facts = []
         for f in analysis.facts:

@@ -237,3 +237,17 @@ def test_a_flow_range_and_an_ordinal_trip_are_facts(service):
            "Antony Blinken is on his 12th trip to the region since the war began.")
     rows = {(r[0], r[1]) for r in service.db.execute("SELECT attribute, value FROM facts")}
     assert {("oil flow, barrels a day", "35,000 to 60,000"), ("trips to the region", "12th")} <= rows
+
+
+def test_a_count_from_another_episode_is_not_chained():
+    from service.changes import _latest_run
+    from storage.records import FactRow
+
+    def fact(n, day, number):
+        return FactRow(n, n, n, None, "people died", str(number), number, "BBC", day, None, "21")
+
+    quake = [fact(1, "2010-01-13", 100_000), fact(2, "2010-01-18", 200_000)]
+    rig = [fact(3, "2010-06-01", 11), fact(4, "2010-06-15", 14)]
+    assert [f.number for f in _latest_run(quake + rig)] == [11, 14]
+    toll = [fact(5, "2024-02-07", 27_000), fact(6, "2024-10-22", 42_600)]  # months apart, still rising
+    assert [f.number for f in _latest_run(toll)] == [27_000, 42_600]

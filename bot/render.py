@@ -137,14 +137,6 @@ def changes(c: Changes) -> str:
     parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{plural(c.new_articles, 'new article')} since {esc(since)} UTC</i>"]
     if c.developments:
         parts.append("<b>New developments</b>\n" + "\n".join(f"• {esc(i.text)} {cites(i.citations)}" for i in c.developments))
-    if c.fact_changes:
-        lines = []
-        for f in c.fact_changes:
-            subject = f"{esc(f.subject)} — " if f.subject else ""
-            where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {esc(f.scope)}")
-            chain = " → ".join(f"{esc(v)} ({cite(ci)})" for v, ci in f.values)
-            lines.append(f"• {subject}{esc(f.attribute)}{where}: {chain}")
-        parts.append("<b>Changed facts</b>\n" + "\n".join(lines))
     if c.new_entities:
         lines = [f"• <b>{esc(n.entity.name)}</b> ({esc(label_name(n.entity.label))}): {esc(n.sentences[0][1])} ({cite(n.sentences[0][2])})" for n in c.new_entities]
         parts.append("<b>New in the story</b>\n" + "\n".join(lines))
@@ -154,6 +146,14 @@ def changes(c: Changes) -> str:
             said = " ".join(f"{esc(t)} ({cite(ci)})" for _, t, ci in n.sentences)
             lines.append(f"• <b>{esc(n.entity.name)}</b>: {said}")
         parts.append("<b>New about</b>\n" + "\n".join(lines))
+    if c.fact_changes:
+        lines = []
+        for f in c.fact_changes:
+            subject = f"{esc(f.subject)} — " if f.subject else ""
+            where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {esc(f.scope)}")
+            chain = " → ".join(f"{esc(v)} ({cite(ci)})" for v, ci in f.values)
+            lines.append(f"• {subject}{esc(f.attribute)}{where}: {chain}")
+        parts.append("<b>Changed facts</b>\n" + "\n".join(lines))
     if c.quiet:
         parts.append("<i>Gone quiet: " + ", ".join(esc(e.name) for e in c.quiet) + "</i>")
     return "\n\n".join(parts)

@@ -379,7 +379,62 @@ def best_items(
     scores = scores * relevance(rows, topic)
     subjects = entity_store.first_person_of(db, [r.id for r in rows])
     items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows])
+    if newest_first:
+        items = _cover_people(db, rows, scores, similarity, same, subjects, items)
     return sorted(items, key=lambda i: (-i.score, i.sentence_id))
+
+
+def _cover_people(
+    db: sqlite_utils.Database, rows: Sequence[SentenceRow], scores: np.ndarray, similarity,
+    same: dict[int, set[int]], subjects: dict[int, int], items: list[BriefItem],
+) -> list[BriefItem]:
+    """The latest news is about its people: everyone named in two or more of the latest articles gets a sentence
+    of their own, in place of the weakest items that name nobody in the news."""
+    people = entity_store.people_in(db, [r.id for r in rows])
+    articles: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        for person in people.get(row.id, ()):
+            articles[person].add(row.article_id)
+    in_news = [p for p in sorted(articles, key=lambda p: (-len(articles[p]), p)) if len(articles[p]) >= 2]
+    if not in_news:
+        return items
+    index = {r.id: i for i, r in enumerate(rows)}
+    similarity = similarity.tocsr()
+    items = list(items)
+
+    def named(item: BriefItem) -> set[int]:
+        return people.get(item.sentence_id, set())
+
+    for person in in_news:
+        if any(person in named(i) for i in items):
+            continue
+        chosen = [index[i.sentence_id] for i in items]
+        best = None
+        for k in np.argsort(-scores, kind="stable"):
+            k = int(k)
+            if subjects.get(rows[k].id) != person or scores[k] <= 0:
+                continue
+            near = similarity[k].toarray().ravel()
+            if any(near[c] > ranking.REDUNDANT or c in same.get(k, ()) for c in chosen):
+                continue
+            best = k
+            break
+        if best is None:
+            continue
+        # The weakest item that is the only one naming nobody else in the news gives way.
+        covered_elsewhere = lambda item: all(  # noqa: E731
+            p not in in_news or any(p in named(o) for o in items if o is not item) for p in named(item))
+        spare = [i for i in items if covered_elsewhere(i)]
+        if not spare:
+            break
+        weakest = min(spare, key=lambda i: i.score)
+        items.remove(weakest)
+        row = rows[best]
+        citations = [cite(row)] + [cite(rows[j]) for j in sorted(same.get(best, ())) if rows[j].source != row.source]
+        seen_sources: set[str] = set()
+        unique = [c for c in citations if not (c.source in seen_sources or seen_sources.add(c.source))]
+        items.append(BriefItem(row.id, row.text, unique, row.story_id, float(scores[best])))
+    return items
 
 
 def _background(

@@ -86,15 +86,15 @@ class Changes:
         )
 
     def shown_text(self) -> list[str]:
-        """What a reader sees, in order, as plain text: developments, changed facts, then entity news."""
+        """What a reader sees, in order, as plain text: developments, new and updated entities, changed figures."""
         if self.briefing is not None:
             return [i.text for i in self.briefing.items]
         lines = [i.text for i in self.developments]
+        lines += [t for n in self.new_entities + self.updated_entities for _, t, _ in n.sentences]
         for f in self.fact_changes:
             where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {f.scope}")
             subject = f"{f.subject} — " if f.subject else ""
             lines.append(f"{subject}{f.attribute}{where}: " + " → ".join(v for v, _ in f.values))
-        lines += [t for n in self.new_entities + self.updated_entities for _, t, _ in n.sentences]
         return lines
 
     def as_dict(self) -> dict:

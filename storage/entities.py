@@ -179,6 +179,21 @@ def first_person_of(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> d
     return {sentence: entity for sentence, entity in rows}
 
 
+def people_in(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, set[int]]:
+    """For each sentence, the people it names: {sentence_id: {entity_id, …}}."""
+    if not sentence_ids:
+        return {}
+    marks = ", ".join("?" for _ in sentence_ids)
+    found: dict[int, set[int]] = {}
+    for sentence, entity in db.execute(
+        f"SELECT m.sentence_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id "
+        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON'",
+        list(sentence_ids),
+    ).fetchall():
+        found.setdefault(sentence, set()).add(entity)
+    return found
+
+
 def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     """Mention count, article count, first and last publication dates for an entity."""
     row = db.execute(

@@ -125,3 +125,10 @@ def test_json_form_carries_sources(seeded_store):
 def test_headline_is_never_glued_to_a_sentence(seeded_store):
     assert not any(t.startswith("Blinken Arrives in Israel as Gaza") for t in all_sentences(seeded_store))
     assert SEED["002"].read_text().startswith("Blinken Arrives")
+
+
+def test_each_person_in_the_latest_news_gets_a_sentence(seeded_store):
+    b = seeded_store.brief("Gaza")
+    hochstein = [i for i in b.items if "Hochstein" in i.text]
+    assert len(hochstein) == 1  # named in two of the latest articles: his Beirut talks make the briefing
+    assert sorted(c.source for c in hochstein[0].citations) == ["VOA", "Wire report (seed 001)"]

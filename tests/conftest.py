@@ -61,3 +61,19 @@ def seeded_store(seeded_path, tmp_path, nlp):
     database = open_database(path)
     yield Service(database, nlp)
     database.conn.close()
+
+
+def trickling(chunks: int, pause: float = 0.5):
+    """A pytest-httpserver handler for a server that sends one byte every ``pause`` seconds."""
+    import time
+
+    from werkzeug.wrappers import Response
+
+    def handler(request):
+        def body():
+            for _ in range(chunks):
+                time.sleep(pause)
+                yield b"x"
+        return Response(body(), content_type="text/html")
+
+    return handler

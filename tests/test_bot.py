@@ -378,18 +378,9 @@ async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):
 
 
 async def test_brief_is_answered_while_an_ingest_trickles_in(app, double, httpserver):
-    import time as clock
+    from tests.conftest import trickling
 
-    from werkzeug.wrappers import Response
-
-    def trickle(request):
-        def body():
-            for _ in range(20):
-                clock.sleep(0.5)
-                yield b"x"
-        return Response(body(), content_type="text/html")
-
-    httpserver.expect_request("/slow").respond_with_handler(trickle)
+    httpserver.expect_request("/slow").respond_with_handler(trickling(20))
     double.push_message(ADMIN, f"/ingest {httpserver.url_for('/slow')}", user_id=ADMIN)
     await asyncio.sleep(0.3)  # the fetch is under way
     start = asyncio.get_running_loop().time()

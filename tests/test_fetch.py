@@ -227,15 +227,9 @@ def test_the_vetted_address_is_the_one_connected_to(monkeypatch):
 
 def test_a_trickling_server_is_cut_off_at_the_deadline(httpserver):
     from service.fetch import fetch
+    from tests.conftest import trickling
 
-    def trickle(request):
-        def body():
-            for _ in range(30):
-                time.sleep(0.5)
-                yield b"x"
-        return Response(body(), content_type="text/html")
-
-    httpserver.expect_request("/slow").respond_with_handler(trickle)
+    httpserver.expect_request("/slow").respond_with_handler(trickling(30))
     start = time.monotonic()
     with pytest.raises(FetchError, match="timed out after 2 s"):
         fetch(httpserver.url_for("/slow"), FetchPolicy(timeout=2, allow_private=True))

@@ -350,10 +350,10 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action == "list":
         items = await call(context, "feeds")
         lines = [f"• {render.esc(f.url)} — {render.esc(f.last_status or 'not polled yet')}" for f in items]
-        await reply(update, context, "\n".join(lines) or "No feeds. Add one with /feeds add <url>.")
+        await reply(update, context, "\n".join(lines) or render.esc("No feeds. Add one with /feeds add <url>."))
         return
     if action not in {"add", "remove"} or len(args) != 2:
-        await reply(update, context, "Use /feeds add <url>, /feeds list or /feeds remove <url>.")
+        await reply(update, context, render.esc("Use /feeds add <url>, /feeds list or /feeds remove <url>."))
         return
     try:
         if action == "add":
@@ -390,8 +390,11 @@ async def admin_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An unknown command."""
+    """An unknown command (a command addressed to another bot in a group is not ours to answer)."""
     command = (update.effective_message.text or "").split()[0][:40]
+    _, _, addressee = command.partition("@")
+    if addressee and addressee.casefold() != (context.bot.username or "").casefold():
+        return
     await reply(update, context, render.esc(f"I don't know {command}. /help lists what I can do."))
 
 

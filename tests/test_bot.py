@@ -389,3 +389,16 @@ async def test_brief_is_answered_while_an_ingest_trickles_in(app, double, httpse
     assert reply["text"].startswith("<b>Briefing: gaza</b>")
     await wait_for(lambda: len(double.sent(ADMIN)) == 1)
     assert "timed out after 2 s" in double.sent(ADMIN)[0]["text"]
+
+
+async def test_no_feeds_reply_is_valid_html(app, double):
+    [reply] = await say(double, "/feeds list", chat_id=ADMIN)
+    assert reply["text"] == "No feeds. Add one with /feeds add &lt;url&gt;."
+
+
+async def test_commands_for_another_bot_are_left_alone(app, double):
+    group = -200
+    double.push_message(group, "/weather@OtherBot Paris", user_id=USER, chat_type="group")
+    [reply] = await say(double, "/frobnicate@briefbot_test_bot", chat_id=group, user_id=USER, chat_type="group")
+    assert reply["text"] == "I don't know /frobnicate@briefbot_test_bot. /help lists what I can do."
+    assert len(double.sent(group)) == 1  # nothing was said about /weather@OtherBot

@@ -159,8 +159,13 @@ def recency(rows: Sequence[SentenceRow], half_life_days: float = RECENCY_HALF_LI
     return np.power(0.5, (newest - np.array(days, dtype=float)) / half_life_days)
 
 
+def subjects_of(people: dict[int, list[int]]) -> dict[int, int]:
+    """Each sentence's likely subject: the first person it names ({sentence_id: entity_id})."""
+    return {sentence: names[0] for sentence, names in people.items() if names}
+
+
 def same_development(
-    db: sqlite_utils.Database, rows: Sequence[SentenceRow], similarity, groups: dict[int, set[int]] | None = None,
+    rows: Sequence[SentenceRow], similarity, subjects: dict[int, int], groups: dict[int, set[int]] | None = None,
 ) -> dict[int, set[int]]:
     """Sentences of different articles reporting one development: the same person doing something said alike.
 
@@ -169,7 +174,6 @@ def same_development(
     Merged into ``groups`` (index -> indexes of the same thing), which is returned.
     """
     groups = {k: set(v) for k, v in (groups or {}).items()}
-    subjects = entity_store.first_person_of(db, [r.id for r in rows])
     by_subject: dict[int, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         if row.id in subjects:
@@ -371,26 +375,26 @@ def best_items(
     """The ``count`` best sentences among ``rows``, one per development, the most important first."""
     same_fact = fact_groups(db, article_ids, [r.id for r in rows])
     similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
+    people = entity_store.people_by_sentence(db, [r.id for r in rows])
+    subjects = subjects_of(people)
     # One development reported by several outlets is corroborated, and said once.
-    same = same_development(db, rows, similarity, same_fact)
+    same = same_development(rows, similarity, subjects, same_fact)
     scores, _ = rank(rows, DEFAULT_METHOD, same, count, similarity)
     if newest_first:
         scores = scores * recency(rows)
     scores = scores * relevance(rows, topic)
-    subjects = entity_store.first_person_of(db, [r.id for r in rows])
     items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows])
     if newest_first:
-        items = _cover_people(db, rows, scores, similarity, same, subjects, items)
+        items = _cover_people(rows, scores, similarity, same, people, subjects, items)
     return sorted(items, key=lambda i: (-i.score, i.sentence_id))
 
 
 def _cover_people(
-    db: sqlite_utils.Database, rows: Sequence[SentenceRow], scores: np.ndarray, similarity,
-    same: dict[int, set[int]], subjects: dict[int, int], items: list[BriefItem],
+    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, same: dict[int, set[int]],
+    people: dict[int, list[int]], subjects: dict[int, int], items: list[BriefItem],
 ) -> list[BriefItem]:
     """The latest news is about its people: everyone named in two or more of the latest articles gets a sentence
     of their own, in place of the weakest items that name nobody in the news."""
-    people = entity_store.people_in(db, [r.id for r in rows])
     articles: dict[int, set[int]] = defaultdict(set)
     for row in rows:
         for person in people.get(row.id, ()):
@@ -403,7 +407,7 @@ def _cover_people(
     items = list(items)
 
     def named(item: BriefItem) -> set[int]:
-        return people.get(item.sentence_id, set())
+        return set(people.get(item.sentence_id, ()))
 
     for person in in_news:
         if any(person in named(i) for i in items):

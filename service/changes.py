@@ -11,7 +11,7 @@ import sqlite_utils
 
 from service.briefing import (
     BriefItem, Briefing, Citation, build_briefing, candidates_for, cite, fact_groups, find_articles, novel_ids, rank,
-    ranking_words, recency, same_development, select_items, sentence_count,
+    ranking_words, recency, same_development, select_items, sentence_count, subjects_of,
 )
 from storage import articles as store
 from storage import chats as chat_store
@@ -219,10 +219,10 @@ def diff_articles(
     if fresh:
         same_fact = fact_groups(db, [a.id for a in new_articles], [r.id for r in fresh])
         similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in fresh])
-        same = same_development(db, fresh, similarity, same_fact)
+        subjects = subjects_of(entity_store.people_by_sentence(db, [r.id for r in fresh]))
+        same = same_development(fresh, similarity, subjects, same_fact)
         fresh_scores, _ = rank(fresh, same_fact=same, similarity=similarity)
         fresh_scores = fresh_scores * recency(fresh)
-        subjects = entity_store.first_person_of(db, [r.id for r in fresh])
         items = select_items(fresh, fresh_scores, similarity, developments_count(length), same,
                              [subjects.get(r.id) for r in fresh])
         changes.developments = sorted(items, key=lambda i: -i.score)  # the most important development first

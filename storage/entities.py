@@ -166,31 +166,20 @@ def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[M
     return [Mention(*r) for r in rows]
 
 
-def first_person_of(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, int]:
-    """For each sentence, the first person it mentions (its likely subject): {sentence_id: entity_id}."""
+def people_by_sentence(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, list[int]]:
+    """For each sentence, the people it names in reading order (the first is its likely subject)."""
     if not sentence_ids:
         return {}
     marks = ", ".join("?" for _ in sentence_ids)
-    rows = db.execute(
-        f"SELECT m.sentence_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id "
-        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON' ORDER BY m.sentence_id, m.start DESC",
-        list(sentence_ids),
-    ).fetchall()
-    return {sentence: entity for sentence, entity in rows}
-
-
-def people_in(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, set[int]]:
-    """For each sentence, the people it names: {sentence_id: {entity_id, …}}."""
-    if not sentence_ids:
-        return {}
-    marks = ", ".join("?" for _ in sentence_ids)
-    found: dict[int, set[int]] = {}
+    found: dict[int, list[int]] = {}
     for sentence, entity in db.execute(
         f"SELECT m.sentence_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id "
-        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON'",
+        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON' ORDER BY m.sentence_id, m.start",
         list(sentence_ids),
     ).fetchall():
-        found.setdefault(sentence, set()).add(entity)
+        people = found.setdefault(sentence, [])
+        if entity not in people:
+            people.append(entity)
     return found
 
 

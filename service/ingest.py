@@ -307,10 +307,11 @@ def resolve_mentions(db: sqlite_utils.Database, mentions: list[MentionInfo], mer
     in ``merged`` (dropped id -> kept id).
     """
     ids: list[int] = [0] * len(mentions)
+    short = [is_short_form(m.surface) for m in mentions]
     # Short keys the article's full names offer, by kind: 'surname', 'initials' or 'suffix'.
     in_article: dict[tuple[str, str], Counter[int]] = {}
     for i, mention in enumerate(mentions):
-        if is_short_form(mention.surface):
+        if short[i]:
             continue
         ids[i] = resolve_full_name(db, mention.surface, mention.label, _is_person(mention))
         if _is_person(mention):
@@ -324,13 +325,13 @@ def resolve_mentions(db: sqlite_utils.Database, mentions: list[MentionInfo], mer
                 in_article.setdefault((kind, key), Counter())[ids[i]] += 1
     weighed: set[tuple[int, int]] = set()
     for i, mention in enumerate(mentions):
-        if is_short_form(mention.surface):
+        if short[i]:
             ids[i] = resolve_short_form(db, mention, in_article, merged, weighed)
     ids = [_final(merged, e) for e in ids]
+    people = {e for e, m in zip(ids, mentions) if _is_person(m)}
     for entity_id in set(ids):
         entity = entity_store.get_entity(db, entity_id)
-        person = any(_is_person(m) for e, m in zip(ids, mentions) if e == entity_id)
-        full = person or (entity is not None and entity.label in {"PERSON", "GPE", "LOC"})
+        full = entity_id in people or (entity is not None and entity.label in {"PERSON", "GPE", "LOC"})
         name = display_name(entity_store.alias_counts(db, entity_id), full)
         if entity is not None and name and name != entity.name:
             entity_store.rename_entity(db, entity_id, name)
@@ -370,7 +371,7 @@ def resolve_short_form(
 ) -> int:
     """The entity of a one-word name or an acronym, joining a longer name only on evidence."""
     key = alias_key(mention.surface)
-    exact = [(e, n) for e, n in entity_store.entities_with_key_counts(db, key)]
+    exact = entity_store.entities_with_key_counts(db, key)
     known = exact[0][0] if exact else None
     if is_acronym(mention.surface):
         local = in_article.get(("initials", key))

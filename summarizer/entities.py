@@ -169,20 +169,6 @@ def display_name(aliases: Mapping[str, int], prefer_full: bool) -> str:
     return top
 
 
-def better_name(current: str, candidate: str) -> str:
-    """The more complete of two names for one entity: more words, then longer; mixed case beats SHOUTING."""
-    if _is_shouted(candidate) and not _is_shouted(current):
-        return current
-    if _is_shouted(current) and not _is_shouted(candidate) and alias_key(current) == alias_key(candidate):
-        return candidate
-
-    def score(name: str) -> tuple[int, int]:
-        plain = clean_surface(name).replace(".", " ")
-        return (len(plain.split()), len(plain))
-
-    return candidate if score(candidate) > score(current) else current
-
-
 # Cues about what kind of thing a name is, from the words around it, and how much a cue outweighs the model.
 HINT_WEIGHT = 4
 # Mentions after which a "place" that is never written as one ('in X') is taken for something else.

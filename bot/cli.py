@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import render
 from bot.settings import Settings, SettingsError, load_settings
-from service.app import InputError, Service, StoreError, preflight
-from service.fetch import FetchPolicy
-from summarizer.registry import SUMMARIZERS, UnknownMethod
+from service.app import SUMMARY_METHODS, FetchPolicy, InputError, Service, StoreError, parse_since, preflight
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# The command line's own chat for `changes` and `brief --chat`: Telegram never uses chat id 0.
+LOCAL_CHAT = 0
 
 
 def chat_id(value: str) -> int:
@@ -32,11 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="briefbot", description="Extractive, source-attributed news briefings.")
     parser.add_argument("--db", help="SQLite database file (default: BRIEFBOT_DB or data/briefbot.db)")
+    parser.add_argument("--json", action="store_true", default=False, help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--json", action="store_true", help="machine-readable output")
+        # SUPPRESS: a subcommand without --json keeps a --json given before it.
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
         return p
 
     p = add("ingest", "ingest files, folders, web pages and feeds")
@@ -49,16 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("topic", nargs="*")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--sentences", "-n", help="number of sentences, or short|medium|long")
-    p.add_argument("--method", default="news", help=f"ranking method: {', '.join(SUMMARIZERS)}")
-    p.add_argument("--chat", type=chat_id, help="record the briefing as delivered to this chat")
+    p.add_argument("--method", default="news", help=f"ranking method: {', '.join(SUMMARY_METHODS)}")
+    p.add_argument("--chat", type=chat_id, default=LOCAL_CHAT,
+                   help=f"record the briefing as delivered to this chat (default {LOCAL_CHAT}, the command line's own)")
     p = add("timeline", "the most important dates of a story, one sentence each")
     p.add_argument("topic", nargs="*")
     p.add_argument("--dates", "-n", help="how many dates (default 8)")
     p = add("who", "an entity profile")
     p.add_argument("name", nargs="+")
-    p = add("changes", "what changed since a chat's last briefing on a topic")
+    p = add("changes", "what changed since the last briefing on a topic (the command line's own chat by default)")
     p.add_argument("topic", nargs="*")
-    p.add_argument("--chat", type=chat_id, required=True)
+    p.add_argument("--chat", type=chat_id, default=LOCAL_CHAT,
+                   help=f"a Telegram chat id (default {LOCAL_CHAT}: the command line's own briefings)")
     p = add("eval", "evaluation against gold data: ROUGE for summaries and updates, /who for entities")
     p.add_argument("kind", choices=["summaries", "updates", "entities", "timelines"])
     p.add_argument("files", nargs="+")
@@ -91,32 +98,67 @@ def _progress():
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `briefbot` console script and `python -m bot`."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `briefbot brief | head`: the reader left; exit quietly instead of a traceback at shutdown.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _configure_logging(settings: Settings, interactive: bool) -> None:
+    # The console shows only the conversation: its logs go to stderr, and only warnings and errors.
+    level = "WARNING" if interactive and settings.log_level in {"DEBUG", "INFO"} else settings.log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    console = args.command == "console" or (args.command == "start" and not settings.token)
+    _configure_logging(settings, console or args.command != "start")
     try:
         if args.command in {"start", "console"}:
-            from bot.telegram_app import run
-
             # Fail now, with one line, rather than inside the running bot.
             preflight(args.db or settings.db_path, settings.spacy_model)
-            return run(settings, args.db, console=args.command == "console" or not settings.token)
+            return run(settings, args.db, console)
         service = _service(settings, args.db)
     except StoreError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     try:
         return _dispatch(args, service)
-    except (InputError, UnknownMethod) as exc:
+    except InputError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     finally:
         service.close()
+
+
+def run(settings: Settings, db_path: str | None = None, console: bool = False) -> int:
+    """Run the bot until interrupted: the console without a token, polling or webhook with one."""
+    if console:
+        from bot.console import run_console
+
+        return asyncio.run(run_console(settings, db_path))
+    from bot.telegram_app import build_application
+
+    app = build_application(settings, db_path)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen="0.0.0.0", port=settings.webhook_port, url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        app.run_polling(allowed_updates=["message", "callback_query"])
+    return 0
 
 
 def _emit(args: argparse.Namespace, data: dict, html_text: str) -> None:
@@ -126,10 +168,18 @@ def _emit(args: argparse.Namespace, data: dict, html_text: str) -> None:
         print(render.to_plain(html_text))
 
 
+def _option(name: str, parse, value):
+    """Parse an option's value with the service's parser; its error names the option."""
+    try:
+        return parse(value)
+    except InputError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
 def _dispatch(args: argparse.Namespace, service: Service) -> int:
     if args.command == "ingest":
         progress = _progress()
-        report = service.ingest(args.targets, args.published, progress)
+        report = service.ingest(args.targets, _option("--published", parse_since, args.published), progress)
         if progress:
             print(file=sys.stderr)
         _emit(args, report.as_dict(), render.ingest_report(report, limit=1000))
@@ -144,7 +194,8 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
     if args.command == "feeds":
         return _feeds(args, service)
     if args.command == "brief":
-        b = service.brief(" ".join(args.topic), args.since, args.sentences, args.method, args.chat)
+        b = service.brief(" ".join(args.topic), _option("--since", parse_since, args.since), args.sentences,
+                          args.method, args.chat)
         _emit(args, b.as_dict(), render.briefing(b))
         return 0
     if args.command == "timeline":
@@ -167,7 +218,7 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         return 0
     if args.command == "stats":
         stats = service.stats()
-        _emit(args, stats, "\n".join(f"{k}: {render.esc(v)}" for k, v in stats.items()))
+        _emit(args, stats, render.stats(stats))
         return 0
     if args.command == "eval":
         missing = [f for f in args.files if not Path(f).is_file()]

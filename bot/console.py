@@ -14,6 +14,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import render
 from bot.settings import Settings
+from bot.telegram_app import build_application, post_init, post_shutdown
 
 CONSOLE_CHAT = 1
 CONSOLE_USER = 1
@@ -79,8 +80,6 @@ def console_update(text: str, update_id: int) -> dict:
 async def run_console(settings: Settings, db_path: str | None = None, lines=None, write=print) -> int:
     """Read commands from the terminal (or ``lines``) and print the bot's replies until EOF or /quit."""
     from dataclasses import replace
-
-    from bot.telegram_app import build_application, post_init, post_shutdown
 
     # The console user administers its own offline bot.
     settings = replace(settings, admin_ids=settings.admin_ids | {CONSOLE_USER})

@@ -1,18 +1,28 @@
-"""Scheduled digests: per-chat daily jobs rebuilt from SQLite, each (chat, slot) delivered exactly once."""
+"""Scheduled digests on the JobQueue: the service claims, computes and records each (chat, slot); the bot sends."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot import render
-from storage.records import Chat
+from bot import buttons, render
+from bot.context import BotData, Context
+from bot.messaging import send
+from service.app import Chat, Digest
 
 log = logging.getLogger(__name__)
+
+# A failed send is tried again after 1, 2, 4 … minutes while the slot is inside the grace window.
+RETRY_FIRST_SECONDS = 60.0
+
+
+def _data(app: Application) -> BotData:
+    data: BotData = app.bot_data
+    return data
 
 
 def job_name(chat_id: int) -> str:
@@ -20,25 +30,10 @@ def job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
 
 
-def slot_for(chat: Chat, moment: datetime) -> str:
-    """The slot key of the chat's digest scheduled on ``moment``'s local date: '2024-10-22 08:00 Europe/Berlin'."""
-    local = moment.astimezone(ZoneInfo(chat.timezone))
-    return f"{local.date().isoformat()} {chat.digest_time} {chat.timezone}"
-
-
-def last_scheduled(chat: Chat, now: datetime) -> datetime:
-    """The most recent scheduled digest time at or before ``now`` (aware, in the chat's zone)."""
-    zone = ZoneInfo(chat.timezone)
-    hh, mm = map(int, chat.digest_time.split(":"))  # type: ignore[union-attr]
-    local = now.astimezone(zone)
-    candidate = datetime.combine(local.date(), time(hh, mm), tzinfo=zone)
-    if candidate > local:
-        candidate = datetime.combine(local.date() - timedelta(days=1), time(hh, mm), tzinfo=zone)
-    return candidate
-
-
 def schedule(app: Application, chat: Chat) -> None:
     """(Re)schedule a chat's daily digest in its own time zone, or remove it."""
+    if app.job_queue is None:
+        return
     for job in app.job_queue.get_jobs_by_name(job_name(chat.id)):
         job.schedule_removal()
     if chat.digest_time and chat.active:
@@ -48,116 +43,85 @@ def schedule(app: Application, chat: Chat) -> None:
         )
 
 
-def slot_of_run(chat: Chat, fired_at: datetime) -> str:
-    """The slot a job run belongs to: the latest scheduled time at or before it fired, not the date it ran on
-    (a 23:59 digest that runs at 00:00:30 is still yesterday's)."""
-    return slot_for(chat, last_scheduled(chat, fired_at))
-
-
-async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest_job(context: Context) -> None:
     """The JobQueue callback: deliver this chat's digest for the slot that just fired."""
-    fired_at = datetime.now(timezone.utc)  # before waiting for the worker thread
-    runner = context.application.bot_data["runner"]
-    chat = await runner.call(runner.service.chat, context.job.chat_id)
-    scheduled = last_scheduled(chat, fired_at)
-    await deliver(context.application, chat, slot_for(chat, scheduled), scheduled)
+    job = context.job
+    if job is not None and job.chat_id is not None:
+        await deliver(context.application, job.chat_id, context.bot_data.clock())
 
 
-# A failed send is tried again after 1, 2, 4 … minutes while the slot is inside the grace window.
-RETRY_FIRST_SECONDS = 60.0
+async def _retry_job(context: Context) -> None:
+    job = context.job
+    if job is not None and isinstance(job.data, tuple):
+        chat_id, scheduled, attempt = job.data
+        await deliver(context.application, chat_id, scheduled, attempt)
 
 
-async def _retry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id, slot, scheduled, attempt = context.job.data
-    runner = context.application.bot_data["runner"]
-    chat = await runner.call(runner.service.chat, chat_id)
-    await deliver(context.application, chat, slot, scheduled, attempt)
-
-
-async def deliver(app: Application, chat: Chat, slot: str, scheduled: datetime | None = None, attempt: int = 0) -> str:
-    """Deliver one (chat, slot) digest at most once; returns the final status.
-
-    A send that fails is retried with backoff while ``scheduled`` is within the grace window.
-    """
-    runner = app.bot_data["runner"]
-    service = runner.service
-    if not await runner.call(service_claim, service, chat.id, slot):
-        return "already"
+async def send_digest(app: Application, digest: Digest) -> str:
+    """Send a claimed digest: a header, then one message per topic with news and its buttons. Returns 'sent',
+    'nothing-new' (nothing the chat wants to hear), 'forbidden' or 'failed'."""
+    if not digest.has_content:
+        return "nothing-new"
+    runner = _data(app).runner
     try:
-        results = await runner.call(service.digest, chat.id)
-        parts = [render.changes(c) if not c.is_empty else render.esc(c.message or f"Nothing new on “{t}”.")
-                 for t, c in results]
-        if not any(not c.is_empty for _, c in results):
-            status = "nothing-new"
-        else:
-            from bot.handlers import send
-
-            await send(app.bot, chat.id, "\n\n".join(parts))
-            # Only now is it delivered: a digest that failed to send is not counted as seen.
-            await runner.call(service.record_digest, chat.id, results)
-            status = "sent"
+        await send(app.bot, digest.chat.id, render.digest_header(digest))
+        subscribed = {t.casefold() for t, _ in digest.topics}
+        for topic, changes in digest.news:
+            markup = await buttons.topic_keyboard(runner, changes.entities, topic, topic.casefold() in subscribed,
+                                                  changes=False)
+            await send(app.bot, digest.chat.id, render.changes(changes), markup)
     except Forbidden:
-        await deactivate(app, chat.id)
-        status = "forbidden"
+        return "forbidden"
     except TelegramError as exc:
-        log.warning("digest for chat %s slot %s failed: %s", chat.id, slot, exc)
-        status = "failed"
-    await runner.call(service_finish, service, chat.id, slot, status)
-    await runner.call(service_meta, service, "last_digest_run", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    if status == "failed" and scheduled is not None and app.job_queue is not None:
+        log.warning("digest for chat %s slot %s failed: %s", digest.chat.id, digest.slot, exc)
+        return "failed"
+    return "sent"
+
+
+async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int = 0) -> str:
+    """Deliver the digest of the slot a run at ``fired_at`` belongs to, at most once; returns the final status
+    ('already' when the slot was delivered or claimed before). A failed send is retried with backoff while the
+    slot is within the grace window."""
+    data = _data(app)
+    runner = data.runner
+    digest = await runner.run(runner.service.open_digest, chat_id, fired_at)
+    if digest is None:
+        return "already"
+    status = "failed"
+    try:
+        status = await send_digest(app, digest)
+    finally:
+        # Only a sent digest is recorded as seen: one that failed to send is tried again, never lost.
+        await runner.run(runner.service.close_digest, digest, status)
+    if status == "nothing-new":
+        log.info("digest for chat %s slot %s: nothing new, nothing sent", chat_id, digest.slot)
+    elif status == "forbidden":
+        schedule(app, Chat(**{**digest.chat.__dict__, "active": False}))
+        log.info("chat %s blocked the bot; marked inactive", chat_id)
+    elif status == "failed" and app.job_queue is not None:
         delay = RETRY_FIRST_SECONDS * (2 ** attempt)
-        settings = app.bot_data.get("settings")
-        grace = timedelta(minutes=settings.digest_grace_minutes if settings is not None else 60)
-        if datetime.now(timezone.utc) + timedelta(seconds=delay) - scheduled <= grace:
-            app.job_queue.run_once(_retry_job, delay, data=(chat.id, slot, scheduled, attempt + 1),
-                                   name=f"{job_name(chat.id)}:retry")
+        grace = timedelta(minutes=data.settings.digest_grace_minutes)
+        if data.clock() + timedelta(seconds=delay) - digest.scheduled <= grace:
+            app.job_queue.run_once(_retry_job, delay, data=(chat_id, digest.scheduled, attempt + 1),
+                                   name=f"{job_name(chat_id)}:retry")
     return status
-
-
-def service_claim(service, chat_id: int, slot: str) -> bool:
-    """Claim the slot in storage (runs on the worker thread)."""
-    from storage.chats import claim_delivery
-
-    return claim_delivery(service.db, chat_id, slot)
-
-
-def service_finish(service, chat_id: int, slot: str, status: str) -> None:
-    """Record the slot's outcome (runs on the worker thread)."""
-    from storage.chats import finish_delivery
-
-    finish_delivery(service.db, chat_id, slot, "sent" if status in {"sent", "nothing-new"} else status)
-
-
-def service_meta(service, key: str, value: str) -> None:
-    """Record a meta value (runs on the worker thread)."""
-    from storage.chats import set_meta
-
-    set_meta(service.db, key, value)
 
 
 async def deactivate(app: Application, chat_id: int) -> None:
     """A chat that blocked or removed the bot: inactive, no jobs, until it sends /start again."""
-    runner = app.bot_data["runner"]
-    chat = await runner.call(runner.service.update_chat, chat_id, active=0)
+    runner = _data(app).runner
+    chat = await runner.run(runner.service.update_chat, chat_id, active=0)
     schedule(app, chat)
     log.info("chat %s blocked the bot; marked inactive", chat_id)
 
 
-async def restore(app: Application, grace_minutes: float) -> None:
+async def restore(app: Application) -> None:
     """At start-up: rebuild every digest job and deliver, once, a slot missed within the grace window."""
-    from storage.chats import chats_with_digests, delivery_status
-
-    runner = app.bot_data["runner"]
-    chats = await runner.call(chats_with_digests, runner.service.db)
-    now = datetime.now(timezone.utc)
+    data = _data(app)
+    now = data.clock()
+    grace = timedelta(minutes=data.settings.digest_grace_minutes)
+    chats, missed = await data.runner.run(data.runner.service.digest_chats, now, grace)
     for chat in chats:
         schedule(app, chat)
-        missed = last_scheduled(chat, now)
-        slot = slot_for(chat, missed)
-        status = await runner.call(delivery_status, runner.service.db, chat.id, slot)
-        if status not in (None, "failed"):
-            continue  # sent, or claimed and maybe sent: never twice
-        if now - missed <= timedelta(minutes=grace_minutes):
-            await deliver(app, chat, slot, missed)
-        else:
-            log.info("skipping missed digest for chat %s slot %s (outside the grace window)", chat.id, slot)
+    for chat in missed:
+        await deliver(app, chat.id, now)

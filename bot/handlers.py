@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction, ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
+from telegram import Message, MessageEntity, MessageOriginChannel, MessageOriginChat, MessageOriginHiddenUser, \
+    MessageOriginUser, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
 
-from bot import digests, render
-from bot.runner import BlockingRunner
-from bot.settings import Settings
-from service.app import InputError
-from service.changes import Changes
-from summarizer.registry import UnknownMethod
+from bot import buttons, digests, render
+from bot.context import Context
+from bot.messaging import alert, reply, typing
+from service.app import Changes, InputError
 
 log = logging.getLogger(__name__)
 
@@ -32,110 +28,69 @@ COMMANDS = [
     ("subscribe", "Follow a topic: /subscribe <topic>"),
     ("unsubscribe", "Stop following a topic: /unsubscribe <topic>"),
     ("topics", "Your topics and digest settings"),
-    ("digest", "Daily digest: /digest HH:MM [time zone] or /digest off"),
+    ("digest", "Daily digest: /digest HH:MM [time zone], /digest off, /digest quiet on|off"),
     ("length", "Briefing length: /length short|medium|long"),
     ("ingest", "Admins: ingest a URL: /ingest <url>"),
     ("feeds", "Admins: /feeds add|list|remove <url>"),
     ("stats", "Admins: store and bot statistics"),
 ]
 MAX_ARGUMENT = 300
+MAX_TOPICS_PER_ANSWER = 3  # /brief and /changes without a topic answer for the first few subscriptions
+PASTE_MIN_CHARS = 400
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-def runner(context: ContextTypes.DEFAULT_TYPE) -> BlockingRunner:
-    """The application's blocking-work runner."""
-    return context.application.bot_data["runner"]
+def chat_id(update: Update) -> int:
+    """The id of the chat an update came from (every update we handle has one)."""
+    if update.effective_chat is None:
+        raise ValueError("update without a chat")
+    return update.effective_chat.id
 
 
-def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    """The application's settings."""
-    return context.application.bot_data["settings"]
-
-
-async def call(context: ContextTypes.DEFAULT_TYPE, method: str, *args, **kwargs):
-    """Call a Service method on the worker thread."""
-    r = runner(context)
-    return await r.call(getattr(r.service, method), *args, **kwargs)
-
-
-@asynccontextmanager
-async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE):
-    """Show 'typing…' if the work takes more than a second."""
-    async def later() -> None:
-        await asyncio.sleep(1.0)
-        try:
-            await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
-        except TelegramError:
-            pass
-
-    task = asyncio.create_task(later())
-    try:
-        yield
-    finally:
-        task.cancel()
-
-
-async def send(bot, chat_id: int, html_text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send HTML split at 4,096 characters; buttons on the last part; plain text if Telegram rejects the HTML."""
-    parts = render.split_message(html_text)
-    for index, part in enumerate(parts):
-        keyboard = markup if index == len(parts) - 1 else None
-        for _attempt in range(5):
-            try:
-                try:
-                    await bot.send_message(chat_id, part, reply_markup=keyboard, disable_web_page_preview=True)
-                except BadRequest as exc:
-                    if "parse" not in str(exc).lower() and "entit" not in str(exc).lower() and "tag" not in str(exc).lower():
-                        raise
-                    log.warning("HTML rejected (%s); sending plain text", exc)
-                    await bot.send_message(chat_id, render.to_plain(part), reply_markup=keyboard, parse_mode=None)
-                break
-            except RetryAfter as exc:
-                # Honour flood control: wait as told, then send the same part again.
-                delay = exc.retry_after
-                await asyncio.sleep(delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay))
-        else:
-            raise TelegramError("gave up after repeated flood-control waits")
-
-
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, html_text: str, markup=None) -> None:
-    """Reply in the update's chat."""
-    await send(context.bot, update.effective_chat.id, html_text, markup)
-
-
-def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
+def _args(context: Context) -> str:
     return " ".join(context.args or [])
 
 
-async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+async def answer(update: Update, context: Context, html_text: str, markup=None) -> None:
+    """Reply with HTML in the update's chat (a reply to the command in groups)."""
+    await reply(update, context.bot, html_text, markup)
+
+
+async def _too_long(update: Update, context: Context, text: str) -> bool:
     if len(text) > MAX_ARGUMENT:
-        await reply(update, context, render.esc(f"That is too long ({len(text):,} characters; at most {MAX_ARGUMENT})."))
+        await answer(update, context, render.esc(f"That is too long ({len(text):,} characters; at most {MAX_ARGUMENT})."))
         return True
     return False
 
 
-async def may_configure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """In groups only chat administrators change subscriptions and digests; says so otherwise."""
+async def may_configure(update: Update, context: Context) -> bool:
+    """In groups only chat administrators change subscriptions and digests; says so otherwise (as a pop-up to
+    whoever pressed a button)."""
     chat = update.effective_chat
+    if chat is None:
+        return False
     if chat.type == ChatType.PRIVATE:
         return True
     user = update.effective_user
-    if user is None:
-        return False
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    if member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
-        return True
-    await reply(update, context, "Only this group's administrators can change its subscriptions and digests.")
+    if user is not None:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        if member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+            return True
+    refusal = "Only this group's administrators can change its subscriptions and digests."
+    if update.callback_query is not None:
+        await alert(update, refusal)
+    else:
+        await answer(update, context, render.esc(refusal))
     return False
 
 
-async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, quiet: bool = False) -> bool:
+async def is_admin(update: Update, context: Context, quiet: bool = False) -> bool:
     """Whether the user is a bot administrator (user ids from settings)."""
     user = update.effective_user
-    if user is not None and user.id in settings(context).admin_ids:
+    if user is not None and user.id in context.bot_data.settings.admin_ids:
         return True
     if not quiet:
-        await reply(update, context, "That command is for the bot's administrators.")
+        await answer(update, context, "That command is for the bot's administrators.")
     return False
 
 
@@ -146,58 +101,49 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """/start: (re)activate the chat and show help."""
-    chat = await call(context, "update_chat", update.effective_chat.id, active=1)
+    service = context.bot_data.service
+    chat = await context.bot_data.runner.run(service.update_chat, chat_id(update), active=1)
     digests.schedule(context.application, chat)
-    await reply(update, context, help_text())
+    await answer(update, context, help_text())
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     """/help."""
-    await reply(update, context, help_text())
+    await answer(update, context, help_text())
 
 
-def briefing_buttons(entities, topic: str, subscribed: bool) -> InlineKeyboardMarkup:
-    """'Who is X?' for the top entities, 'What changed', 'Unsubscribe'."""
-    rows = [[InlineKeyboardButton((f"Who is {e.name}?" if e.label == "PERSON" else f"What is {e.name}?")[:60],
-                                  callback_data=f"who:{e.id}")]
-            for e, _ in [p for p in entities if p[0].label in {"PERSON", "ORG"}][:3]]
-    actions = [InlineKeyboardButton(label, callback_data=data) for label, data in (
-        ("What changed", _payload("chg", topic)), ("Timeline", _payload("tml", topic)),
-        ("Unsubscribe", _payload("uns", topic) if subscribed else None),
-    ) if data]
-    rows.append(actions)
-    return InlineKeyboardMarkup(rows)
+async def _topics_or_subscriptions(context: Context, topic: str, chat: int) -> tuple[list[str], set[str]]:
+    """The topic asked for, or the chat's first subscriptions, or the top stories; and the chat's subscriptions."""
+    subscribed = await context.bot_data.runner.run(context.bot_data.service.subscriptions, chat)
+    topics = [topic] if topic else subscribed[:MAX_TOPICS_PER_ANSWER] or [""]
+    return topics, {s.casefold() for s in subscribed}
 
 
-def _payload(kind: str, value: str) -> str | None:
-    """Button data 'kind:value' when it fits Telegram's 64 bytes (UTF-8); a cut topic would search for the wrong thing."""
-    data = f"{kind}:{value}"
-    return data if len(data.encode("utf-8")) <= 64 else None
-
-
-async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def brief(update: Update, context: Context) -> None:
     """/brief [topic]: a briefing (the subscriptions, or the top stories, without a topic)."""
     topic = _args(context)
     if await _too_long(update, context, topic):
         return
-    chat_id = update.effective_chat.id
-    async with typing(update, context):
-        chat = await call(context, "chat", chat_id)
-        topics = [topic] if topic else (await call(context, "subscriptions", chat_id))[:3] or [""]
-        subscribed = set(await call(context, "subscriptions", chat_id))
+    runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
+    async with typing(update, context.bot):
+        settings = await runner.run(service.chat, chat)
+        topics, subscribed = await _topics_or_subscriptions(context, topic, chat)
         for t in topics:
             try:
-                b = await call(context, "brief", t, None, chat.length, "news", chat_id)
+                b = await runner.run(service.brief, topic=t, length=settings.length, chat_id=chat)
             except InputError as exc:
-                await reply(update, context, render.esc(str(exc)))
+                await answer(update, context, render.esc(str(exc)))
                 return
-            markup = briefing_buttons(b.entities, t, t in subscribed) if b.items else None
-            await reply(update, context, render.briefing(b), markup)
+            markup = None
+            if b.items:
+                markup = await buttons.topic_keyboard(runner, [e for e, _ in b.entities], b.topic,
+                                                      b.topic.casefold() in subscribed)
+            await answer(update, context, render.briefing(b), markup)
 
 
-async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timeline(update: Update, context: Context) -> None:
     """/timeline <topic> [N]: the N most important dates of a story."""
     text = _args(context)
     if await _too_long(update, context, text):
@@ -207,225 +153,292 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _send_timeline(update, context, topic, count)
 
 
-async def _send_timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, topic: str, count: str | None) -> None:
-    async with typing(update, context):
+async def _send_timeline(update: Update, context: Context, topic: str, count: str | None) -> None:
+    service = context.bot_data.service
+    async with typing(update, context.bot):
         try:
-            result = await call(context, "timeline", topic, count)
+            result = await context.bot_data.runner.run(service.timeline, topic=topic, count=count)
         except InputError as exc:
-            await reply(update, context, render.esc(str(exc)))
+            await answer(update, context, render.esc(str(exc)))
             return
-    await reply(update, context, render.timeline(result))
+    await answer(update, context, render.timeline(result))
 
 
-async def who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def who(update: Update, context: Context) -> None:
     """/who <name>: an entity profile."""
     name = _args(context)
+    if not name.strip():
+        await answer(update, context, "Give a name, for example: /who Blinken")
+        return
     if await _too_long(update, context, name):
         return
-    async with typing(update, context):
-        lookup, profile = await call(context, "who", name)
-    await reply(update, context, render.profile(profile) if profile else render.lookup(lookup))
+    async with typing(update, context.bot):
+        lookup, profile = await context.bot_data.runner.run(context.bot_data.service.who, name)
+    await answer(update, context, render.profile(profile) if profile else render.lookup(lookup))
 
 
-async def changes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/changes [topic]: what changed since this chat's last briefing."""
+async def changes(update: Update, context: Context) -> None:
+    """/changes [topic]: what changed since this chat's last briefing (the subscriptions without a topic)."""
     topic = _args(context)
     if await _too_long(update, context, topic):
         return
-    await _send_changes(update, context, topic)
-
-
-async def _send_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, topic: str) -> None:
-    chat_id = update.effective_chat.id
-    async with typing(update, context):
-        chat = await call(context, "chat", chat_id)
-        try:
-            result: Changes = await call(context, "changes", chat_id, topic, chat.length)
-        except InputError as exc:
-            await reply(update, context, render.esc(str(exc)))
+    topics, _ = await _topics_or_subscriptions(context, topic, chat_id(update))
+    for t in topics:
+        if not await _send_changes(update, context, t):
             return
-    await reply(update, context, render.changes(result))
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _send_changes(update: Update, context: Context, topic: str) -> bool:
+    runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
+    async with typing(update, context.bot):
+        settings = await runner.run(service.chat, chat)
+        try:
+            result: Changes = await runner.run(service.changes, chat, topic=topic, length=settings.length)
+        except InputError as exc:
+            await answer(update, context, render.esc(str(exc)))
+            return False
+    await answer(update, context, render.changes(result))
+    return True
+
+
+async def subscribe(update: Update, context: Context) -> None:
     """/subscribe <topic>."""
     topic = _args(context)
+    if not topic.strip():
+        await answer(update, context, "Say what to subscribe to, for example: /subscribe Gaza")
+        return
     if await _too_long(update, context, topic) or not await may_configure(update, context):
         return
     try:
-        new = await call(context, "subscribe", update.effective_chat.id, topic)
+        new = await context.bot_data.runner.run(context.bot_data.service.subscribe, chat_id(update), topic)
     except InputError as exc:
-        await reply(update, context, render.esc(str(exc)))
+        await answer(update, context, render.esc(str(exc)))
         return
     text = f"Subscribed to “{topic}”." if new else f"You already follow “{topic}”."
-    await reply(update, context, render.esc(text) + " See /topics; set a daily digest with /digest 08:00 Europe/London.")
+    await answer(update, context, render.esc(text) + " See /topics; set a daily digest with /digest 08:00 Europe/London.")
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe <topic>."""
     topic = _args(context)
     if not topic:
-        await reply(update, context, "Say which topic, for example: /unsubscribe Gaza")
+        await answer(update, context, "Say which topic, for example: /unsubscribe Gaza")
         return
     if await _too_long(update, context, topic) or not await may_configure(update, context):
         return
-    removed = await call(context, "unsubscribe", update.effective_chat.id, topic)
-    await reply(update, context, render.esc(f"Unsubscribed from “{topic}”." if removed else f"You do not follow “{topic}”."))
+    await answer(update, context, await _unsubscribe(context, chat_id(update), topic))
 
 
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _unsubscribe(context: Context, chat: int, topic: str) -> str:
+    removed = await context.bot_data.runner.run(context.bot_data.service.unsubscribe, chat, topic)
+    return render.esc(f"Unsubscribed from “{topic}”." if removed else f"You do not follow “{topic}”.")
+
+
+async def topics(update: Update, context: Context) -> None:
     """/topics: subscriptions and digest settings."""
-    chat_id = update.effective_chat.id
-    chat = await call(context, "chat", chat_id)
-    subs = await call(context, "subscriptions", chat_id)
-    lines = ["<b>Your topics</b>"] + ([f"• {render.esc(t)}" for t in subs] or ["none yet — /subscribe Gaza"])
-    digest = f"daily at {chat.digest_time} ({chat.timezone})" if chat.digest_time else "off"
-    lines += ["", f"Digest: {render.esc(digest)}", f"Length: {render.esc(chat.length)}"]
-    await reply(update, context, "\n".join(lines))
+    runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
+    settings = await runner.run(service.chat, chat)
+    subs = await runner.run(service.subscriptions, chat)
+    await answer(update, context, render.topics(settings, subs))
 
 
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/digest HH:MM [IANA time zone] | /digest off."""
+async def digest(update: Update, context: Context) -> None:
+    """/digest HH:MM [IANA time zone] | /digest off | /digest quiet on|off."""
     args = context.args or []
+    usage = "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, /digest off, or /digest quiet on|off."
     if not args or len(args) > 2:
-        await reply(update, context, "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, or /digest off.")
+        await answer(update, context, usage)
+        return
+    if args[0].casefold() == "quiet" and (len(args) != 2 or args[1].casefold() not in {"on", "off"}):
+        await answer(update, context, "Use /digest quiet on (say nothing about quiet topics) or /digest quiet off.")
         return
     if not await may_configure(update, context):
         return
-    chat_id = update.effective_chat.id
+    runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
+    if args[0].casefold() == "quiet":
+        quiet = args[1].casefold() == "on"
+        await runner.run(service.update_chat, chat, digest_quiet=int(quiet))
+        await answer(update, context, "Digests will leave out topics with nothing new." if quiet
+                     else "Digests will say which topics have nothing new.")
+        return
     if args[0].casefold() == "off":
-        chat = await call(context, "update_chat", chat_id, digest_time=None)
-        digests.schedule(context.application, chat)
-        await reply(update, context, "Daily digest turned off.")
+        settings = await runner.run(service.update_chat, chat, digest_time=None)
+        digests.schedule(context.application, settings)
+        await answer(update, context, "Daily digest turned off.")
         return
     match = TIME.match(args[0])
     if not match:
-        await reply(update, context, render.esc(f"“{args[0][:40]}” is not a time; use 24-hour HH:MM, e.g. 07:30."))
+        await answer(update, context, render.esc(f"“{args[0][:40]}” is not a time; use 24-hour HH:MM, e.g. 07:30."))
         return
-    chat = await call(context, "chat", chat_id)
-    zone = args[1] if len(args) == 2 else (chat.timezone if chat.digest_time else settings(context).default_timezone)
+    current = await runner.run(service.chat, chat)
+    zone = args[1] if len(args) == 2 else (current.timezone if current.digest_time
+                                           else context.bot_data.settings.default_timezone)
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        await reply(update, context, render.esc(f"“{zone[:60]}” is not an IANA time zone; try Europe/London or America/New_York."))
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a folder of zones: IsADirectoryError
+        await answer(update, context, render.esc(
+            f"“{zone[:60]}” is not an IANA time zone; try Europe/London or America/New_York."))
         return
     hhmm = f"{int(match.group(1)):02d}:{match.group(2)}"
-    chat = await call(context, "update_chat", chat_id, digest_time=hhmm, timezone=zone)
-    digests.schedule(context.application, chat)
-    await reply(update, context, render.esc(f"Daily digest at {hhmm} ({zone})."))
+    settings = await runner.run(service.update_chat, chat, digest_time=hhmm, timezone=zone)
+    digests.schedule(context.application, settings)
+    await answer(update, context, render.esc(f"Daily digest at {hhmm} ({zone})."))
 
 
-async def length(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def length(update: Update, context: Context) -> None:
     """/length short|medium|long."""
     value = _args(context).casefold()
     if value not in {"short", "medium", "long"}:
-        await reply(update, context, "Use /length short, /length medium or /length long.")
+        await answer(update, context, "Use /length short, /length medium or /length long.")
         return
     if not await may_configure(update, context):
         return
-    await call(context, "update_chat", update.effective_chat.id, length=value)
-    await reply(update, context, render.esc(f"Briefings will be {value}."))
+    await context.bot_data.runner.run(context.bot_data.service.update_chat, chat_id(update), length=value)
+    await answer(update, context, render.esc(f"Briefings will be {value}."))
 
 
-async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ingest(update: Update, context: Context) -> None:
     """/ingest <url> (admins)."""
     if not await is_admin(update, context):
         return
     url = _args(context)
     if not re.match(r"^https?://\S+$", url):
-        await reply(update, context, "Use /ingest https://example.com/article")
+        await answer(update, context, "Use /ingest https://example.com/article")
         return
-    async with typing(update, context):
-        items = await runner(context).fetch(runner(context).service.collect, [url])
-        report = await call(context, "ingest_items", items)
-    await reply(update, context, render.ingest_report(report))
+    runner, service = context.bot_data.runner, context.bot_data.service
+    async with typing(update, context.bot):
+        items = await runner.fetch(service.collect, [url])  # the network, off the thread that answers commands
+        report = await runner.run(service.ingest_items, items)
+    await answer(update, context, render.ingest_report(report))
 
 
-async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds(update: Update, context: Context) -> None:
     """/feeds add|list|remove <url> (admins)."""
     if not await is_admin(update, context):
         return
     args = context.args or []
     action = args[0].casefold() if args else ""
+    runner, service = context.bot_data.runner, context.bot_data.service
     if action == "list":
-        items = await call(context, "feeds")
-        lines = [f"• {render.esc(f.url)} — {render.esc(f.last_status or 'not polled yet')}" for f in items]
-        await reply(update, context, "\n".join(lines) or render.esc("No feeds. Add one with /feeds add <url>."))
+        items = await runner.run(service.feeds)
+        await answer(update, context, render.feeds(items))
         return
     if action not in {"add", "remove"} or len(args) != 2:
-        await reply(update, context, render.esc("Use /feeds add <url>, /feeds list or /feeds remove <url>."))
+        await answer(update, context, render.esc("Use /feeds add <url>, /feeds list or /feeds remove <url>."))
         return
     try:
         if action == "add":
-            feed, new = await call(context, "add_feed", args[1])
+            feed, new = await runner.run(service.add_feed, args[1])
             text = f"Added feed {feed.url}." if new else f"Already polling {feed.url}."
         else:
-            removed = await call(context, "remove_feed", args[1])
+            removed = await runner.run(service.remove_feed, args[1])
             text = f"Removed {args[1]}." if removed else f"Not polling {args[1]}."
     except InputError as exc:
         text = str(exc)
-    await reply(update, context, render.esc(text))
+    await answer(update, context, render.esc(text))
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     """/stats (admins)."""
     if not await is_admin(update, context):
         return
-    data = await call(context, "stats")
-    await reply(update, context, "\n".join(f"{render.esc(k)}: {render.esc(v if v is not None else 'never')}" for k, v in data.items()))
+    data = await context.bot_data.runner.run(context.bot_data.service.stats)
+    await answer(update, context, render.stats(data))
 
 
-async def admin_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A forwarded message or long pasted text from an admin is ingested as an article."""
+def forward_credit(message: Message) -> tuple[str, str, str | None]:
+    """Who a forwarded or pasted article is credited to, its date, and a link to it when there is one.
+
+    A channel post is credited to the channel (linked when the channel is public), a forwarded message to its
+    sender, and a pasted text to whoever pasted it; the date is the original's.
+    """
+    origin = message.forward_origin
+    links = [e.url or text for e, text in message.parse_entities([MessageEntity.TEXT_LINK, MessageEntity.URL]).items()]
+    link = next((u for u in links if re.match(r"^https?://", u or "")), None)
+    if isinstance(origin, MessageOriginChannel):
+        username = origin.chat.username
+        url = f"https://t.me/{username}/{origin.message_id}" if username else link
+        return origin.chat.title or username or "Telegram channel", origin.date.date().isoformat(), url
+    if isinstance(origin, MessageOriginChat):
+        return origin.sender_chat.title or "Telegram chat", origin.date.date().isoformat(), link
+    if isinstance(origin, MessageOriginUser):
+        return origin.sender_user.full_name, origin.date.date().isoformat(), link
+    if isinstance(origin, MessageOriginHiddenUser):
+        return origin.sender_user_name, origin.date.date().isoformat(), link
+    sender = message.from_user.full_name if message.from_user else "Telegram"
+    return sender, message.date.date().isoformat(), link
+
+
+async def text(update: Update, context: Context) -> None:
+    """Plain text: an admin's forwarded message or long paste is ingested; in private chats anyone else gets a
+    short pointer to /help (groups hear nothing)."""
     message = update.effective_message
-    if message is None or not message.text or not await is_admin(update, context, quiet=True):
+    if message is None or not message.text or update.effective_chat is None:
         return
     forwarded = message.forward_origin is not None
-    if not forwarded and len(message.text) < 400:
+    if await is_admin(update, context, quiet=True) and (forwarded or len(message.text) >= PASTE_MIN_CHARS):
+        source, published, url = forward_credit(message)
+        origin = f"{'forwarded' if forwarded else 'pasted'} message {message.message_id}"
+        runner, service = context.bot_data.runner, context.bot_data.service
+        async with typing(update, context.bot):
+            report = await runner.run(service.ingest_text, message.text, origin, source=source,
+                                      published=published, url=url)
+        await answer(update, context, render.ingest_report(report))
         return
-    origin = "forwarded message" if forwarded else "pasted text"
-    async with typing(update, context):
-        report = await call(context, "ingest_text", message.text, f"{origin} {message.message_id}", "", "Telegram")
-    await reply(update, context, render.ingest_report(report))
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await answer(update, context, "I answer commands: try /brief, /who Blinken or /subscribe Gaza. /help lists them all.")
 
 
-async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown(update: Update, context: Context) -> None:
     """An unknown command (a command addressed to another bot in a group is not ours to answer)."""
-    command = (update.effective_message.text or "").split()[0][:40]
+    command = ((update.effective_message.text if update.effective_message else None) or "/").split()[0][:40]
     _, _, addressee = command.partition("@")
     if addressee and addressee.casefold() != (context.bot.username or "").casefold():
         return
-    await reply(update, context, render.esc(f"I don't know {command}. /help lists what I can do."))
+    await answer(update, context, render.esc(f"I don't know {command}. /help lists what I can do."))
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Inline buttons: answered at once, then acted on."""
+async def button(update: Update, context: Context) -> None:
+    """Inline buttons: the stored action is looked up, the press answered at once (or refused as a pop-up), then
+    acted on."""
     query = update.callback_query
-    await query.answer()
-    kind, _, value = (query.data or "").partition(":")
-    if kind == "who" and value.isdigit():
-        async with typing(update, context):
-            profile = await call(context, "profile_by_id", int(value))
-        await reply(update, context, render.profile(profile) if profile else "That entity is no longer in the store.")
-    elif kind == "chg":
-        await _send_changes(update, context, value)
-    elif kind == "tml":
-        await _send_timeline(update, context, value, None)
-    elif kind == "uns":
-        if await may_configure(update, context):
-            removed = await call(context, "unsubscribe", update.effective_chat.id, value)
-            await reply(update, context, render.esc(f"Unsubscribed from “{value}”." if removed else f"You do not follow “{value}”."))
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every unhandled error; tell the user briefly when there is a chat; keep running."""
-    error = context.error
-    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
-        await digests.deactivate(context.application, update.effective_chat.id)
+    if query is None:
         return
-    log.error("unhandled error for update %r", update, exc_info=error)
-    if isinstance(update, Update) and update.effective_chat and not isinstance(error, (UnknownMethod,)):
-        try:
-            await context.bot.send_message(update.effective_chat.id, "Sorry, something went wrong; it has been logged.")
-        except TelegramError:
-            pass
+    runner, service = context.bot_data.runner, context.bot_data.service
+    number = buttons.action_id(query.data)
+    action = await runner.run(service.button_action, number) if number is not None else None
+    if action is None:
+        await alert(update, "That button no longer works; send the command again.")
+        return
+    if action.kind == buttons.UNSUBSCRIBE:
+        if not await may_configure(update, context):
+            return
+        await query.answer()
+        await answer(update, context, await _unsubscribe(context, chat_id(update), action.value))
+        return
+    await query.answer()
+    if action.kind == buttons.WHO:
+        async with typing(update, context.bot):
+            profile = await runner.run(service.profile_by_id, int(action.value))
+        await answer(update, context, render.profile(profile) if profile else "That entity is no longer in the store.")
+    elif action.kind == buttons.CHANGES:
+        await _send_changes(update, context, action.value)
+    elif action.kind == buttons.TIMELINE:
+        await _send_timeline(update, context, action.value, None)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log every unhandled error; tell the user briefly when there is a chat; never raise."""
+    error = context.error
+    try:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(error, Forbidden) and chat is not None:
+            await digests.deactivate(context.application, chat.id)
+            return
+        log.error("unhandled error for update %r", update, exc_info=error)
+        if chat is not None:
+            await context.bot.send_message(chat.id, "Sorry, something went wrong; it has been logged.")
+    except TelegramError as exc:
+        log.warning("could not report the error to the chat: %s", exc)
+    except Exception:  # the error handler must never fail itself
+        log.exception("the error handler failed")

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
-from service.briefing import Briefing, Citation
-from service.changes import Changes
-from service.ingest import IngestReport
-from service.profiles import Lookup, Profile
-from service.timeline import Timeline
+from zoneinfo import ZoneInfo
 
-LIMIT = 4096
+from service.app import Briefing, Changes, Chat, Citation, Digest, Feed, IngestReport, Lookup, Profile, Timeline
+
+LIMIT = 4096  # Telegram's message limit, in UTF-16 code units
 LABELS = {
     "PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "facility",
     "NORP": "group", "EVENT": "event", "LAW": "law", "PRODUCT": "product", "WORK_OF_ART": "work",
     "LANGUAGE": "language",
 }
+
+
+def tg_len(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def esc(value: object) -> str:
@@ -159,6 +162,83 @@ def changes(c: Changes) -> str:
     return "\n\n".join(parts)
 
 
+def when(iso: str, zone: str = "UTC") -> str:
+    """'22 Nov 14:05' in the chat's time zone (the year only when it is not this year's)."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.strftime("%-d %b %H:%M" if local.year == datetime.now(local.tzinfo).year else "%-d %b %Y %H:%M")
+
+
+def digest_header(d: Digest) -> str:
+    """A digest's first message: the date, the chat's topics, and one line per topic with nothing new."""
+    day = d.scheduled.astimezone(ZoneInfo(d.chat.timezone)).strftime("%a %-d %b")
+    lines = [f"<b>Your daily digest, {esc(day)}</b>",
+             "<i>Topics: " + ", ".join(esc(t) for t, _ in d.topics) + "</i>"]
+    if d.news:
+        lines.append(f"New on {plural(len(d.news), 'topic')}: " + ", ".join(esc(t) for t, _ in d.news) + ".")
+    if not d.chat.digest_quiet:
+        for topic, c in d.quiet:
+            since = f" since {esc(when(c.since, d.chat.timezone))}" if c.since else ""
+            lines.append(f"Nothing new on “{esc(topic)}”{since}.")
+    return "\n".join(lines)
+
+
+def topics(chat: Chat, subscriptions: list[str]) -> str:
+    """/topics: the chat's subscriptions and digest settings."""
+    lines = ["<b>Your topics</b>"] + ([f"• {esc(t)}" for t in subscriptions] or ["none yet — /subscribe Gaza"])
+    digest = f"daily at {chat.digest_time} ({chat.timezone})" if chat.digest_time else "off"
+    quiet = "left out" if chat.digest_quiet else "listed as “nothing new”"
+    lines += ["", f"Digest: {esc(digest)}", f"Quiet topics in the digest: {quiet} (/digest quiet on|off)",
+              f"Length: {esc(chat.length)}"]
+    return "\n".join(lines)
+
+
+def feeds(items: list[Feed]) -> str:
+    """/feeds list: each feed with its last poll."""
+    if not items:
+        return esc("No feeds. Add one with /feeds add <url>.")
+    lines = [f"<b>{plural(len(items), 'feed')}</b>"]
+    for f in items:
+        title = f"{esc(f.title)} — " if f.title else ""
+        polled = f"{esc(f.last_status)} ({esc(f.last_polled_at[:16].replace('T', ' '))} UTC)" if f.last_polled_at \
+            else "not polled yet"
+        lines.append(f"• {title}{esc(f.url)}\n  {polled}")
+    return "\n".join(lines)
+
+
+STAT_LABELS = {
+    "articles": "Articles", "near_duplicates": "Near-duplicates set aside", "sources": "Sources",
+    "newest_article": "Newest article", "sentences": "Sentences", "entities": "Entities", "feeds": "Feeds",
+    "chats": "Active chats", "digest_chats": "Chats with a daily digest", "subscriptions": "Subscriptions",
+    "last_feed_poll": "Last feed poll", "last_digest_run": "Last digest run",
+}
+
+
+def _stat_value(key: str, value: object) -> str:
+    if value is None:
+        return "never"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}"
+    text = str(value)
+    if re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", text):
+        return text[:16].replace("T", " ") + " UTC"
+    return day_label(text) if re.match(r"^\d{4}-\d\d-\d\d$", text) else text
+
+
+def stats(data: dict) -> str:
+    """/stats: the store and the bot, one labelled line each."""
+    lines = ["<b>briefbot statistics</b>"]
+    for key, value in data.items():
+        label = STAT_LABELS.get(key, key.replace("_", " ").capitalize())
+        lines.append(f"{esc(label)}: <b>{esc(_stat_value(key, value))}</b>")
+    return "\n".join(lines)
+
+
 def ingest_report(report: IngestReport, limit: int = 10) -> str:
     """An ingest's outcome: the closing counts and one line per failure."""
     lines = [esc(f"Ingested: {report.summary()}.")]
@@ -169,23 +249,33 @@ def ingest_report(report: IngestReport, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
+def _prefix_within(token: str, units: int) -> int:
+    """How many characters of ``token`` fit in ``units`` UTF-16 code units (at least one)."""
+    size = 0
+    for index, char in enumerate(token):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > units:
+            return max(1, index)
+    return len(token)
+
+
 def _split_long_line(line: str, limit: int) -> list[str]:
     """Split one over-long line at spaces outside tags and entities, closing and reopening open tags."""
-    pieces, current, open_tags = [], "", []
+    pieces: list[str] = []
+    current, open_tags = "", []
     for token in re.split(r"(<[^>]*>|\s+)", line):
         if not token:
             continue
         closing = "".join(f"</{t.split()[0].strip('<>')}>" for t in reversed(open_tags))
-        if len(current) + len(token) + len(closing) > limit and current.strip():
+        if tg_len(current) + tg_len(token) + tg_len(closing) > limit and current.strip():
             pieces.append(current.rstrip() + closing)
             current = "".join(open_tags)
-        if len(token) > limit:  # a single word longer than a message: cut it, outside any tag
-            while len(token) > limit - len(current) - 64:
-                room = max(1, limit - len(current) - 64)
-                cut = room
+        if tg_len(token) > limit:  # a single word longer than a message: cut it, outside any tag
+            while tg_len(token) > limit - tg_len(current) - 64:
+                cut = _prefix_within(token, max(1, limit - tg_len(current) - 64))
                 amp = token.rfind("&", 0, cut)
-                if amp != -1 and ";" not in token[amp:cut]:
-                    cut = amp or room
+                if amp > 0 and ";" not in token[amp:cut]:
+                    cut = amp
                 pieces.append(current + token[:cut] + closing)
                 current, token = "".join(open_tags), token[cut:]
         current += token
@@ -200,17 +290,17 @@ def _split_long_line(line: str, limit: int) -> list[str]:
 
 
 def split_message(text: str, limit: int = LIMIT) -> list[str]:
-    """Split HTML into messages of at most ``limit`` characters, on paragraph, then line boundaries."""
-    if len(text) <= limit:
+    """Split HTML into messages of at most ``limit`` UTF-16 code units, on paragraph, then line boundaries."""
+    if tg_len(text) <= limit:
         return [text]
     messages: list[str] = []
     current = ""
     for paragraph in text.split("\n\n"):
-        units = [paragraph] if len(paragraph) <= limit else paragraph.split("\n")
+        units = [paragraph] if tg_len(paragraph) <= limit else paragraph.split("\n")
         for i, unit in enumerate(units):
             sep = "\n\n" if i == 0 else "\n"
-            for piece in ([unit] if len(unit) <= limit else _split_long_line(unit, limit)):
-                if current and len(current) + len(sep) + len(piece) > limit:
+            for piece in ([unit] if tg_len(unit) <= limit else _split_long_line(unit, limit)):
+                if current and tg_len(current) + len(sep) + tg_len(piece) > limit:
                     messages.append(current)
                     current = ""
                 current = f"{current}{sep}{piece}" if current else piece

@@ -5,41 +5,40 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlite_utils
 from spacy.language import Language
 
+from service import digests as digest_store
+from service import feeds as feed_polls
 from service import sources
-from service.briefing import LENGTHS, MAX_SENTENCES, Briefing, build_briefing
-from service.changes import Changes, DiffCache, compute_changes, record_briefing, record_changes
+from service.briefing import LENGTHS, MAX_SENTENCES, Briefing, Citation, build_briefing  # noqa: F401
+from service.changes import Changes, DiffCache, compute_changes, record_briefing
+from service.digests import Digest
+from service.feeds import FeedFetch, FeedPoll
 from service.fetch import FetchError, FetchPolicy, check_address
 from service.ingest import IngestReport, ingest
 from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
 from service.profiles import Lookup, Profile, build_profile, resolve_name
 from storage import articles as article_store
 from storage import chats as chat_store
+from storage import entities as entity_store
 from storage import feeds as feed_store
 from storage.db import StoreError, open_database, utcnow
-from storage.records import Chat, Feed
+# Result types the bot and the command line use, re-exported so they never import storage/.
+from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, load_pipeline, model_installed
+from summarizer.registry import SUMMARIZERS
+
+SUMMARY_METHODS = tuple(SUMMARIZERS)  # what brief(method=…) accepts
 
 MAX_TOPIC = 200
 
 
 class InputError(ValueError):
     """Bad user input; the message is the one-line reason to show."""
-
-
-@dataclass
-class FeedPoll:
-    """The outcome of polling one feed."""
-
-    url: str
-    status: str
-    report: IngestReport | None = None
 
 
 def clean_topic(topic: str | None) -> str:
@@ -72,23 +71,10 @@ def parse_since(value: str | None) -> str | None:
     try:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise InputError(f"--since takes a date like 2024-10-21, not {value!r}") from None
-
-
-# Teaser entries completed from their pages per feed poll (the rest keep their teaser text).
-MAX_PAGES_PER_POLL = 20
+        raise InputError(f"A date looks like 2024-10-21, not {value[:30]!r}.") from None
 
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class FeedFetch:
-    """What fetching one feed gave: a response (parsed unless not modified), or an error."""
-
-    response: object | None = None
-    parsed: sources.FeedResult | None = None
-    error: str | None = None
 
 
 def preflight(db_path: str | Path, model: str) -> None:
@@ -157,9 +143,11 @@ class Service:
 
         return ingest(self.db, self.nlp, items(), published, progress)
 
-    def ingest_text(self, text: str, origin: str, title: str = "", source: str | None = None) -> IngestReport:
-        """Ingest pasted or forwarded text as one article."""
-        return ingest(self.db, self.nlp, [sources.RawArticle(text=text, origin=origin, title=title, source=source)])
+    def ingest_text(self, text: str, origin: str, title: str = "", source: str | None = None,
+                    published: str | None = None, url: str | None = None) -> IngestReport:
+        """Ingest pasted or forwarded text as one article, credited to ``source`` and dated ``published``."""
+        item = sources.RawArticle(text=text, origin=origin, title=title, source=source, published=published, url=url)
+        return ingest(self.db, self.nlp, [item])
 
     def is_empty(self) -> bool:
         """Whether no article has been ingested."""
@@ -170,6 +158,8 @@ class Service:
               method: str = "news", chat_id: int | None = None) -> Briefing:
         """A briefing; with a chat, it is recorded for that chat's next diff."""
         topic = clean_topic(topic)
+        if method.casefold() not in SUMMARIZERS:
+            raise InputError(f"Unknown method {method[:30]!r}; choose one of: {', '.join(SUMMARIZERS)}.")
         briefing = build_briefing(self.db, topic, parse_since(since), parse_length(length), method)
         if chat_id is not None and briefing.items:
             record_briefing(self.db, chat_id, topic, "brief", briefing)
@@ -195,24 +185,24 @@ class Service:
         return lookup, build_profile(self.db, lookup.entity) if lookup.entity else None
 
     def profile_by_id(self, entity_id: int) -> Profile | None:
-        """The profile of an entity by id (for buttons)."""
-        from storage.entities import get_entity
-
-        entity = get_entity(self.db, entity_id)
+        """The profile of an entity by id (for buttons); None for an id not in the store."""
+        if not 0 < entity_id < 2**63:
+            return None
+        entity = entity_store.get_entity(self.db, entity_id)
         return build_profile(self.db, entity) if entity else None
 
-    def digest(self, chat_id: int) -> list[tuple[str, Changes]]:
-        """For each subscribed topic, what changed since the chat's last briefing (not yet recorded)."""
-        chat = self.chat(chat_id)
-        return [
-            (topic, compute_changes(self.db, chat_id, topic, chat.length, self.diffs, record=False))
-            for topic in self.subscriptions(chat_id)
-        ]
+    def open_digest(self, chat_id: int, fired_at: datetime) -> Digest | None:
+        """Claim the chat's digest slot for a run at ``fired_at`` and compute it; None when it is not due or was
+        already delivered. Every opened digest must be closed with ``close_digest``."""
+        return digest_store.open_digest(self.db, chat_id, fired_at, self.diffs)
 
-    def record_digest(self, chat_id: int, results: list[tuple[str, Changes]]) -> None:
-        """Remember a digest as delivered, once it has been sent."""
-        for _, changes in results:
-            record_changes(self.db, chat_id, changes)
+    def close_digest(self, digest: Digest, status: str) -> None:
+        """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""
+        digest_store.close_digest(self.db, digest, status, utcnow())
+
+    def digest_chats(self, now: datetime, grace: timedelta) -> tuple[list[Chat], list[Chat]]:
+        """Chats with a daily digest, and those whose latest slot was missed within ``grace`` (to send now)."""
+        return digest_store.missed_digests(self.db, now, grace)
 
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""
@@ -231,7 +221,7 @@ class Service:
         """Subscribe to a topic; False when already subscribed."""
         topic = clean_topic(topic)
         if not topic:
-            raise InputError("Say what to subscribe to, for example: /subscribe Gaza")
+            raise InputError("Say which topic to follow.")
         return chat_store.subscribe(self.db, chat_id, topic)
 
     def unsubscribe(self, chat_id: int, topic: str) -> bool:
@@ -242,11 +232,22 @@ class Service:
         """A chat's topics."""
         return chat_store.subscriptions(self.db, chat_id)
 
+    # Buttons
+    def button_ids(self, actions: Iterable[tuple[str, str]]) -> list[int]:
+        """Short ids for button actions (kind, value): a button carries the id, never a long topic."""
+        return [chat_store.button_action_id(self.db, kind, value) for kind, value in actions]
+
+    def button_action(self, action_id: int) -> ButtonAction | None:
+        """What a button id stands for; None for an id never issued (a forged or foreign button)."""
+        if not 0 < action_id < 2**63:
+            return None
+        return chat_store.button_action(self.db, action_id)
+
     # Feeds and stats
     def add_feed(self, url: str) -> tuple[Feed, bool]:
         """Subscribe the store to a feed URL."""
         if not re.match(r"^https?://\S+$", url or ""):
-            raise InputError("A feed is an http(s) URL, for example: https://example.com/rss.xml")
+            raise InputError("A feed is an http(s) URL, for example https://example.com/rss.xml.")
         try:
             # The same check /ingest makes: a private or metadata address is refused now, not on every poll.
             check_address(url, self.policy)
@@ -272,41 +273,11 @@ class Service:
 
     def fetch_feed(self, feed: Feed) -> FeedFetch:
         """Fetch and parse one feed, completing teasers within a page and time budget (no database access)."""
-        from service.fetch import FetchBudget, fetch
-
-        try:
-            response = fetch(feed.url, self.policy, sources.FEED_TYPES + sources.PAGE_TYPES,
-                             feed.etag, feed.last_modified)
-            if response.status == 304:
-                return FeedFetch(response=response)
-            budget = FetchBudget(MAX_PAGES_PER_POLL, self.policy.timeout * 6)
-            return FeedFetch(response=response, parsed=sources.parse_feed(response.body, feed.url, self.policy, budget))
-        except FetchError as exc:
-            return FeedFetch(error=str(exc))
-        except Exception as exc:  # one broken feed must not stop the others
-            log.exception("feed %s failed", feed.url)
-            return FeedFetch(error=f"{exc.__class__.__name__}: {str(exc)[:200]}")
+        return feed_polls.fetch_feed(feed, self.policy)
 
     def store_feed(self, feed: Feed, fetched: FeedFetch) -> FeedPoll:
         """Ingest a fetched feed's entries and record the poll on the feed."""
-        if fetched.error is not None:
-            status = f"error: {fetched.error}"
-            feed_store.record_poll(self.db, feed.url, status)
-            return FeedPoll(feed.url, status)
-        response = fetched.response
-        if fetched.parsed is None:
-            feed_store.record_poll(self.db, feed.url, "not modified")
-            return FeedPoll(feed.url, "not modified")
-        try:
-            report = ingest(self.db, self.nlp, fetched.parsed.items)
-        except Exception as exc:
-            log.exception("feed %s could not be stored", feed.url)
-            status = f"error: {exc.__class__.__name__}: {str(exc)[:200]}"
-            feed_store.record_poll(self.db, feed.url, status)
-            return FeedPoll(feed.url, status)
-        status = f"ok: {report.summary()}"
-        feed_store.record_poll(self.db, feed.url, status, response.etag, response.last_modified, fetched.parsed.title)
-        return FeedPoll(feed.url, status, report)
+        return feed_polls.store_feed(self.db, self.nlp, feed, fetched)
 
     def finish_feed_poll(self) -> None:
         """Record that a poll of every feed ran."""

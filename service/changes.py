@@ -85,6 +85,13 @@ class Changes:
             self.developments or self.new_entities or self.updated_entities or self.fact_changes
         )
 
+    @property
+    def entities(self) -> list[Entity]:
+        """The entities this result is about, most prominent first (for 'Who is X?' buttons)."""
+        if self.briefing is not None:
+            return [e for e, _ in self.briefing.entities]
+        return [n.entity for n in self.new_entities + self.updated_entities]
+
     def shown_text(self) -> list[str]:
         """What a reader sees, in order, as plain text: developments, new and updated entities, changed figures."""
         if self.briefing is not None:
@@ -289,7 +296,8 @@ def diff_articles(
     ][:MAX_QUIET]
 
     if changes.is_empty:
-        changes.message = f"{len(new_articles)} new article(s) on “{topic}”, but nothing you have not already seen."
+        count = f"{len(new_articles)} new article" if len(new_articles) == 1 else f"{len(new_articles)} new articles"
+        changes.message = f"{count} on “{topic or 'the top stories'}”, but nothing you have not already seen."
     return _Diff(changes, shown_sentences, shown_entities, [f.id for f in new_facts])
 
 

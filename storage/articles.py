@@ -223,14 +223,18 @@ def facts_of(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Fact
     return [FactRow(*r) for r in rows]
 
 
-def store_stats(db: sqlite_utils.Database) -> dict[str, int]:
-    """Counts of articles, duplicates, sentences, entities and feeds."""
+def store_stats(db: sqlite_utils.Database) -> dict[str, int | str | None]:
+    """Counts of articles, duplicates, sources, sentences, entities, feeds and chats, and the newest article's date."""
     one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
     return {
         "articles": one("SELECT count(*) FROM articles WHERE duplicate_of IS NULL"),
         "near_duplicates": one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
+        "sources": one("SELECT count(DISTINCT source) FROM articles"),
+        "newest_article": one("SELECT max(published_at) FROM articles"),
         "sentences": one("SELECT count(*) FROM sentences"),
         "entities": one("SELECT count(*) FROM entities"),
         "feeds": one("SELECT count(*) FROM feeds"),
         "chats": one("SELECT count(*) FROM chats WHERE active = 1"),
+        "digest_chats": one("SELECT count(*) FROM chats WHERE active = 1 AND digest_time IS NOT NULL"),
+        "subscriptions": one("SELECT count(*) FROM subscriptions"),
     }

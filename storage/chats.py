@@ -7,13 +7,13 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from storage.db import transaction, utcnow
-from storage.records import Chat, Snapshot
+from storage.records import ButtonAction, Chat, Snapshot
 
-_CHAT = "SELECT id, timezone, digest_time, length, active FROM chats"
+_CHAT = "SELECT id, timezone, digest_time, length, active, digest_quiet FROM chats"
 
 
 def _chat(row) -> Chat:
-    return Chat(row[0], row[1], row[2], row[3], bool(row[4]))
+    return Chat(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]))
 
 
 def ensure_chat(db: sqlite_utils.Database, chat_id: int) -> Chat:
@@ -29,9 +29,9 @@ def get_chat(db: sqlite_utils.Database, chat_id: int) -> Chat | None:
 
 
 def update_chat(db: sqlite_utils.Database, chat_id: int, **fields) -> Chat:
-    """Change a chat's settings (timezone, digest_time, length, active)."""
+    """Change a chat's settings (timezone, digest_time, length, active, digest_quiet)."""
     ensure_chat(db, chat_id)
-    allowed = {"timezone", "digest_time", "length", "active"}
+    allowed = {"timezone", "digest_time", "length", "active", "digest_quiet"}
     assignments = {k: v for k, v in fields.items() if k in allowed}
     if assignments:
         sets = ", ".join(f"{k} = ?" for k in assignments)
@@ -171,3 +171,17 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
+
+
+def button_action_id(db: sqlite_utils.Database, kind: str, value: str) -> int:
+    """The id of the button action (kind, value), created on first use; the same action always gets the same id."""
+    db.execute(
+        "INSERT OR IGNORE INTO button_actions (kind, value, created_at) VALUES (?, ?, ?)", [kind, value, utcnow()]
+    )
+    return db.execute("SELECT id FROM button_actions WHERE kind = ? AND value = ?", [kind, value]).fetchone()[0]
+
+
+def button_action(db: sqlite_utils.Database, action_id: int) -> ButtonAction | None:
+    """A stored button action, or None for an id never issued."""
+    row = db.execute("SELECT id, kind, value FROM button_actions WHERE id = ?", [action_id]).fetchone()
+    return ButtonAction(*row) if row else None

@@ -266,12 +266,30 @@ def _m005_sentence_dates(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_buttons_and_quiet_digests(db: sqlite_utils.Database) -> None:
+    # Buttons carry a short id, never the topic itself: Telegram allows 64 bytes of callback data.
+    _script(
+        db,
+        """
+        CREATE TABLE button_actions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (kind, value)
+        );
+        ALTER TABLE chats ADD COLUMN digest_quiet INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
     ("003_entity_labels", _m003_entity_labels),
     ("004_entity_evidence", _m004_entity_evidence),
     ("005_sentence_dates", _m005_sentence_dates),
+    ("006_buttons_and_quiet_digests", _m006_buttons_and_quiet_digests),
 ]
 
 

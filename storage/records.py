@@ -109,6 +109,16 @@ class Chat:
     digest_time: str | None
     length: str
     active: bool
+    digest_quiet: bool = False  # True: a digest says nothing about topics with nothing new
+
+
+@dataclass(frozen=True)
+class ButtonAction:
+    """What an inline button does: a kind ('changes', 'timeline', 'unsubscribe', 'who') and its value."""
+
+    id: int
+    kind: str
+    value: str
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl
 
 from telegram import Chat, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, Message, User
 
+from tests.telegram_html import html_problems, utf16_len
+
 BOT = User(id=1000, is_bot=True, first_name="briefbot", username="briefbot_test_bot")
 FAULTS = {
     "429": (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
@@ -32,6 +34,8 @@ class BotAPIDouble:
 
     def __init__(self, reply_delay: float = 0.0) -> None:
         self.calls: list[tuple[str, dict]] = []
+        # What real Telegram would have refused (bad HTML, too long, oversized button data): tests assert it is empty.
+        self.rejected: list[tuple[str, str]] = []
         self.reply_delay = reply_delay
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.members: dict[tuple[int, int], str] = {}
@@ -89,8 +93,8 @@ class BotAPIDouble:
         with self._lock:
             self.faults[method].extend(kinds)
 
-    def push_message(self, chat_id: int, text: str, user_id: int = 42, chat_type: str = "private", **extra) -> None:
-        """Queue an incoming message update."""
+    def push_message(self, chat_id: int, text: str, user_id: int = 42, chat_type: str = "private", **extra) -> int:
+        """Queue an incoming message update; returns its message id."""
         message = {
             "message_id": next(self._message_ids), "date": int(time.time()), "text": text,
             "chat": {"id": chat_id, "type": chat_type, **({"title": "Group"} if chat_type != "private" else {})},
@@ -100,6 +104,19 @@ class BotAPIDouble:
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.push_update({"message": message})
+        return message["message_id"]
+
+    def press(self, chat_id: int, data: str, user_id: int = 42, chat_type: str = "private") -> str:
+        """Queue a button press on one of the bot's messages; returns the callback query id."""
+        query_id = f"cb{next(self._message_ids)}"
+        self.push_update({"callback_query": {
+            "id": query_id, "chat_instance": "x", "data": data,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+            "message": {"message_id": 99, "date": 1, "text": "b",
+                        "chat": {"id": chat_id, "type": chat_type,
+                                 **({"title": "Group"} if chat_type != "private" else {})}},
+        }})
+        return query_id
 
     def push_update(self, update: dict) -> None:
         """Queue any raw update."""
@@ -121,10 +138,36 @@ class BotAPIDouble:
             return FAULTS[fault]
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
+        refusal = self._refusal(method, params)
+        if refusal:
+            self.rejected.append((method, refusal))
+            self.calls.append((f"{method}!rejected", params))
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
         self.calls.append((method, params))
         if self.reply_delay and method == "sendMessage":
             time.sleep(self.reply_delay)
         return 200, {"ok": True, "result": self._result(method, params)}
+
+    @staticmethod
+    def _refusal(method: str, params: dict) -> str | None:
+        """Telegram's own checks on a message: HTML that parses, at most 4,096 UTF-16 units, button data <= 64 bytes."""
+        if method not in {"sendMessage", "editMessageText"}:
+            return None
+        text = params.get("text", "")
+        if params.get("parse_mode") == "HTML":
+            problems = html_problems(text)
+            if problems:
+                return f"can't parse entities: {problems[0]}"
+        if utf16_len(text) > 4096:
+            return "message is too long"
+        markup = params.get("reply_markup")
+        if markup:
+            rows = json.loads(markup) if isinstance(markup, str) else markup
+            for row in rows.get("inline_keyboard", []):
+                for button in row:
+                    if len(button.get("callback_data", "").encode("utf-8")) > 64:
+                        return "BUTTON_DATA_INVALID"
+        return None
 
     def _get_updates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)

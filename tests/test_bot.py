@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import digests
+from service.digests import last_scheduled, slot_for
 from bot.settings import Settings
 from bot.telegram_app import build_application, post_init, post_shutdown
 from storage import chats as chat_store
@@ -25,6 +27,7 @@ def double():
     server = BotAPIDouble().start()
     yield server
     server.stop()
+    assert server.rejected == []  # nothing real Telegram would have refused (HTML, length, button data)
 
 
 @pytest.fixture
@@ -123,7 +126,11 @@ async def test_digest_is_scheduled_in_the_chats_time_zone(app, double):
     [
         ("/digest 25:00", "“25:00” is not a time; use 24-hour HH:MM, e.g. 07:30."),
         ("/digest 07:30 Mars/Olympus", "“Mars/Olympus” is not an IANA time zone; try Europe/London or America/New_York."),
-        ("/digest", "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, or /digest off."),
+        ("/digest", "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, /digest off, "
+                    "or /digest quiet on|off."),
+        ("/digest 07:30 Europe", "“Europe” is not an IANA time zone; try Europe/London or America/New_York."),
+        ("/digest quiet maybe", "Use /digest quiet on (say nothing about quiet topics) or /digest quiet off."),
+        ("/who", "Give a name, for example: /who Blinken"),
         ("/length huge", "Use /length short, /length medium or /length long."),
         ("/frobnicate", "I don't know /frobnicate. /help lists what I can do."),
         ("/who " + "x" * 4000, "That is too long (4,000 characters; at most 300)."),
@@ -158,7 +165,7 @@ async def test_edited_messages_channel_posts_and_userless_updates_are_ignored(ap
 
 async def test_admin_commands(app, double, httpserver):
     [reply] = await say(double, "/stats", user_id=ADMIN, chat_id=ADMIN)
-    assert "articles: 5" in reply["text"]
+    assert "Articles: <b>5</b>" in reply["text"] and "Last feed poll: <b>never</b>" in reply["text"]
     httpserver.expect_request("/rss").respond_with_data("<rss version='2.0'><channel></channel></rss>",
                                                         content_type="application/rss+xml")
     [reply] = await say(double, f"/feeds add {httpserver.url_for('/rss')}", chat_id=ADMIN)
@@ -190,24 +197,36 @@ async def test_only_group_admins_change_group_settings(app, double):
     assert "Hochstein" in reply["text"]  # anyone may read
 
 
+def keyboard(message: dict) -> dict[str, str]:
+    """A sent message's buttons: label -> callback data."""
+    rows = json.loads(message["reply_markup"])["inline_keyboard"]
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
 async def test_buttons_are_answered_at_once(app, double):
     [reply] = await say(double, "/brief gaza")
-    entity_id = reply["reply_markup"].split('"callback_data": "who:')[1].split('"')[0]
-    double.push_update({"callback_query": {
-        "id": "cb1", "chat_instance": "x", "data": f"who:{entity_id}",
-        "from": {"id": USER, "is_bot": False, "first_name": "T"},
-        "message": {"message_id": 99, "date": 1, "chat": {"id": USER, "type": "private"}, "text": "b"},
-    }})
+    query = double.press(USER, keyboard(reply)["Who is Antony Blinken?"], user_id=USER)
     await wait_for(lambda: len(double.sent(USER)) >= 2)
-    assert double.sent(method="answerCallbackQuery")[0]["callback_query_id"] == "cb1"
+    assert double.sent(method="answerCallbackQuery")[0]["callback_query_id"] == query
     assert "<b>Antony Blinken</b>" in double.sent(USER)[-1]["text"]
+
+
+@pytest.mark.parametrize("data", ["who:123", "a:99999999999999999999", "a:9223372036854775807", "a:-1", "", "tml:gaza"])
+async def test_forged_or_stale_buttons_get_a_pop_up_not_an_error(app, double, data):
+    double.press(USER, data, user_id=USER)
+    await wait_for(lambda: len(double.sent(method="answerCallbackQuery")) == 1)
+    [answer] = double.sent(method="answerCallbackQuery")
+    assert (answer["text"], str(answer["show_alert"]).lower()) == (
+        "That button no longer works; send the command again.", "true")
+    await asyncio.sleep(0.2)
+    assert double.sent(USER) == []
 
 
 async def test_hostile_text_is_escaped(app, double):
     hostile = ('The mayor said <script>alert("x")</script> & <b>unbalanced tags in the council report '
                'surprised officials on Monday.')
-    runner = app.bot_data["runner"]
-    await runner.call(runner.service.ingest_text, hostile, "hostile", "<i>Title", "Evil & Co <x>")
+    runner = app.bot_data.runner
+    await runner.run(runner.service.ingest_text, hostile, "hostile", "<i>Title", "Evil & Co <x>")
     [reply] = await say(double, "/brief mayor")
     assert "<script>" not in reply["text"] and "&lt;script&gt;" in reply["text"]
     assert "Evil &amp; Co &lt;x&gt;" in reply["text"]
@@ -228,30 +247,56 @@ async def test_flood_control_is_honoured_not_lost(app, double):
     assert [m for m, _ in double.calls if m.startswith("sendMessage!")] == ["sendMessage!429"]
 
 
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
 async def test_digest_delivered_once_per_slot(app, double):
-    runner = app.bot_data["runner"]
+    runner = app.bot_data.runner
     await say(double, "/subscribe Gaza")
-    chat = await runner.call(runner.service.update_chat, USER, digest_time="08:00", timezone="Asia/Tokyo")
-    assert await digests.deliver(app, chat, "2024-10-22 08:00 Asia/Tokyo") == "sent"
-    assert await digests.deliver(app, chat, "2024-10-22 08:00 Asia/Tokyo") == "already"
-    digest_messages = [m for m in double.sent(USER) if "Gaza" in m["text"] and "Subscribed" not in m["text"]]
-    assert len(digest_messages) == 1 and "First briefing on Gaza" in digest_messages[0]["text"]
-    # The next day nothing is new: nothing is sent.
-    assert await digests.deliver(app, chat, "2024-10-23 08:00 Asia/Tokyo") == "nothing-new"
-    assert len([m for m in double.sent(USER) if "Gaza" in m["text"]]) == 2  # subscribe reply + one digest
+    await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="Asia/Tokyo")
+    before = len(double.sent(USER))
+    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, 3, tzinfo=TOKYO)) == "sent"
+    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 9, 30, tzinfo=TOKYO)) == "already"
+    header, topic = double.sent(USER)[before:]
+    assert header["text"] == ("<b>Your daily digest, Tue 22 Oct</b>\n<i>Topics: Gaza</i>\nNew on 1 topic: Gaza.")
+    assert topic["text"].startswith("<b>First briefing on Gaza</b>")
+    assert set(keyboard(topic)) >= {"Who is Antony Blinken?", "Timeline", "Unsubscribe"}
+    # The next day nothing is new: one line says so.
+    assert await digests.deliver(app, USER, datetime(2024, 10, 23, 8, 0, tzinfo=TOKYO)) == "sent"
+    [quiet] = double.sent(USER)[before + 2:]
+    assert quiet["text"].startswith("<b>Your daily digest, Wed 23 Oct</b>\n<i>Topics: Gaza</i>\nNothing new on “Gaza” since ")
+
+
+async def test_digest_with_news_on_one_topic_and_quiet_lines_switched_off(app, double):
+    runner = app.bot_data.runner
+    for command in ("/subscribe Gaza", "/subscribe Hezbollah", "/brief Gaza", "/digest 08:00 Asia/Tokyo"):
+        await say(double, command)
+    before = len(double.sent(USER))
+    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=TOKYO)) == "sent"
+    header, topic = double.sent(USER)[before:]
+    lines = header["text"].splitlines()
+    assert lines[1:3] == ["<i>Topics: Gaza, Hezbollah</i>", "New on 1 topic: Hezbollah."]
+    assert len(lines) == 4 and lines[3].startswith("Nothing new on “Gaza” since ")
+    assert topic["text"].startswith("<b>First briefing on Hezbollah</b>")
+    [reply] = await say(double, "/digest quiet on")
+    assert reply["text"] == "Digests will leave out topics with nothing new."
+    before = len(double.sent(USER))
+    assert await digests.deliver(app, USER, datetime(2024, 10, 23, 8, 0, tzinfo=TOKYO)) == "nothing-new"
+    assert double.sent(USER)[before:] == []
+    assert (await runner.run(runner.service.chat, USER)).digest_quiet is True
 
 
 async def test_blocked_chat_is_deactivated_and_comes_back_with_start(app, double):
-    runner = app.bot_data["runner"]
+    runner = app.bot_data.runner
     await say(double, "/subscribe Gaza")
-    chat = await runner.call(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
+    chat = await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
     digests.schedule(app, chat)
     double.fail_next("sendMessage", "403")
-    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "forbidden"
-    assert (await runner.call(chat_store.get_chat, runner.service.db, USER)).active is False
+    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc)) == "forbidden"
+    assert (await runner.run(chat_store.get_chat, runner.service.db, USER)).active is False
     assert app.job_queue.get_jobs_by_name(digests.job_name(USER)) == ()
     await say(double, "/start")
-    assert (await runner.call(chat_store.get_chat, runner.service.db, USER)).active is True
+    assert (await runner.run(chat_store.get_chat, runner.service.db, USER)).active is True
     assert len(app.job_queue.get_jobs_by_name(digests.job_name(USER))) == 1
 
 
@@ -270,7 +315,7 @@ async def test_missed_slot_within_grace_is_delivered_on_start(bot_settings, doub
     async with application:
         await post_init(application)
         await post_shutdown(application)
-    assert len(double.sent(11)) == 1 and double.sent(12) == []
+    assert len(double.sent(11)) == 2 and double.sent(12) == []  # header and one topic
 
 
 async def test_webhook_mode_checks_the_secret_and_answers(bot_settings, double, nlp):
@@ -306,12 +351,13 @@ async def test_webhook_mode_checks_the_secret_and_answers(bot_settings, double, 
 
 
 async def test_failed_digest_is_not_counted_as_seen_and_can_be_retried(app, double):
-    runner = app.bot_data["runner"]
+    runner = app.bot_data.runner
     await say(double, "/subscribe Gaza")
-    chat = await runner.call(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
+    await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
     double.fail_next("sendMessage", "500")
-    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "failed"
-    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC") == "sent"
+    fired = datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc)
+    assert await digests.deliver(app, USER, fired) == "failed"
+    assert await digests.deliver(app, USER, fired) == "sent"
     assert "First briefing on Gaza" in double.sent(USER)[-1]["text"]
 
 
@@ -319,21 +365,18 @@ async def test_timeline_command_and_button(app, double):
     [reply] = await say(double, "/timeline gaza 3")
     assert reply["text"].startswith("<b>Timeline: gaza</b>") and "3 dates" in reply["text"]
     [reply] = await say(double, "/brief gaza")
-    assert '"callback_data": "tml:gaza"' in reply["reply_markup"]
-    double.push_update({"callback_query": {
-        "id": "cb2", "chat_instance": "x", "data": "tml:gaza",
-        "from": {"id": USER, "is_bot": False, "first_name": "T"},
-        "message": {"message_id": 99, "date": 1, "chat": {"id": USER, "type": "private"}, "text": "b"},
-    }})
+    double.press(USER, keyboard(reply)["Timeline"], user_id=USER)
     await wait_for(lambda: double.sent(USER)[-1]["text"].startswith("<b>Timeline: gaza</b>"))
 
 
-async def test_long_topics_get_no_button_that_would_search_a_cut_topic(app, double):
+async def test_long_topics_get_buttons_that_fit_and_search_the_whole_topic(app, double):
     topic = "Blinken — Israel — Gaza — ceasefire — “talks” — Antony — Blinken — Israel"
     [reply] = await say(double, f"/brief {topic}")
-    payloads = [d.split('"')[0] for d in reply["reply_markup"].split('"callback_data": "')[1:]]
-    assert payloads and all(len(p.encode("utf-8")) <= 64 for p in payloads)
-    assert not any(p.startswith(("chg:", "tml:")) for p in payloads)  # the topic does not fit: no cut topic
+    buttons = keyboard(reply)
+    assert all(len(data.encode("utf-8")) <= 64 for data in buttons.values())
+    double.press(USER, buttons["What changed"], user_id=USER)
+    await wait_for(lambda: len(double.sent(USER)) == 2)
+    assert double.sent(USER)[-1]["text"].startswith(f"Nothing new on “{topic}” since ")
 
 
 def test_a_late_run_keeps_the_slot_it_was_scheduled_for():
@@ -341,7 +384,7 @@ def test_a_late_run_keeps_the_slot_it_was_scheduled_for():
 
     chat = Chat(id=1, timezone="Europe/Berlin", digest_time="23:59", length="medium", active=True)
     late = datetime(2024, 10, 22, 0, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # the 21st's run, 90 s late
-    assert digests.slot_of_run(chat, late) == "2024-10-21 23:59 Europe/Berlin"
+    assert slot_for(chat, last_scheduled(chat, late)) == "2024-10-21 23:59 Europe/Berlin"
 
 
 async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, double, nlp):
@@ -351,7 +394,7 @@ async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, doub
     now = datetime.now(timezone.utc) - timedelta(minutes=5)
     chat_store.subscribe(db, 13, "Hezbollah")
     chat = chat_store.update_chat(db, 13, digest_time=now.strftime("%H:%M"), timezone="UTC")
-    slot = digests.slot_for(chat, digests.last_scheduled(chat, datetime.now(timezone.utc)))
+    slot = slot_for(chat, last_scheduled(chat, datetime.now(timezone.utc)))
     chat_store.claim_delivery(db, 13, slot)
     chat_store.finish_delivery(db, 13, slot, "failed")
     db.conn.close()
@@ -359,21 +402,22 @@ async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, doub
     async with application:
         await post_init(application)
         await post_shutdown(application)
-    assert len(double.sent(13)) == 1
+    assert len(double.sent(13)) == 2
     db = open_database(bot_settings.db_path)
     assert chat_store.delivery_status(db, 13, slot) == "sent"
     db.conn.close()
 
 
 async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):
-    runner = app.bot_data["runner"]
-    await runner.call(chat_store.subscribe, runner.service.db, 14, "Hezbollah")
-    chat = await runner.call(chat_store.update_chat, runner.service.db, 14, digest_time="08:00", timezone="UTC")
+    runner = app.bot_data.runner
+    await runner.run(chat_store.subscribe, runner.service.db, 14, "Hezbollah")
+    await runner.run(chat_store.update_chat, runner.service.db, 14, digest_time="08:00", timezone="UTC")
     monkeypatch.setattr(digests, "RETRY_FIRST_SECONDS", 0.2)
+    fired = datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc)
+    app.bot_data.clock = lambda: fired + timedelta(minutes=2)  # two minutes after the slot: inside the grace window
     double.fail_next("sendMessage", "500")  # the next sendMessage fails with a server error
-    scheduled = datetime.now(timezone.utc)
-    assert await digests.deliver(app, chat, "2024-10-22 08:00 UTC", scheduled) == "failed"
-    await wait_for(lambda: len(double.sent(14)) == 1)
+    assert await digests.deliver(app, 14, fired) == "failed"
+    await wait_for(lambda: len(double.sent(14)) == 2)
     await wait_for(lambda: chat_store.delivery_status(runner.service.db, 14, "2024-10-22 08:00 UTC") == "sent")
 
 

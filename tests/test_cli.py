@@ -54,9 +54,9 @@ def test_who_text_and_json(cli_db):
 
 def test_bad_arguments_get_a_one_line_reason(cli_db):
     result = briefbot("brief", "Gaza", "--since", "yesterday", db=cli_db, check=False)
-    assert (result.returncode, result.stderr.strip()) == (2, "briefbot: --since takes a date like 2024-10-21, not 'yesterday'")
+    assert (result.returncode, result.stderr.strip()) == (2, "briefbot: --since: A date looks like 2024-10-21, not 'yesterday'.")
     result = briefbot("brief", "Gaza", "--method", "magic", db=cli_db, check=False)
-    assert result.returncode == 2 and "unknown method 'magic'" in result.stderr
+    assert result.returncode == 2 and "Unknown method 'magic'" in result.stderr
 
 
 def test_console_runs_the_same_handlers(cli_db):

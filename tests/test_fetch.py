@@ -259,9 +259,9 @@ def test_a_broken_feed_is_recorded_and_polling_goes_on(service, httpserver, monk
 
 
 def test_a_poll_completes_only_so_many_teasers_from_their_pages(service, httpserver, monkeypatch):
-    from service import app as app_module
+    from service import feeds
 
-    monkeypatch.setattr(app_module, "MAX_PAGES_PER_POLL", 2)
+    monkeypatch.setattr(feeds, "MAX_PAGES_PER_POLL", 2)
     entries = []
     for n in range(4):
         httpserver.expect_request(f"/p{n}").respond_with_data(page(f"P{n}", SEED[f"00{n}"].read_text()),

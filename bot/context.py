@@ -1,0 +1,53 @@
+"""The typed callback context: handlers reach the runner, the service and the settings as attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.runner import BlockingRunner
+from bot.settings import Settings
+from service.app import Service
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class BotData:
+    """What every handler and job shares: created empty by python-telegram-bot, filled in by ``build_application``."""
+
+    def __init__(self) -> None:
+        self._runner: BlockingRunner | None = None
+        self._settings: Settings | None = None
+        self.clock: Callable[[], datetime] = utc_now  # tests move time instead of sleeping
+
+    def configure(self, runner: BlockingRunner, settings: Settings) -> None:
+        """Attach the runner and settings (once, while building the application)."""
+        self._runner, self._settings = runner, settings
+
+    @property
+    def runner(self) -> BlockingRunner:
+        """The runner that takes blocking work off the event loop."""
+        if self._runner is None:
+            raise RuntimeError("the application was not built with build_application")
+        return self._runner
+
+    @property
+    def settings(self) -> Settings:
+        """The bot's settings."""
+        if self._settings is None:
+            raise RuntimeError("the application was not built with build_application")
+        return self._settings
+
+    @property
+    def service(self) -> Service:
+        """The open service (after ``post_init``)."""
+        return self.runner.service
+
+
+Context = CallbackContext[ExtBot[None], dict, dict, BotData]
+CONTEXT_TYPES = ContextTypes(context=CallbackContext, bot_data=BotData)

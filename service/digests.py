@@ -1,0 +1,107 @@
+"""Daily digests: which slot a run belongs to, claiming it exactly once, what it says, and recording it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from service.changes import Changes, DiffCache, compute_changes, record_changes
+from storage import chats as chat_store
+from storage.records import Chat
+
+# What a finished delivery is stored as: anything but 'failed' is never sent again.
+FINAL_STATUS = {"sent": "sent", "nothing-new": "sent", "failed": "failed", "forbidden": "forbidden"}
+
+
+@dataclass
+class Digest:
+    """One chat's digest for one slot: each subscribed topic with what changed since the chat last saw it."""
+
+    chat: Chat
+    slot: str
+    scheduled: datetime
+    topics: list[tuple[str, Changes]]
+
+    @property
+    def news(self) -> list[tuple[str, Changes]]:
+        """Topics with something new."""
+        return [(t, c) for t, c in self.topics if not c.is_empty]
+
+    @property
+    def quiet(self) -> list[tuple[str, Changes]]:
+        """Topics with nothing new."""
+        return [(t, c) for t, c in self.topics if c.is_empty]
+
+    @property
+    def has_content(self) -> bool:
+        """Whether there is anything to send: news, or quiet lines the chat wants to see."""
+        return bool(self.news) or (bool(self.quiet) and not self.chat.digest_quiet)
+
+
+def last_scheduled(chat: Chat, now: datetime) -> datetime:
+    """The most recent scheduled digest time at or before ``now`` (aware, in the chat's zone)."""
+    if not chat.digest_time:
+        raise ValueError(f"chat {chat.id} has no digest time")
+    zone = ZoneInfo(chat.timezone)
+    hh, mm = map(int, chat.digest_time.split(":"))
+    local = now.astimezone(zone)
+    candidate = datetime.combine(local.date(), time(hh, mm), tzinfo=zone)
+    if candidate > local:
+        candidate = datetime.combine(local.date() - timedelta(days=1), time(hh, mm), tzinfo=zone)
+    return candidate
+
+
+def slot_for(chat: Chat, scheduled: datetime) -> str:
+    """The slot key of the digest scheduled at ``scheduled``: '2024-10-22 08:00 Europe/Berlin'."""
+    local = scheduled.astimezone(ZoneInfo(chat.timezone))
+    return f"{local.date().isoformat()} {chat.digest_time} {chat.timezone}"
+
+
+def open_digest(db: sqlite_utils.Database, chat_id: int, fired_at: datetime, cache: DiffCache) -> Digest | None:
+    """Claim the slot a run at ``fired_at`` belongs to and compute its digest; None when the chat has no digest
+    or the slot was already delivered (or may have been: a crash mid-send is never sent twice).
+
+    A 23:59 digest that runs at 00:00:30 still belongs to yesterday's slot.
+    """
+    chat = chat_store.get_chat(db, chat_id)
+    if chat is None or not chat.active or not chat.digest_time:
+        return None
+    scheduled = last_scheduled(chat, fired_at)
+    slot = slot_for(chat, scheduled)
+    if not chat_store.claim_delivery(db, chat.id, slot):
+        return None
+    try:
+        topics = [
+            (topic, compute_changes(db, chat.id, topic, chat.length, cache, record=False))
+            for topic in chat_store.subscriptions(db, chat.id)
+        ]
+    except BaseException:
+        chat_store.finish_delivery(db, chat.id, slot, "failed")
+        raise
+    return Digest(chat, slot, scheduled, topics)
+
+
+def close_digest(db: sqlite_utils.Database, digest: Digest, status: str, finished_at: str) -> None:
+    """Record how a claimed digest ended: 'sent' remembers its topics as seen; 'forbidden' deactivates the chat."""
+    if status == "sent":
+        for _, changes in digest.news:
+            record_changes(db, digest.chat.id, changes)
+    elif status == "forbidden":
+        chat_store.update_chat(db, digest.chat.id, active=0)
+    chat_store.finish_delivery(db, digest.chat.id, digest.slot, FINAL_STATUS[status])
+    chat_store.set_meta(db, "last_digest_run", finished_at)
+
+
+def missed_digests(db: sqlite_utils.Database, now: datetime, grace: timedelta) -> tuple[list[Chat], list[Chat]]:
+    """Every chat with a digest (to schedule), and those whose latest slot is unsent and within ``grace`` of ``now``."""
+    chats = chat_store.chats_with_digests(db)
+    missed = []
+    for chat in chats:
+        scheduled = last_scheduled(chat, now)
+        if chat_store.delivery_status(db, chat.id, slot_for(chat, scheduled)) in (None, "failed") \
+                and now - scheduled <= grace:
+            missed.append(chat)
+    return chats, missed

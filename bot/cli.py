@@ -99,7 +99,9 @@ def _progress():
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `briefbot` console script and `python -m bot`."""
     try:
-        return _main(argv)
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at interpreter exit
+        return status
     except BrokenPipeError:
         # `briefbot brief | head`: the reader left; exit quietly instead of a traceback at shutdown.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -267,7 +267,8 @@ def _split_long_line(line: str, limit: int) -> list[str]:
         if not token:
             continue
         closing = "".join(f"</{t.split()[0].strip('<>')}>" for t in reversed(open_tags))
-        if tg_len(current) + tg_len(token) + tg_len(closing) > limit and current.strip():
+        if tg_len(current) + tg_len(token) + tg_len(closing) > limit and current.strip() \
+                and current != "".join(open_tags):
             pieces.append(current.rstrip() + closing)
             current = "".join(open_tags)
         if tg_len(token) > limit:  # a single word longer than a message: cut it, outside any tag

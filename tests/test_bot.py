@@ -446,3 +446,113 @@ async def test_commands_for_another_bot_are_left_alone(app, double):
     [reply] = await say(double, "/frobnicate@briefbot_test_bot", chat_id=group, user_id=USER, chat_type="group")
     assert reply["text"] == "I don't know /frobnicate@briefbot_test_bot. /help lists what I can do."
     assert len(double.sent(group)) == 1  # nothing was said about /weather@OtherBot
+
+
+async def test_a_burst_of_commands_is_answered_in_order(app, double):
+    commands = ["/length short", "/topics", "/length long", "/topics", "/subscribe Gaza", "/topics"]
+    for command in commands:
+        double.push_message(USER, command, user_id=USER)
+    await wait_for(lambda: len(double.sent(USER)) == 6)
+    texts = [m["text"] for m in double.sent(USER)]
+    assert texts[0] == "Briefings will be short." and "Length: short" in texts[1]
+    assert texts[2] == "Briefings will be long." and "Length: long" in texts[3] and "none yet" in texts[3]
+    assert texts[4].startswith("Subscribed to “Gaza”.") and "• Gaza" in texts[5]
+
+
+async def test_different_chats_are_answered_concurrently(app, double):
+    double.fail_next("sendMessage", "slow")  # the first chat's answer hangs for two seconds
+    double.push_message(USER, "/help", user_id=USER)
+    await asyncio.sleep(0.3)
+    start = asyncio.get_running_loop().time()
+    [reply] = await say(double, "/length short", chat_id=8)
+    assert reply["text"] == "Briefings will be short."
+    assert asyncio.get_running_loop().time() - start < 1.5
+
+
+async def test_group_commands_are_answered_as_replies(app, double):
+    group = -3001
+    before = len(double.sent(group))
+    message_id = double.push_message(group, "/who Blinken", user_id=USER, chat_type="group")
+    await wait_for(lambda: len(double.sent(group)) > before)
+    reply_to = json.loads(double.sent(group)[-1]["reply_parameters"])
+    assert reply_to["message_id"] == message_id
+    [private] = await say(double, "/who Blinken")
+    assert "reply_parameters" not in private
+
+
+async def test_a_group_button_refused_as_a_pop_up_not_a_group_message(app, double):
+    group = -3002
+    double.members[(group, ADMIN)] = "administrator"
+    await say(double, "/subscribe Gaza", chat_id=group, user_id=ADMIN, chat_type="group")
+    [brief] = await say(double, "/brief Gaza", chat_id=group, user_id=USER, chat_type="group")
+    double.press(group, keyboard(brief)["Unsubscribe"], user_id=USER, chat_type="group")
+    await wait_for(lambda: len(double.sent(method="answerCallbackQuery")) == 1)
+    [answer] = double.sent(method="answerCallbackQuery")
+    assert answer["text"] == "Only this group's administrators can change its subscriptions and digests."
+    await asyncio.sleep(0.2)
+    assert len(double.sent(group)) == 2  # the subscribe and brief answers only
+    double.press(group, keyboard(brief)["Unsubscribe"], user_id=ADMIN, chat_type="group")
+    await wait_for(lambda: len(double.sent(group)) == 3)
+    assert double.sent(group)[-1]["text"] == "Unsubscribed from “Gaza”."
+
+
+async def test_plain_text_gets_a_pointer_in_private_and_silence_in_groups(app, double):
+    [reply] = await say(double, "hello?")
+    assert reply["text"] == "I answer commands: try /brief, /who Blinken or /subscribe Gaza. /help lists them all."
+    double.push_message(-3003, "hello everyone", user_id=USER, chat_type="group")
+    await say(double, "/help")
+    assert double.sent(-3003) == []
+
+
+async def test_changes_without_a_topic_follows_the_subscriptions(app, double):
+    await say(double, "/subscribe Hezbollah")
+    await say(double, "/brief Hezbollah")
+    [reply] = await say(double, "/changes")
+    assert reply["text"].startswith("Nothing new on “Hezbollah” since ")
+
+
+async def test_a_forwarded_channel_post_is_credited_to_the_channel(app, double):
+    text = ("The harbour authority of Portmere said on Friday that the new ferry terminal will open in March, "
+            "after two years of delays and a dispute over dredging costs. ") * 3
+    origin = {"type": "channel", "date": 1700000000, "message_id": 77,
+              "chat": {"id": -100900, "type": "channel", "title": "Harbour News", "username": "harbournews"}}
+    [reply] = await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN, forward_origin=origin)
+    assert reply["text"].startswith("Ingested: 1 new")
+    [brief] = await say(double, "/brief Portmere")
+    assert '<a href="https://t.me/harbournews/77">Harbour News, 2023-11-14</a>' in brief["text"]
+
+
+async def test_a_pasted_article_is_credited_to_who_pasted_it(app, double):
+    text = ("The harbour authority of Quillby said on Friday that the new ferry terminal will open in March, "
+            "after two years of delays and a dispute over dredging costs. ") * 3
+    await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN)
+    [brief] = await say(double, "/brief Quillby")
+    assert "(Tester, " in brief["text"] and "Telegram" not in brief["text"]
+
+
+HOSTILE = [
+    'Mayor <script>alert("x")</script> & <b>unbalanced said the Quarry council report & “plans” <i>surprised</i> '
+    'officials on Monday, 12 May.',
+    "Officials at Quarry <a href='javascript:x'>town</a> hall said 3 < 5 > 2 && the vote &amp; the &#bogus; count "
+    "was delayed on 13 May.",
+    "Quarry residents 🏳️‍🌈 said 👨‍👩‍👧 the ‮reversed‬ text and \u0000 nulls \u200b were removed on 14 May, officials said.",
+]
+
+
+async def test_every_reply_is_valid_telegram_html_even_for_hostile_articles(app, double):
+    runner = app.bot_data.runner
+    for n, text in enumerate(HOSTILE):
+        await runner.run(runner.service.ingest_text, text * 2, f"hostile {n}", title="<b>Quarry & co",
+                         source="Evil <Co> & \"Sons\"", url=f"https://example.com/q?a=1&b=<{n}>")
+    commands = ["/brief Quarry", "/who Quarry", "/timeline Quarry", "/changes Quarry", "/subscribe <b>Quarry</b>",
+                "/topics", "/who <i>", "/brief <&>", "/timeline & 2", "/digest 07:30 <Europe>", "/unsubscribe <x>"]
+    for command in commands:
+        await say(double, command)
+    for command in ("/stats", "/feeds list", "/ingest http://127.0.0.1:9/<x>"):
+        await say(double, command, chat_id=ADMIN, user_id=ADMIN)
+    runner_chat = await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
+    assert runner_chat.digest_time == "08:00"
+    await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc))
+    sent = double.sent(USER) + double.sent(ADMIN)
+    assert len(sent) >= len(commands) + 3 and all(m.get("parse_mode") == "HTML" for m in sent)
+    # The double refuses what Telegram would refuse; the fixture checks that nothing was refused.

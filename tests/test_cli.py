@@ -66,6 +66,31 @@ def test_console_runs_the_same_handlers(cli_db):
     )
     assert result.returncode == 0, result.stderr
     assert "Antony Blinken — person" in result.stdout and "Briefing: Hochstein" in result.stdout
+    # Only the conversation: no log lines on stdout, and nothing below WARNING anywhere.
+    assert " INFO " not in result.stdout + result.stderr and "briefbot." not in result.stdout
+
+
+def test_json_is_accepted_before_the_subcommand(cli_db):
+    data = json.loads(briefbot("--json", "who", "Blinken", db=cli_db).stdout)
+    assert (data["name"], data["label"]) == ("Antony Blinken", "PERSON")
+
+
+def test_changes_without_a_chat_uses_the_command_lines_own(cli_db):
+    assert briefbot("changes", "Hochstein", db=cli_db).stdout.startswith("First briefing on Hochstein")
+    assert briefbot("changes", "Hochstein", db=cli_db).stdout.startswith("Nothing new on “Hochstein” since ")
+    briefbot("brief", "Gaza", db=cli_db)
+    assert briefbot("changes", "Gaza", db=cli_db).stdout.startswith("Nothing new on “Gaza” since ")
+
+
+def test_a_closed_pipe_ends_quietly(cli_db):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "brief", "Gaza"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+    process.stdout.close()  # like `| head` that has read enough
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=300)
+    assert (process.returncode, stderr) == (141, "")
 
 
 @pytest.mark.parametrize(

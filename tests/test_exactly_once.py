@@ -35,7 +35,9 @@ def wait(predicate, timeout=60.0):
 
 
 def digest_counts(double) -> Counter:
-    return Counter(int(p["chat_id"]) for p in double.sent() if int(p["chat_id"]) in CHATS)
+    """Digests per chat, counted by their header message (a digest is a header and one message per topic)."""
+    return Counter(int(p["chat_id"]) for p in double.sent()
+                   if int(p["chat_id"]) in CHATS and p["text"].startswith("<b>Your daily digest"))
 
 
 def test_kill_nine_mid_fanout_then_restart_delivers_each_chat_once(seeded_path, tmp_path):

@@ -1,10 +1,11 @@
-"""The rendering module: escaping and splitting at Telegram's 4,096-character limit."""
+"""The rendering module: escaping and splitting at Telegram's 4,096-unit limit, always valid Telegram HTML."""
 
 import re
 
 import pytest
 
 from bot import render
+from tests.telegram_html import html_problems, utf16_len
 
 
 def balanced(html_text: str) -> bool:
@@ -30,6 +31,37 @@ def test_split_on_paragraph_boundaries_within_the_limit(paragraphs):
     assert all(len(p) <= render.LIMIT for p in parts)
     assert "\n\n".join(parts) == text
     assert all(balanced(p) and no_broken_entity(p) for p in parts)
+    assert all(html_problems(p) == [] for p in parts)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("<b>bold</b> &amp; <i>it</i>", None),
+    ('<a href="https://x.y/?a=1&amp;b=2">x</a>', None),
+    ("3 < 5", "bare '<'"),
+    ("fish & chips", "bare '&'"),
+    ("<b>open", "unclosed tags"),
+    ("<b><i>x</b></i>", "unbalanced"),
+    ("<url>", "unsupported tag"),
+    ("<a>x</a>", "without href"),
+])
+def test_the_telegram_html_checker_the_tests_rely_on(text, problem):
+    problems = html_problems(text)
+    assert (problems == []) if problem is None else (problem in problems[0])
+
+
+@pytest.mark.parametrize("char", ["😀", "é", "a"])
+def test_length_is_counted_in_utf16_units_as_telegram_counts(char):
+    text = "\n\n".join(f"<b>{i}</b> " + char * 300 for i in range(40))
+    parts = render.split_message(text)
+    assert all(utf16_len(p) <= render.LIMIT for p in parts)
+    assert "\n\n".join(parts) == text
+
+
+def test_a_single_huge_line_of_emoji_is_split_within_utf16_units():
+    text = "<i>" + "😀" * 5000 + "</i>"
+    parts = render.split_message(text)
+    assert all(utf16_len(p) <= render.LIMIT and html_problems(p) == [] for p in parts)
+    assert "".join(render.to_plain(p) for p in parts) == "😀" * 5000
 
 
 def test_a_single_huge_line_is_split_outside_tags_and_entities():

@@ -21,7 +21,9 @@ run: setup
 	$(PY) -m bot seed-if-empty
 	$(PY) -m bot start
 
+# The type checker first (seconds), then every test.
 test: setup
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 bench: setup

@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
@@ -41,7 +42,7 @@ class ConsoleRequest(BaseRequest):
     async def do_request(self, url, method, request_data: RequestData | None = None, read_timeout=None,
                          write_timeout=None, connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         result: object = True
         if endpoint == "getMe":
             result = _BOT_USER

@@ -119,7 +119,7 @@ def profile(p: Profile) -> str:
         head = f"⚠️ <b>Sources disagree</b> on who is {esc(conflict.office)}:"
         claims = "\n".join(f"• {esc(person)}: {esc(role)} ({cite(c)})" for person, role, c in conflict.claims)
         parts.append(f"{head}\n{claims}")
-    seen = f"{esc(p.first_seen[:10])} to {esc(p.last_seen[:10])}" if p.first_seen else "never"
+    seen = f"{esc(p.first_seen[:10])} to {esc((p.last_seen or p.first_seen)[:10])}" if p.first_seen else "never"
     times = "once" if p.mentions == 1 else f"{p.mentions} times"
     articles = "1 article" if p.articles == 1 else f"{p.articles} articles"
     parts.append(f"Mentioned {times} in {articles}, {seen}.")
@@ -262,7 +262,8 @@ def _prefix_within(token: str, units: int) -> int:
 def _split_long_line(line: str, limit: int) -> list[str]:
     """Split one over-long line at spaces outside tags and entities, closing and reopening open tags."""
     pieces: list[str] = []
-    current, open_tags = "", []
+    current = ""
+    open_tags: list[str] = []
     for token in re.split(r"(<[^>]*>|\s+)", line):
         if not token:
             continue

@@ -435,8 +435,10 @@ def _cover_people(
         items.remove(weakest)
         row = rows[best]
         citations = [cite(row)] + [cite(rows[j]) for j in sorted(same.get(best, ())) if rows[j].source != row.source]
-        seen_sources: set[str] = set()
-        unique = [c for c in citations if not (c.source in seen_sources or seen_sources.add(c.source))]
+        by_outlet: dict[str, Citation] = {}
+        for c in citations:
+            by_outlet.setdefault(c.source, c)  # one citation per outlet, the first kept
+        unique = list(by_outlet.values())
         items.append(BriefItem(row.id, row.text, unique, row.story_id, float(scores[best])))
     return items
 
@@ -453,7 +455,7 @@ def _background(
         by_day[row.published_at[:10]].append(row)
     busiest = sorted(by_day, key=lambda d: (-len({r.article_id for r in by_day[d]}), d), reverse=False)
     chosen_rows = store.sentences_by_id(db, [i.sentence_id for i in shown])
-    out = []
+    out: list[tuple[str, list[BriefItem]]] = []
     for day in busiest:
         if len(out) >= BACKGROUND_DAYS:
             break

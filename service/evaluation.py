@@ -61,6 +61,8 @@ def eval_summaries(path: str, limit: int | None = None) -> tuple[str, dict]:
         if item.article_id is None:
             continue
         article = store.get_article(db, item.article_id)
+        if article is None:
+            continue
         count += 1
         for method in SUMMARY_METHODS:
             b = build_briefing(db, length=3, method=method, articles=[article])

@@ -78,7 +78,7 @@ def check_address(url: str, policy: FetchPolicy) -> str:
         raise FetchError(f"cannot resolve host {parts.hostname!r}") from None
     if not infos:
         raise FetchError(f"cannot resolve host {parts.hostname!r}")
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not policy.allow_private:
         for address in addresses:
             if not is_public(address):

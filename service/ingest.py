@@ -16,6 +16,7 @@ from service.sources import MAX_ARTICLE_CHARS, Failure, RawArticle, canonical_ur
 from storage import articles as store
 from storage import entities as entity_store
 from storage.db import transaction, utcnow
+from storage.records import Entity
 from summarizer import dedup
 from summarizer.analysis import Analysis, analyse_many
 from summarizer.analysis import MentionInfo
@@ -200,7 +201,7 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             result.status = "near-duplicate"
             return
         sentence_ids = store.insert_sentences(db, article_id, [s.__dict__ for s in analysis.sentences])
-        published_day = _day(row["published_at"])
+        published_day = _day(str(row["published_at"]))
         if published_day is not None:
             store.insert_sentence_dates(db, [
                 (sentence_ids[s.position], article_id, day.isoformat())
@@ -342,6 +343,7 @@ def resolve_full_name(db: sqlite_utils.Database, surface: str, label: str, perso
     """The entity of a multi-word name: one already known by this name or a spelling of it, or a new one."""
     key = alias_key(surface)
     exact = entity_store.entities_with_key_counts(db, key)
+    entity: Entity | None
     if exact:
         entity = exact[0][0]
     elif person and (surname := surname_key(surface)):

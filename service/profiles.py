@@ -123,7 +123,7 @@ def resolve_name(db: sqlite_utils.Database, name: str) -> Lookup:
     vocabulary = entity_store.all_alias_keys(db)
     keys = sorted({k for k, _, _ in vocabulary})
     close = difflib.get_close_matches(key, keys, n=5, cutoff=0.8)
-    ids = []
+    ids: list[int] = []
     for k in close:
         ids.extend(e for kk, e, _ in vocabulary if kk == k and e not in ids)
     entities = [e for e in (entity_store.get_entity(db, i) for i in ids) if e]
@@ -247,15 +247,15 @@ def offices_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) ->
                 names[holder] = (entity_store.get_entity(db, holder) or entity).name
         my_dates = [r.published_at[:10] for r in _per_article(holders[entity.id])]
         rivals = []
-        for holder, claims in holders.items():
+        for holder, held in holders.items():
             if holder == entity.id:
                 continue
-            dates = [r.published_at[:10] for r in _per_article(claims)]
+            dates = [r.published_at[:10] for r in _per_article(held)]
             wrong = min(_out_of_order(my_dates, dates), _out_of_order(dates, my_dates))
             if wrong >= max(1, 0.1 * (len(my_dates) + len(dates))):
                 rivals.append(holder)
         if rivals:
-            claims = []
+            claims: list[tuple[str, str, Citation]] = []
             for role in _distinct_sources(holders[entity.id], 2) + _distinct_sources(
                 [r for h in rivals for r in holders[h]], 3
             ):

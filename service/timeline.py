@@ -21,7 +21,7 @@ TIMELINE_ARTICLES = 2000
 LEAD = 5
 # An article naming a date counts this much toward the date's importance, next to 1 for an article published
 # on it: journalists refer back to the days that mattered (chosen on the Timeline17 dev topics from 0, 0.5, 1, 2, 4).
-MENTION_WEIGHT = 2.0
+MENTION_WEIGHT = 2
 
 
 @dataclass
@@ -95,7 +95,7 @@ def build_timeline(
     if days is None:
         scores = date_scores(articles, [(s, d) for s, d in mentions if s in rows], article_of)
         days = [d for d, _ in sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:count]]
-    by_day = _candidates(rows.values(), mentions)
+    by_day = _candidates(list(rows.values()), mentions)
     chosen: list[SentenceRow] = []
     for day in days:
         pool = by_day.get(day, [])

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.db import row_id
 from storage.records import Article, FactRow, SentenceRow
 
 _SENTENCE_COLUMNS = """
@@ -17,7 +18,7 @@ _SENTENCE_COLUMNS = """
 
 
 def _article(row: Sequence[Any]) -> Article:
-    return Article(*row[:6], row[6], row[7])
+    return Article(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
 def _sentence(row: Sequence[Any]) -> SentenceRow:
@@ -56,7 +57,7 @@ def insert_article(db: sqlite_utils.Database, row: dict[str, Any], bands: Iterab
     cursor = db.execute(
         f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
     )
-    article_id = cursor.lastrowid
+    article_id = row_id(cursor.lastrowid)
     if row.get("story_id") is None:
         db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [article_id, article_id])
     db.conn.executemany(
@@ -74,7 +75,7 @@ def insert_sentences(db: sqlite_utils.Database, article_id: int, rows: Sequence[
             'INSERT INTO sentences (article_id, position, text, start, "end", tokens) VALUES (?, ?, ?, ?, ?, ?)',
             [article_id, row["position"], row["text"], row["start"], row["end"], " ".join(row["tokens"])],
         )
-        ids.append(cursor.lastrowid)
+        ids.append(row_id(cursor.lastrowid))
     return ids
 
 

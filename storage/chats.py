@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from storage.db import transaction, utcnow
+from storage.db import row_id, transaction, utcnow
 from storage.records import ButtonAction, Chat, Snapshot
 
 _CHAT = "SELECT id, timezone, digest_time, length, active, digest_quiet FROM chats"
@@ -86,6 +86,7 @@ def record_snapshot(
             "INSERT INTO snapshots (chat_id, topic, kind, created_at) VALUES (?, ?, ?, ?)",
             [chat_id, topic, kind, utcnow()],
         ).lastrowid
+        snapshot_id = row_id(snapshot_id)
         for table, column, ids in (
             ("snapshot_articles", "article_id", article_ids),
             ("snapshot_sentences", "sentence_id", sentence_ids),

@@ -16,6 +16,13 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+def row_id(value: int | None) -> int:
+    """The id an INSERT gave (sqlite3 types ``lastrowid`` as optional; after an INSERT it is always set)."""
+    if value is None:
+        raise RuntimeError("the INSERT gave no row id")
+    return value
+
+
 def _m001_articles(db: sqlite_utils.Database) -> None:
     _script(
         db,

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.db import row_id
 from storage.records import Entity, Mention, Role
 
 
@@ -51,7 +52,7 @@ def article_count(db: sqlite_utils.Database, entity_id: int, cap: int = 10) -> i
 
 def create_entity(db: sqlite_utils.Database, name: str, label: str) -> int:
     """A new entity; returns its id."""
-    return db.execute("INSERT INTO entities (name, label) VALUES (?, ?)", [name, label]).lastrowid
+    return row_id(db.execute("INSERT INTO entities (name, label) VALUES (?, ?)", [name, label]).lastrowid)
 
 
 def add_alias(db: sqlite_utils.Database, entity_id: int, key: str, alias: str, kind: str = "exact") -> None:

@@ -71,7 +71,7 @@ def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 
         if norm == 0:
             return np.full(n, 1.0 / n)  # no two sentences share a word: every sentence is as central
         nxt /= norm
-        delta = np.linalg.norm(nxt - p)
+        delta = float(np.linalg.norm(nxt - p))
         p = nxt
     return p
 

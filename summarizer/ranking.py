@@ -94,8 +94,9 @@ def select(
             continue
         chosen.append(i)
         credits[i] = []
-        if subjects is not None and subjects[i] is not None:
-            covered[subjects[i]] = covered.get(subjects[i], 0) + 1
+        subject = subjects[i] if subjects is not None else None
+        if subject is not None:
+            covered[subject] = covered.get(subject, 0) + 1
     # The picks are made: the rest only matter as credits to the sentence they repeat.
     for i in pending:
         twin = twin_of(i)

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence  # noqa: E402
 from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 
-from service.briefing import build_briefing, find_articles  # noqa: E402
+from service.briefing import build_briefing  # noqa: E402
+from service.selection import find_articles  # noqa: E402
 from service.ingest import ingest  # noqa: E402
 from service.timeline import build_timeline  # noqa: E402
 from service.sources import RawArticle  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -14,7 +14,9 @@ from spacy.language import Language
 from service import digests as digest_store
 from service import feeds as feed_polls
 from service import sources
-from service.briefing import LENGTHS, MAX_SENTENCES, Briefing, Citation, build_briefing  # noqa: F401
+from service.briefing import build_briefing
+from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
+from service.selection import LENGTHS, MAX_SENTENCES
 from service.changes import Changes, DiffCache, compute_changes, record_briefing
 from service.digests import Digest
 from service.feeds import FeedFetch, FeedPoll

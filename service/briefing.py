@@ -2,289 +2,30 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 import numpy as np
 import sqlite_utils
-from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
+from service.results import BriefItem, Briefing, Citation
+from service.selection import (
+    MAX_CANDIDATES, best_items, candidates_for, cite, fact_groups, find_articles, no_match_message, novel_ids,
+    on_topic, rank, recency, select_items, sentence_count, top_entities,
+)
 from storage import articles as store
 from storage import entities as entity_store
-from storage.records import Article, Entity, SentenceRow
+from storage.records import Article, SentenceRow
 from summarizer import ranking
-from summarizer.entities import NEWS_LABELS
-from summarizer.entities import alias_key
-from summarizer.nlp import StoredTokenizer, stemmer, stop_words
 from summarizer.registry import DEFAULT_METHOD, get_summarizer
-from summarizer.text import sentence_quality
 
-LENGTHS = {"short": 3, "medium": 5, "long": 8}
-MAX_SENTENCES = 20
-MAX_ARTICLES = 200
-# Candidate pre-selection: news puts what matters first, so later sentences of long articles and
-# articles beyond the newest few hundred never reach the ranker (bounded work for any window).
-MAX_POSITION = 30
-MIN_POSITION = 5
-CANDIDATE_BUDGET = 1000
-MAX_CANDIDATES = 3000
-# Days for the recency prior to halve: yesterday's news is worth half of today's (chosen on the Timeline17 dev
-# updates from 1, 2, 3 and 6 days; relative to the newest candidate, so an old story is not penalised as a whole).
-RECENCY_HALF_LIFE = 1.0
 # A topic briefing opens with the newest days' developments; earlier days follow as background, one sentence
 # per day for the busiest days.
 LATEST_DAYS = 2
-# An article is about a topic when its headline or one of its first sentences names it.
-LEAD_SENTENCES = 5
 # 'The latest' holds at least this many articles, even when the newest days had fewer.
 LATEST_MIN_ARTICLES = 3
-# A sentence that says no word of the topic counts this much (it may be about something else in the article).
-OFF_TOPIC = 0.4
-# Two sentences with the same subject, from different articles, this similar (tf-idf cosine) report one development.
-SAME_DEVELOPMENT = 0.15
 BACKGROUND_DAYS = 3
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Where a sentence was published."""
-
-    source: str
-    published_at: str
-    url: str | None
-    article_id: int
-    title: str
-
-
-@dataclass
-class BriefItem:
-    """One briefing sentence, verbatim, with every outlet that reported it."""
-
-    sentence_id: int
-    text: str
-    citations: list[Citation]
-    story_id: int
-    score: float = 0.0
-
-
-@dataclass
-class Briefing:
-    """A briefing, or an explanation of why there is none."""
-
-    topic: str
-    items: list[BriefItem] = field(default_factory=list)
-    article_ids: list[int] = field(default_factory=list)
-    entities: list[tuple[Entity, int]] = field(default_factory=list)
-    message: str = ""
-    since: str | None = None
-    method: str = DEFAULT_METHOD
-    # Earlier days, oldest first, one development each: (YYYY-MM-DD, items).
-    background: list[tuple[str, list[BriefItem]]] = field(default_factory=list)
-
-    @property
-    def shown(self) -> list[BriefItem]:
-        """Every item a reader sees: the latest developments, then the background."""
-        return self.items + [i for _, items in self.background for i in items]
-
-    def as_dict(self) -> dict:
-        """Machine-readable form for --json."""
-        def item(i: BriefItem) -> dict:
-            return {"text": i.text, "sentence_id": i.sentence_id, "date": i.citations[0].published_at[:10],
-                    "sources": [c.__dict__ for c in i.citations]}
-
-        return {
-            "topic": self.topic, "since": self.since, "method": self.method, "message": self.message,
-            "articles": len(self.article_ids),
-            "sentences": [item(i) for i in self.items],
-            "background": [{"date": day, "sentences": [item(i) for i in items]} for day, items in self.background],
-            "entities": [{"id": e.id, "name": e.name, "label": e.label, "mentions": n} for e, n in self.entities],
-        }
-
-
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return stemmer("english")(word)
-
-
-def ranking_words(tokens: Sequence[str]) -> list[str]:
-    """Stemmed, stop-word-free, lower-cased words: the representation every ranker and diff compares."""
-    stops = stop_words("english")
-    return [_stem(w) for w in (t.casefold() for t in tokens) if w not in stops]
-
-
-def sentence_count(length: str | int | None) -> int:
-    """Sentences for a length name or number, bounded to 1..MAX_SENTENCES."""
-    if length is None:
-        return LENGTHS["medium"]
-    if isinstance(length, str) and length in LENGTHS:
-        return LENGTHS[length]
-    return max(1, min(MAX_SENTENCES, int(length)))
-
-
-def candidates_for(db: sqlite_utils.Database, articles: Sequence[Article]) -> list[SentenceRow]:
-    """Pre-selected candidate sentences: the lead of each article, newest articles first, bounded in number.
-
-    One article keeps its first 30 sentences; a hundred keep their first 10 each (news puts what matters first).
-    """
-    ids = [a.id for a in articles[:MAX_ARTICLES]]
-    per_article = max(MIN_POSITION, min(MAX_POSITION, CANDIDATE_BUDGET // max(1, len(ids))))
-    rows = store.sentences_of(db, ids, per_article)
-    if len(rows) > MAX_CANDIDATES:
-        rows = sorted(rows, key=lambda r: r.position)[:MAX_CANDIDATES]
-        rows.sort(key=lambda r: (r.article_id, r.position))
-    return rows
-
-
-def fact_groups(db: sqlite_utils.Database, article_ids: Sequence[int], sentence_ids: Sequence[int]) -> dict[int, set[int]]:
-    """For each sentence, the other candidate sentences stating the same fact (subject, attribute, value)."""
-    index = {sid: i for i, sid in enumerate(sentence_ids)}
-    groups: dict[tuple, set[int]] = defaultdict(set)
-    for fact in store.facts_of(db, article_ids):
-        if fact.sentence_id in index:
-            groups[(fact.subject_id, fact.attribute, fact.number)].add(index[fact.sentence_id])
-    same: dict[int, set[int]] = defaultdict(set)
-    for members in groups.values():
-        for m in members:
-            same[m] |= members - {m}
-    return same
-
-
-def recency(rows: Sequence[SentenceRow], half_life_days: float = RECENCY_HALF_LIFE) -> np.ndarray:
-    """A prior relative to the newest candidate, not to today: 1 for the newest day, halving every few days."""
-    days = [date.fromisoformat(r.published_at[:10]).toordinal() for r in rows]
-    newest = max(days, default=0)
-    return np.power(0.5, (newest - np.array(days, dtype=float)) / half_life_days)
-
-
-def subjects_of(people: dict[int, list[int]]) -> dict[int, int]:
-    """Each sentence's likely subject: the first person it names ({sentence_id: entity_id})."""
-    return {sentence: names[0] for sentence, names in people.items() if names}
-
-
-def same_development(
-    rows: Sequence[SentenceRow], similarity, subjects: dict[int, int], groups: dict[int, set[int]] | None = None,
-) -> dict[int, set[int]]:
-    """Sentences of different articles reporting one development: the same person doing something said alike.
-
-    'Blinken arrived in Israel on Tuesday' (one outlet) and 'Blinken headed to the Middle East on Monday'
-    (another) share their subject and enough words; they are one development, credited to both outlets.
-    Merged into ``groups`` (index -> indexes of the same thing), which is returned.
-    """
-    groups = {k: set(v) for k, v in (groups or {}).items()}
-    by_subject: dict[int, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        if row.id in subjects:
-            by_subject[subjects[row.id]].append(i)
-    similarity = similarity.tocsr()
-    for members in by_subject.values():
-        if len(members) < 2:
-            continue
-        for i in members:
-            near = dict(zip(similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]].tolist(),
-                            similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]].tolist()))
-            for j in members:
-                if j != i and rows[j].article_id != rows[i].article_id and near.get(j, 0.0) > SAME_DEVELOPMENT:
-                    groups.setdefault(i, set()).add(j)
-    return groups
-
-
-def rank(
-    rows: Sequence[SentenceRow],
-    method: str = DEFAULT_METHOD,
-    same_fact: dict[int, set[int]] | None = None,
-    count: int = 5,
-    similarity=None,
-) -> tuple[np.ndarray, object]:
-    """Scores for candidate sentences and their similarity matrix (computed unless given)."""
-    words = [ranking_words(r.tokens) for r in rows]
-    if similarity is None:
-        similarity = ranking.similarity_matrix(words)
-    if method == DEFAULT_METHOD:
-        scores = ranking.news_scores(words, [r.position for r in rows])
-        # Fragments, credits and glued headings are not briefing lines.
-        scores = scores * np.array([sentence_quality(r.text) for r in rows])
-        # Corroboration: a statement several outlets made is worth more than one outlet's.
-        close = (similarity > ranking.REDUNDANT).tocsr()
-        outlets = []
-        for i, row in enumerate(rows):
-            similar = set(close.indices[close.indptr[i] : close.indptr[i + 1]].tolist()) | (same_fact or {}).get(i, set())
-            outlets.append(len({rows[j].source for j in similar if rows[j].source != row.source}))
-        scores = scores * (1.0 + np.log1p(np.array(outlets, dtype=float)))
-        return scores, similarity
-    # Any other registry method: the sentences it chooses come first, in document order.
-    tokenizer = StoredTokenizer([(r.text, r.tokens) for r in rows])
-    document = ObjectDocumentModel([Paragraph([Sentence(r.text, tokenizer) for r in rows])])
-    chosen = {str(s) for s in get_summarizer(method)(document, count)}
-    scores = np.array([1.0 if r.text in chosen else 0.0 for r in rows])
-    return scores, similarity
-
-
-def select_items(
-    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, count: int, same_fact: dict[int, set[int]] | None,
-    subjects: Sequence[int | None] | None = None,
-) -> list[BriefItem]:
-    """The top sentences without repeats, each credited to every outlet that said the same, in reading order."""
-    items = []
-    for sel in ranking.select(scores, similarity, count, same_fact, subjects=subjects):
-        row = rows[sel.index]
-        citations = [cite(row)]
-        for j in sel.same_as:
-            other = rows[j]
-            if other.source not in {c.source for c in citations}:
-                citations.append(cite(other))
-        items.append(BriefItem(row.id, row.text, citations, row.story_id, float(scores[sel.index])))
-    return reading_order(items, rows)
-
-
-def cite(row: SentenceRow) -> Citation:
-    """Where a stored sentence was published."""
-    return Citation(row.source, row.published_at, row.url, row.article_id, row.title)
-
-
-def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[BriefItem]:
-    """By story (most important first), then by time and position within the story.
-
-    A story is a set of articles that report the same thing: near-duplicates share a story id, and
-    articles credited for the same sentence are joined to it.
-    """
-    position = {r.id: (r.published_at, r.article_id, r.position) for r in rows}
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    story_of_article = {r.article_id: r.story_id for r in rows}
-    for item in items:
-        for c in item.citations:
-            parent[root(story_of_article.get(c.article_id, item.story_id))] = root(item.story_id)
-    for item in items:
-        item.story_id = root(item.story_id)
-    story_rank: dict[int, float] = {}
-    for item in items:
-        story_rank[item.story_id] = max(story_rank.get(item.story_id, 0.0), item.score)
-    return sorted(items, key=lambda i: (-story_rank[i.story_id], i.story_id, position[i.sentence_id]))
-
-
-def top_entities(db: sqlite_utils.Database, article_ids: Sequence[int], limit: int = 8) -> list[tuple[Entity, int]]:
-    """The people, organisations and places most mentioned across the articles (by distinct sources, then mentions)."""
-    mentions = entity_store.mentions_in(db, article_ids)
-    counts = Counter(m.entity_id for m in mentions)
-    articles = defaultdict(set)
-    for m in mentions:
-        articles[m.entity_id].add(m.article_id)
-    ranked = []
-    for entity, _total in entity_store.entities_with_counts(db, list(counts)):
-        if entity.label in NEWS_LABELS:
-            ranked.append((entity, counts[entity.id]))
-    ranked.sort(key=lambda p: (-len(articles[p[0].id]), -p[1], p[0].name))
-    return ranked[:limit]
 
 
 def build_briefing(
@@ -348,101 +89,6 @@ def latest_cutoff(articles: Sequence[Article]) -> str:
     return min(window, days[min(LATEST_MIN_ARTICLES, len(days)) - 1])
 
 
-def on_topic(rows: Sequence[SentenceRow], articles: Sequence[Article], topic: str) -> list[Article]:
-    """The articles about the topic: its headline, its first sentence, or two of its first few say every word of it."""
-    wanted = set(ranking_words(topic.split())) if topic else set()
-    if not wanted:
-        return list(articles)
-    naming = [r for r in rows if r.position < LEAD_SENTENCES and wanted <= set(ranking_words(r.tokens))]
-    leads = Counter(r.article_id for r in naming)
-    hit = {article for article, n in leads.items() if n >= 2} | {r.article_id for r in naming if r.position == 0}
-    hit |= {a.id for a in articles if wanted <= set(ranking_words(a.title.split()))}
-    return [a for a in articles if a.id in hit]
-
-
-def relevance(rows: Sequence[SentenceRow], topic: str) -> np.ndarray:
-    """1 for a sentence that says a word of the topic, less for one that does not (it may be about something else)."""
-    wanted = set(ranking_words(topic.split())) if topic else set()
-    if not wanted:
-        return np.ones(len(rows))
-    return np.array([1.0 if wanted & set(ranking_words(r.tokens)) else OFF_TOPIC for r in rows])
-
-
-def best_items(
-    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], count: int,
-    newest_first: bool = False, topic: str = "",
-) -> list[BriefItem]:
-    """The ``count`` best sentences among ``rows``, one per development, the most important first."""
-    same_fact = fact_groups(db, article_ids, [r.id for r in rows])
-    similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
-    people = entity_store.people_by_sentence(db, [r.id for r in rows])
-    subjects = subjects_of(people)
-    # One development reported by several outlets is corroborated, and said once.
-    same = same_development(rows, similarity, subjects, same_fact)
-    scores, _ = rank(rows, DEFAULT_METHOD, same, count, similarity)
-    if newest_first:
-        scores = scores * recency(rows)
-    scores = scores * relevance(rows, topic)
-    items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows])
-    if newest_first:
-        items = _cover_people(rows, scores, similarity, same, people, subjects, items)
-    return sorted(items, key=lambda i: (-i.score, i.sentence_id))
-
-
-def _cover_people(
-    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, same: dict[int, set[int]],
-    people: dict[int, list[int]], subjects: dict[int, int], items: list[BriefItem],
-) -> list[BriefItem]:
-    """The latest news is about its people: everyone named in two or more of the latest articles gets a sentence
-    of their own, in place of the weakest items that name nobody in the news."""
-    articles: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        for person in people.get(row.id, ()):
-            articles[person].add(row.article_id)
-    in_news = [p for p in sorted(articles, key=lambda p: (-len(articles[p]), p)) if len(articles[p]) >= 2]
-    if not in_news:
-        return items
-    index = {r.id: i for i, r in enumerate(rows)}
-    similarity = similarity.tocsr()
-    items = list(items)
-
-    def named(item: BriefItem) -> set[int]:
-        return set(people.get(item.sentence_id, ()))
-
-    for person in in_news:
-        if any(person in named(i) for i in items):
-            continue
-        chosen = [index[i.sentence_id] for i in items]
-        best = None
-        for k in np.argsort(-scores, kind="stable"):
-            k = int(k)
-            if subjects.get(rows[k].id) != person or scores[k] <= 0:
-                continue
-            near = similarity[k].toarray().ravel()
-            if any(near[c] > ranking.REDUNDANT or c in same.get(k, ()) for c in chosen):
-                continue
-            best = k
-            break
-        if best is None:
-            continue
-        # The weakest item that is the only one naming nobody else in the news gives way.
-        covered_elsewhere = lambda item: all(  # noqa: E731
-            p not in in_news or any(p in named(o) for o in items if o is not item) for p in named(item))
-        spare = [i for i in items if covered_elsewhere(i)]
-        if not spare:
-            break
-        weakest = min(spare, key=lambda i: i.score)
-        items.remove(weakest)
-        row = rows[best]
-        citations = [cite(row)] + [cite(rows[j]) for j in sorted(same.get(best, ())) if rows[j].source != row.source]
-        by_outlet: dict[str, Citation] = {}
-        for c in citations:
-            by_outlet.setdefault(c.source, c)  # one citation per outlet, the first kept
-        unique = list(by_outlet.values())
-        items.append(BriefItem(row.id, row.text, unique, row.story_id, float(scores[best])))
-    return items
-
-
 def _background(
     db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], shown: Sequence[BriefItem],
     topic: str = "",
@@ -469,36 +115,6 @@ def _background(
     return sorted(out)
 
 
-def find_articles(
-    db: sqlite_utils.Database, topic: str, since: str | None = None, limit: int = MAX_ARTICLES
-) -> list[Article]:
-    """The newest articles for a topic: a full-text match, else the articles mentioning an entity of that name."""
-    if not topic:
-        return store.matching_articles(db, since=since, limit=limit)
-    found = store.matching_articles(db, topic, since=since, limit=limit)
-    if found:
-        return found
-    entities = entity_store.entities_by_key(db, alias_key(topic)) or entity_store.entities_by_key(
-        db, alias_key(topic), "weak"
-    )
-    if entities:
-        return store.matching_articles(db, entity_ids=[e.id for e in entities], since=since, limit=limit)
-    return []
-
-
-def no_match_message(db: sqlite_utils.Database, topic: str, since: str | None) -> str:
-    """Why there is no briefing, and what the store does cover."""
-    if store.count_articles(db) == 0:
-        return "The article store is empty: nothing has been ingested yet."
-    window = f" since {since}" if since else ""
-    suggestions = [e.name for e, _ in top_entities(db, [a.id for a in store.matching_articles(db, limit=500)], 6)]
-    searched = f"No stored articles match “{topic}”{window}." if topic else f"No stored articles{window}."
-    if suggestions:
-        searched += " Topics with the most coverage: " + ", ".join(suggestions) + "."
-    return searched
-
-
-
 def rank_for_entity(db: sqlite_utils.Database, entity_id: int, count: int = 3) -> list[tuple[str, Citation]]:
     """The most informative recent sentences about an entity, without repeats, newest first."""
     ids = entity_store.sentence_ids_mentioning(db, entity_id)
@@ -511,22 +127,3 @@ def rank_for_entity(db: sqlite_utils.Database, entity_id: int, count: int = 3) -
     picked = ranking.select(scores * recency, similarity, count)
     chosen = sorted((rows[p.index] for p in picked), key=lambda r: (r.published_at, -r.position), reverse=True)
     return [(r.text, cite(r)) for r in chosen]
-
-
-def novel_ids(rows: Sequence[SentenceRow], delivered: Sequence[SentenceRow]) -> set[int]:
-    """Ids of candidate sentences that paraphrase neither a delivered sentence nor an earlier candidate."""
-    if not rows:
-        return set()
-    all_rows = list(delivered) + list(rows)
-    similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in all_rows]).toarray()
-    offset = len(delivered)
-    novel: set[int] = set()
-    kept: list[int] = []
-    for i in range(offset, len(all_rows)):
-        if offset and similarity[i, :offset].max() > ranking.PARAPHRASE:
-            continue
-        if kept and similarity[i, kept].max() > ranking.PARAPHRASE:
-            continue
-        kept.append(i)
-        novel.add(all_rows[i].id)
-    return novel

@@ -9,10 +9,13 @@ from datetime import date
 
 import sqlite_utils
 
-from service.briefing import (
-    BriefItem, Briefing, Citation, build_briefing, candidates_for, cite, fact_groups, find_articles, novel_ids, rank,
-    ranking_words, recency, same_development, select_items, sentence_count, subjects_of,
+from service.briefing import build_briefing
+from service.results import BriefItem, Briefing, Citation
+from service.selection import (
+    candidates_for, cite, fact_groups, find_articles, novel_ids, rank, recency, same_development, select_items,
+    sentence_count, subjects_of,
 )
+from summarizer.words import ranking_words
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store

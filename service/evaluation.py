@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from rouge_score import rouge_scorer
 
-from service.briefing import build_briefing, ranking_words
+from service.briefing import build_briefing
+from summarizer.words import ranking_words
 from service.changes import diff_articles
 from service.ingest import ingest
 from service.sources import RawArticle

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from service.briefing import Citation, rank_for_entity
+from service.briefing import rank_for_entity
+from service.results import Citation
 from storage import entities as entity_store
 from storage.records import Entity, Role
 from summarizer.entities import alias_key, clean_surface, strip_titles

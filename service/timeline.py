@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from service.briefing import BriefItem, best_items, find_articles, no_match_message, novel_ids
+from service.results import BriefItem
+from service.selection import best_items, find_articles, no_match_message, novel_ids
 from storage import articles as store
 from storage.records import Article, SentenceRow
 

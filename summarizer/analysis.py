@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -13,7 +14,8 @@ from spacy.tokens import Doc, Span
 
 from summarizer.entities import ENTITY_LABELS, HONORIFICS, clean_surface, is_plausible, strip_titles
 from summarizer.facts import Fact, count_facts, trip_facts
-from summarizer.nlp import stemmer, words
+from summarizer.nlp import words
+from summarizer.words import stem_with, stemmer
 from summarizer.roles import OFFICE_HEADS, OFFICE_MODIFIERS, RoleText, apposition, title_before
 from summarizer.text import is_furniture_sentence
 
@@ -138,7 +140,7 @@ def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int
             yield text
 
     docs = nlp.pipe(texts(), batch_size=batch_size, n_process=n_process)
-    stem = stemmer("english")
+    stem = functools.partial(stem_with, stemmer("english"))
     for doc in docs:
         index, offset = contexts.popleft()
         while index > current:

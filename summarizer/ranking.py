@@ -9,6 +9,7 @@ import numpy as np
 from scipy import sparse
 
 from summarizer.lexrank import StemmingSummarizer, cosine_matrix, lexrank_scores, tfidf_matrix
+from summarizer.text import sentence_quality
 
 # How much the lead position counts against centrality, and how similar two sentences may be
 # before the second is the same fact said again (credited, not repeated).
@@ -37,6 +38,27 @@ def news_scores(sentences_words: Sequence[Sequence[str]], positions: Sequence[in
     lengths = np.array([len(w) for w in sentences_words])
     short = np.where(lengths < MIN_WORDS, 0.5, 1.0)
     return position_prior(positions) * (1.0 - CENTRALITY_WEIGHT + CENTRALITY_WEIGHT * centrality) * short
+
+
+def news_ranking(
+    sentences_words: Sequence[Sequence[str]],
+    positions: Sequence[int],
+    texts: Sequence[str],
+    outlets: Sequence[str],
+    similarity: sparse.csr_matrix,
+    same_fact: dict[int, set[int]] | None = None,
+) -> np.ndarray:
+    """The news ranker /brief runs: position and centrality, times sentence quality (fragments, credits and glued
+    headings are not briefing lines), times corroboration (a statement several outlets made is worth more)."""
+    if not sentences_words:
+        return np.zeros(0)
+    scores = news_scores(sentences_words, positions) * np.array([sentence_quality(t) for t in texts])
+    close = (similarity > REDUNDANT).tocsr()
+    others = []
+    for i, outlet in enumerate(outlets):
+        similar = set(close.indices[close.indptr[i]: close.indptr[i + 1]].tolist()) | (same_fact or {}).get(i, set())
+        others.append(len({outlets[j] for j in similar if outlets[j] != outlet}))
+    return scores * (1.0 + np.log1p(np.array(others, dtype=float)))
 
 
 def similarity_matrix(sentences_words: Sequence[Sequence[str]]) -> sparse.csr_matrix:
@@ -106,14 +128,16 @@ def select(
 
 
 class NewsSummarizer(StemmingSummarizer):
-    """sumy-compatible summarizer over one document: position plus centrality, no repeats."""
+    """sumy-compatible face of the news ranker /brief runs, over one document (one outlet): no repeats."""
 
     def __call__(self, document, sentences_count):
         sentences = list(document.sentences)
         if not sentences:
             return ()
         words = [self.sentence_words(s) for s in sentences]
-        scores = news_scores(words, range(len(sentences)))
+        similarity = similarity_matrix(words)
+        scores = news_ranking(words, range(len(sentences)), [str(s) for s in sentences], [""] * len(sentences),
+                              similarity)
         count = sentences_count if isinstance(sentences_count, int) else len(sentences)
-        picked = {sel.index for sel in select(scores, similarity_matrix(words), count)}
+        picked = {sel.index for sel in select(scores, similarity, count)}
         return tuple(s for i, s in enumerate(sentences) if i in picked)

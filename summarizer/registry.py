@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sumy.summarizers._summarizer import AbstractSummarizer
 from sumy.summarizers.edmundson import EdmundsonSummarizer
 from sumy.summarizers.kl import KLSummarizer
@@ -15,7 +17,10 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from summarizer.lead import LeadSummarizer
 from summarizer.lexrank import FastLexRankSummarizer
-from summarizer.nlp import stemmer, stop_words
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+
+from summarizer.nlp import StoredTokenizer
+from summarizer.words import stemmer, stop_words
 from summarizer.ranking import NewsSummarizer
 
 SUMMARIZERS: dict[str, type[AbstractSummarizer]] = {
@@ -53,3 +58,10 @@ def get_summarizer(name: str = DEFAULT_METHOD, language: str = "english") -> Abs
         summarizer.stigma_words = ("however", "but")
         summarizer.null_words = tuple(stop_words(language))
     return summarizer
+
+
+def chosen_sentences(method: str, sentences: Sequence[tuple[str, Sequence[str]]], count: int) -> set[str]:
+    """The texts a registry summarizer picks from stored sentences (text, words), as one document in order."""
+    tokenizer = StoredTokenizer(sentences)
+    document = ObjectDocumentModel([Paragraph([Sentence(text, tokenizer) for text, _ in sentences])])
+    return {str(s) for s in get_summarizer(method)(document, count)}

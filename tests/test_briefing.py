@@ -4,7 +4,8 @@ import random
 
 import pytest
 
-from service.briefing import MAX_CANDIDATES, build_briefing, candidates_for
+from service.briefing import build_briefing
+from service.selection import MAX_CANDIDATES, candidates_for
 from storage import articles as store
 from storage.db import transaction
 from tests.conftest import SEED

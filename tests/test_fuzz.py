@@ -16,7 +16,7 @@ from bot import render
 from bot.settings import SettingsError, load_settings
 from service.app import InputError, Service
 from service.fetch import FetchBudget, FetchPolicy
-from service.sources import Failure, RawArticle, decode_text, parse_feed, read_jsonl
+from service.sources import RawArticle, decode_text, parse_feed, read_jsonl
 from storage.db import open_database
 
 JSON = st.recursive(

@@ -77,7 +77,7 @@ def test_escape_covers_hostile_values():
 
 
 def test_links_only_for_http_urls():
-    from service.briefing import Citation
+    from service.results import Citation
 
     assert render.cite(Citation("A & B", "2024-10-22", "javascript:alert(1)", 1, "")) == "A &amp; B, 2024-10-22"
     assert render.cite(Citation("VOA", "2024-10-22", 'https://x.y/"q"', 1, "")) == (

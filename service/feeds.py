@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlite_utils
 from spacy.language import Language
 
-from service import sources
+from service import web
 from service.fetch import FetchBudget, FetchError, FetchPolicy, Response, fetch
 from service.ingest import IngestReport, ingest
 from storage import feeds as feed_store
@@ -25,7 +25,7 @@ class FeedFetch:
     """What fetching one feed gave: a response (parsed unless not modified), or an error."""
 
     response: Response | None = None
-    parsed: sources.FeedResult | None = None
+    parsed: web.FeedResult | None = None
     error: str | None = None
 
 
@@ -41,11 +41,11 @@ class FeedPoll:
 def fetch_feed(feed: Feed, policy: FetchPolicy) -> FeedFetch:
     """Fetch and parse one feed with a conditional request, completing teasers within a page and time budget."""
     try:
-        response = fetch(feed.url, policy, sources.FEED_TYPES + sources.PAGE_TYPES, feed.etag, feed.last_modified)
+        response = fetch(feed.url, policy, web.FEED_TYPES + web.PAGE_TYPES, feed.etag, feed.last_modified)
         if response.status == 304:
             return FeedFetch(response=response)
         budget = FetchBudget(MAX_PAGES_PER_POLL, policy.timeout * 6)
-        return FeedFetch(response=response, parsed=sources.parse_feed(response.body, feed.url, policy, budget))
+        return FeedFetch(response=response, parsed=web.parse_feed(response.body, feed.url, policy, budget))
     except FetchError as exc:
         return FeedFetch(error=str(exc))
     except Exception as exc:  # one broken feed must not stop the others

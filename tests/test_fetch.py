@@ -153,7 +153,7 @@ def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, addres
 
 
 def test_json_feed_items_with_wrong_types_fail_alone(service):
-    from service.sources import parse_feed
+    from service.web import parse_feed
 
     good = "The council approved the new budget on Monday after a long debate about schools. " * 6
     feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Local",
@@ -170,7 +170,7 @@ def test_json_feed_items_with_wrong_types_fail_alone(service):
 
 
 def test_json_feed_without_an_items_list_is_a_failure():
-    from service.sources import parse_feed
+    from service.web import parse_feed
 
     items = parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}', "u", FetchPolicy()).items
     assert [i.reason for i in items] == ["JSON Feed has no 'items' list"]
@@ -237,19 +237,19 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(httpserver):
 
 
 def test_a_broken_feed_is_recorded_and_polling_goes_on(service, httpserver, monkeypatch):
-    from service import sources
+    from service import web
 
     feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", ARTICLE.replace("<", " "))])
     httpserver.expect_request("/broken").respond_with_data(feed, content_type="application/rss+xml")
     httpserver.expect_request("/good").respond_with_data(feed, content_type="application/rss+xml")
-    real = sources.parse_feed
+    real = web.parse_feed
 
     def parse(body, url, policy, budget=None):
         if url.endswith("/broken"):
             raise TypeError("unexpected field type")
         return real(body, url, policy, budget)
 
-    monkeypatch.setattr(sources, "parse_feed", parse)
+    monkeypatch.setattr(web, "parse_feed", parse)
     service.add_feed(httpserver.url_for("/broken"))
     service.add_feed(httpserver.url_for("/good"))
     polls = service.poll_feeds()

@@ -16,7 +16,9 @@ from bot import render
 from bot.settings import SettingsError, load_settings
 from service.app import InputError, Service
 from service.fetch import FetchBudget, FetchPolicy
-from service.sources import RawArticle, decode_text, parse_feed, read_jsonl
+from service.files import read_jsonl
+from service.sources import RawArticle, decode_text
+from service.web import parse_feed
 from storage.db import open_database
 
 JSON = st.recursive(

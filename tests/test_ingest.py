@@ -180,9 +180,9 @@ def test_utf16_text_with_a_byte_order_mark_is_text(service, tmp_path):
 def test_an_overlong_jsonl_line_fails_alone_with_bounded_memory(service, tmp_path, monkeypatch):
     import json
 
-    from service import sources
+    from service import files
 
-    monkeypatch.setattr(sources, "MAX_JSONL_LINE", 10_000)
+    monkeypatch.setattr(files, "MAX_JSONL_LINE", 10_000)
     text = "Officials said the new school would open in the autumn after a year of building work. " * 3
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps({"text": "x" * 50_000}) + "\n" + json.dumps({"text": text}) + "\n", "utf-8")

@@ -30,15 +30,21 @@ def test_values_are_parsed():
         frozenset({1, 2}), True, 5.0, "1:abc")
 
 
-def test_env_example_documents_every_setting():
+def test_env_example_is_the_settings_table():
+    from dataclasses import fields
     from pathlib import Path
 
-    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
-    source = (Path(__file__).resolve().parent.parent / "bot" / "settings.py").read_text()
-    import re
+    from bot.settings import TABLE, Settings, env_example
 
-    names = set(re.findall(r'"((?:BRIEFBOT|TELEGRAM)_[A-Z_]+)"', source))
-    assert names and all(f"{name}=" in example for name in names)
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    assert example == env_example()  # regenerate with: python -c "from bot.settings import env_example; …"
+    assert [s.field for s in TABLE] == [f.name for f in fields(Settings)]
+
+
+def test_the_tables_defaults_are_the_settings_defaults():
+    from bot.settings import Settings
+
+    assert load_settings({}) == Settings()
 
 
 @pytest.mark.parametrize(

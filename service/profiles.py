@@ -100,7 +100,7 @@ def resolve_name(db: sqlite_utils.Database, name: str) -> Lookup:
     """Case-insensitive lookup by canonical name, alias, surname or close spelling."""
     name = " ".join((name or "").split())
     if not name:
-        return Lookup(message="Give a name, for example: /who Blinken")
+        return Lookup(message="Give a name to look up.")
     if len(name) > MAX_NAME:
         return Lookup(message=f"That name is too long ({len(name)} characters; names are at most {MAX_NAME}).")
     key = alias_key(name)

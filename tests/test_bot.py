@@ -556,3 +556,15 @@ async def test_every_reply_is_valid_telegram_html_even_for_hostile_articles(app,
     sent = double.sent(USER) + double.sent(ADMIN)
     assert len(sent) >= len(commands) + 3 and all(m.get("parse_mode") == "HTML" for m in sent)
     # The double refuses what Telegram would refuse; the fixture checks that nothing was refused.
+
+
+async def test_an_unexpected_error_is_logged_and_the_user_told_once(app, double, monkeypatch, caplog):
+    def broken(name: str):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.bot_data.service, "who", broken)
+    [reply] = await say(double, "/who Blinken")
+    assert reply["text"] == "Sorry, something went wrong; it has been logged."
+    assert "disk on fire" in caplog.text
+    [reply] = await say(double, "/help")  # and the bot goes on
+    assert "/brief" in reply["text"]

@@ -1,6 +1,7 @@
 """The one-way dependency rule: bot -> service -> summarizer, storage; no telegram below bot; no import cycles."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,23 @@ def test_handlers_call_the_service_by_attribute_not_by_name():
     for name in ("handlers.py", "digests.py", "telegram_app.py", "buttons.py"):
         source = (ROOT / "bot" / name).read_text()
         assert "getattr(" not in source and "bot_data[" not in source, name
+
+
+def test_service_messages_are_ui_neutral():
+    # The bot adds "/subscribe Gaza" and the command line adds "--since": the service speaks to neither.
+    # (Evaluation reports are for developers and name the command they measure.)
+    commands = {name for name, _ in __import__("bot.handlers", fromlist=["COMMANDS"]).COMMANDS}
+    found = []
+    for path in (ROOT / "service").glob("*.py"):
+        if "eval" in path.name:
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                      and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                for match in re.finditer(r"(?<![\w/.:])/([a-z]+)\b|(?<!\w)--[a-z]+", node.value):
+                    if match.group(1) is None or match.group(1) in commands:
+                        found.append((path.name, node.value[:60]))
+    assert found == []

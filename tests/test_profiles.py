@@ -67,8 +67,8 @@ def test_ambiguous_name_lists_candidates(service):
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("", "Give a name, for example: /who Blinken"),
-        ("   ", "Give a name, for example: /who Blinken"),
+        ("", "Give a name to look up."),
+        ("   ", "Give a name to look up."),
         ("x" * 1000, "That name is too long (1000 characters; names are at most 200)."),
         ("?!...", "That is not a name: it has no letters or digits."),
     ],

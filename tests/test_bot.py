@@ -568,3 +568,14 @@ async def test_an_unexpected_error_is_logged_and_the_user_told_once(app, double,
     assert "disk on fire" in caplog.text
     [reply] = await say(double, "/help")  # and the bot goes on
     assert "/brief" in reply["text"]
+
+
+async def test_a_forwarded_message_keeps_its_link_and_its_senders_name(app, double):
+    text = ("The harbour authority of Rendale said on Friday that the new ferry terminal will open in March, "
+            "after two years of delays and a dispute over dredging costs. ") * 3
+    origin = {"type": "user", "date": 1700000000,
+              "sender_user": {"id": 555, "is_bot": False, "first_name": "Dana", "last_name": "Reporter"}}
+    link = {"type": "text_link", "offset": 4, "length": 7, "url": "https://news.example/rendale-ferry"}
+    await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN, forward_origin=origin, entities=[link])
+    [brief] = await say(double, "/brief Rendale")
+    assert '<a href="https://news.example/rendale-ferry">Dana Reporter, 2023-11-14</a>' in brief["text"]

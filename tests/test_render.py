@@ -87,3 +87,9 @@ def test_links_only_for_http_urls():
 
 def test_plain_text_for_the_terminal():
     assert render.to_plain('<b>Hi</b> &amp; <a href="https://x.y">VOA</a>') == "Hi & VOA (https://x.y)"
+
+
+@pytest.mark.parametrize("n, noun, text", [(1, "new article", "1 new article"), (2, "new article", "2 new articles"),
+                                           (0, "sentence", "0 sentences"), (1, "sentence", "1 sentence")])
+def test_plurals(n, noun, text):
+    assert render.plural(n, noun) == text

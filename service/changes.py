@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -144,19 +144,28 @@ class _Diff:
 
 
 class DiffCache:
-    """Diffs keyed by everything they depend on, so a digest for 10,000 chats in the same state runs once."""
+    """Diffs keyed by everything they depend on, so a digest for 10,000 chats in the same state runs once.
 
-    def __init__(self, size: int = 64) -> None:
-        self._items: dict[tuple, object] = {}
+    Least recently used entries go first; the default holds 50 topics × 3 lengths × several chat states.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._items: OrderedDict[tuple, object] = OrderedDict()
         self._size = size
+        self.hits = self.misses = 0
 
     def get(self, key: tuple, make):
         """The cached value for ``key``, or ``make()`` stored under it."""
-        if key not in self._items:
-            if len(self._items) >= self._size:
-                self._items.pop(next(iter(self._items)))
-            self._items[key] = make()
-        return self._items[key]
+        if key in self._items:
+            self.hits += 1
+            self._items.move_to_end(key)
+            return self._items[key]
+        self.misses += 1
+        value = make()
+        self._items[key] = value
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value
 
 
 def compute_changes(

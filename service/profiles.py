@@ -152,13 +152,14 @@ def build_profile(db: sqlite_utils.Database, entity: Entity) -> Profile:
     conflicts, offices = offices_for(db, entity, roles)
     return Profile(
         entity=entity,
-        aliases=[a for a in entity_store.aliases_of(db, entity.id) if a != entity.name],
+        aliases=[a for a, _ in sorted(entity_store.alias_counts(db, entity.id).items(), key=lambda p: (-p[1], p[0]))
+                 if a != entity.name],
         roles=role_claims(roles),
         conflicts=conflicts,
         mentions=stats["mentions"], articles=stats["articles"],
         first_seen=stats["first_seen"], last_seen=stats["last_seen"],
         related=entity_store.co_mentioned(db, entity.id, 5),
-        sentences=rank_for_entity(db, entity.id, 3),
+        sentences=rank_for_entity(db, entity, 3),
         offices=offices,
     )
 

@@ -120,9 +120,11 @@ def rank(
     same_fact: dict[int, set[int]] | None = None,
     count: int = 5,
     similarity=None,
+    ignore: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, object]:
-    """Scores for candidate sentences and their similarity matrix (computed unless given)."""
-    words = [ranking_words(r.tokens) for r in rows]
+    """Scores for candidate sentences and their similarity matrix (computed unless given), comparing sentences
+    without the words in ``ignore`` (a profile leaves out the entity's own name, which every candidate shares)."""
+    words = [[w for w in ranking_words(r.tokens) if w not in ignore] for r in rows]
     if similarity is None:
         similarity = ranking.similarity_matrix(words)
     if method == DEFAULT_METHOD:
@@ -187,17 +189,7 @@ def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[B
 
 def top_entities(db: sqlite_utils.Database, article_ids: Sequence[int], limit: int = 8) -> list[tuple[Entity, int]]:
     """The people, organisations and places most mentioned across the articles (by distinct sources, then mentions)."""
-    mentions = entity_store.mentions_in(db, article_ids)
-    counts = Counter(m.entity_id for m in mentions)
-    articles = defaultdict(set)
-    for m in mentions:
-        articles[m.entity_id].add(m.article_id)
-    ranked = []
-    for entity, _total in entity_store.entities_with_counts(db, list(counts)):
-        if entity.label in NEWS_LABELS:
-            ranked.append((entity, counts[entity.id]))
-    ranked.sort(key=lambda p: (-len(articles[p[0].id]), -p[1], p[0].name))
-    return ranked[:limit]
+    return entity_store.top_mentioned(db, article_ids, NEWS_LABELS, limit)
 
 
 def on_topic(rows: Sequence[SentenceRow], articles: Sequence[Article], topic: str) -> list[Article]:

@@ -290,6 +290,65 @@ def _m006_buttons_and_quiet_digests(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_entity_stats(db: sqlite_utils.Database) -> None:
+    # A profile reads counts kept up to date as mentions arrive or move (merges), not aggregated per request:
+    # mentions per (entity, article), and sentences per pair of entities named together. sentences_fts was kept on
+    # every insert and never queried. Topics are compared case-insensitively: the indexes say so.
+    _script(
+        db,
+        """
+        CREATE TABLE entity_articles (
+            entity_id INTEGER NOT NULL,
+            article_id INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (entity_id, article_id)
+        ) WITHOUT ROWID;
+        INSERT INTO entity_articles (entity_id, article_id, n)
+            SELECT entity_id, article_id, count(*) FROM mentions GROUP BY entity_id, article_id;
+        CREATE TRIGGER mentions_count AFTER INSERT ON mentions BEGIN
+            INSERT INTO entity_articles (entity_id, article_id, n) VALUES (new.entity_id, new.article_id, 1)
+                ON CONFLICT (entity_id, article_id) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER mentions_move AFTER UPDATE OF entity_id ON mentions BEGIN
+            UPDATE entity_articles SET n = n - 1 WHERE entity_id = old.entity_id AND article_id = old.article_id;
+            DELETE FROM entity_articles WHERE entity_id = old.entity_id AND article_id = old.article_id AND n <= 0;
+            INSERT INTO entity_articles (entity_id, article_id, n) VALUES (new.entity_id, new.article_id, 1)
+                ON CONFLICT (entity_id, article_id) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TABLE entity_pairs (
+            entity_id INTEGER NOT NULL,
+            other_id INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (entity_id, other_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_entity_pairs_other ON entity_pairs(other_id);
+        INSERT INTO entity_pairs (entity_id, other_id, n)
+            SELECT m.entity_id, o.entity_id, count(DISTINCT m.sentence_id) FROM mentions m
+            JOIN mentions o ON o.sentence_id = m.sentence_id AND o.entity_id != m.entity_id
+            GROUP BY m.entity_id, o.entity_id;
+        CREATE TRIGGER mentions_pair AFTER INSERT ON mentions
+        WHEN NOT EXISTS (SELECT 1 FROM mentions WHERE sentence_id = new.sentence_id AND entity_id = new.entity_id
+                         AND id != new.id)
+        BEGIN
+            INSERT INTO entity_pairs (entity_id, other_id, n)
+                SELECT new.entity_id, o.entity_id, 1 FROM (SELECT DISTINCT entity_id FROM mentions
+                    WHERE sentence_id = new.sentence_id AND entity_id != new.entity_id) o WHERE true
+                ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + 1;
+            INSERT INTO entity_pairs (entity_id, other_id, n)
+                SELECT o.entity_id, new.entity_id, 1 FROM (SELECT DISTINCT entity_id FROM mentions
+                    WHERE sentence_id = new.sentence_id AND entity_id != new.entity_id) o WHERE true
+                ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + 1;
+        END;
+        DROP TRIGGER IF EXISTS sentences_ai;
+        DROP TRIGGER IF EXISTS sentences_ad;
+        DROP TRIGGER IF EXISTS sentences_au;
+        DROP TABLE IF EXISTS sentences_fts;
+        CREATE INDEX idx_snapshots_chat_topic_key ON snapshots(chat_id, lower(topic));
+        CREATE INDEX idx_facts_scope ON facts(scope);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -297,6 +356,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("004_entity_evidence", _m004_entity_evidence),
     ("005_sentence_dates", _m005_sentence_dates),
     ("006_buttons_and_quiet_digests", _m006_buttons_and_quiet_digests),
+    ("007_entity_stats", _m007_entity_stats),
 ]
 
 

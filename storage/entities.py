@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -95,6 +95,19 @@ def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
     db.execute("UPDATE facts SET scope = ? WHERE scope = ?", [str(keep), str(drop)])
     db.execute("UPDATE OR IGNORE snapshot_entities SET entity_id = ? WHERE entity_id = ?", [keep, drop])
     db.execute("DELETE FROM snapshot_entities WHERE entity_id = ?", [drop])
+    # Pair counts follow the mentions (a sentence naming both counts once more than it should: rare, and harmless
+    # for a ranking of companions).
+    db.execute(
+        "INSERT INTO entity_pairs (entity_id, other_id, n) SELECT ?, other_id, n FROM entity_pairs "
+        "WHERE entity_id = ? AND other_id != ? AND true ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
+        [keep, drop, keep],
+    )
+    db.execute(
+        "INSERT INTO entity_pairs (entity_id, other_id, n) SELECT entity_id, ?, n FROM entity_pairs "
+        "WHERE other_id = ? AND entity_id != ? AND true ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
+        [keep, drop, keep],
+    )
+    db.execute("DELETE FROM entity_pairs WHERE entity_id = ? OR other_id = ?", [drop, drop])
     db.execute("DELETE FROM entities WHERE id = ?", [drop])
 
 
@@ -119,15 +132,6 @@ def label_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
     return {label: n for label, n in rows}
 
 
-def aliases_of(db: sqlite_utils.Database, entity_id: int) -> list[str]:
-    """Surface forms an entity has been written as, most frequent first."""
-    rows = db.execute(
-        "SELECT surface, count(*) AS n FROM mentions WHERE entity_id = ? GROUP BY surface ORDER BY n DESC, surface",
-        [entity_id],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def alias_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
     """Each written form of an entity (one per alias key) with how many mentions used it."""
     rows = db.execute(
@@ -150,6 +154,23 @@ def entities_with_counts(db: sqlite_utils.Database, entity_ids: Sequence[int]) -
         f"SELECT e.id, e.name, e.label, (SELECT count(*) FROM mentions m WHERE m.entity_id = e.id) "
         f"FROM entities e WHERE e.id IN ({marks})",
         list(entity_ids),
+    ).fetchall()
+    return [(Entity(*r[:3]), r[3]) for r in rows]
+
+
+def top_mentioned(db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str],
+                  limit: int) -> list[tuple[Entity, int]]:
+    """The entities with these labels mentioned in the most of these articles (then the most often), with their
+    mention counts there: one GROUP BY, nothing store-wide."""
+    if not article_ids:
+        return []
+    wanted = sorted(labels)
+    rows = db.execute(
+        f"SELECT e.id, e.name, e.label, count(*) AS n, count(DISTINCT m.article_id) AS a FROM mentions m "
+        f"JOIN entities e ON e.id = m.entity_id "
+        f"WHERE m.article_id IN ({', '.join('?' for _ in article_ids)}) AND e.label IN ({', '.join('?' for _ in wanted)}) "
+        f"GROUP BY e.id ORDER BY a DESC, n DESC, e.name LIMIT ?",
+        [*article_ids, *wanted, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
@@ -185,35 +206,35 @@ def people_by_sentence(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -
 
 
 def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
-    """Mention count, article count, first and last publication dates for an entity."""
+    """Mention count, article count, first and last publication dates for an entity (from the counts kept at
+    ingest: one row per article that names it)."""
     row = db.execute(
-        "SELECT count(*), count(DISTINCT m.article_id), min(a.published_at), max(a.published_at) "
-        "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = ?",
+        "SELECT coalesce(sum(ea.n), 0), count(*), min(a.published_at), max(a.published_at) "
+        "FROM entity_articles ea JOIN articles a ON a.id = ea.article_id WHERE ea.entity_id = ?",
         [entity_id],
     ).fetchone()
     return {"mentions": row[0], "articles": row[1], "first_seen": row[2], "last_seen": row[3]}
 
 
 def co_mentioned(db: sqlite_utils.Database, entity_id: int, limit: int = 5) -> list[tuple[Entity, int]]:
-    """Entities most often mentioned in the same sentences as this one."""
+    """Entities most often named in the same sentences as this one (pair counts kept at ingest)."""
     rows = db.execute(
-        "SELECT e.id, e.name, e.label, count(DISTINCT o.sentence_id) AS n FROM mentions m "
-        "JOIN mentions o ON o.sentence_id = m.sentence_id AND o.entity_id != m.entity_id "
-        "JOIN entities e ON e.id = o.entity_id WHERE m.entity_id = ? "
-        "GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?",
+        "SELECT e.id, e.name, e.label, p.n FROM entity_pairs p JOIN entities e ON e.id = p.other_id "
+        "WHERE p.entity_id = ? ORDER BY p.n DESC, e.name LIMIT ?",
         [entity_id, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
-def sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int) -> list[int]:
-    """Ids of sentences that mention an entity."""
-    return [
-        r[0]
-        for r in db.execute(
-            "SELECT DISTINCT sentence_id FROM mentions WHERE entity_id = ? ORDER BY sentence_id", [entity_id]
-        ).fetchall()
-    ]
+def recent_sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int, limit: int) -> list[int]:
+    """Ids of the ``limit`` newest sentences that mention an entity (by their article's date), newest first."""
+    rows = db.execute(
+        "SELECT m.sentence_id FROM mentions m JOIN articles a ON a.id = m.article_id "
+        "WHERE m.entity_id = ? AND a.duplicate_of IS NULL "
+        "GROUP BY m.sentence_id ORDER BY max(a.published_at) DESC, m.sentence_id DESC LIMIT ?",
+        [entity_id, limit],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 _ROLE_SELECT = (

@@ -81,13 +81,15 @@ def select(
     same_fact: dict[int, set[int]] | None = None,
     redundant: float = REDUNDANT,
     subjects: Sequence[int | None] | None = None,
+    credit_rest: bool = True,
 ) -> list[Selection]:
     """Greedy selection by score, skipping any candidate that repeats one already chosen.
 
     A candidate repeats a chosen one when their similarity exceeds ``redundant`` or ``same_fact``
     says they state the same fact; it is then credited to the chosen sentence instead. With ``subjects``
     (who each sentence is about), a candidate about someone already covered counts half for each time they
-    were: a briefing covers more of the people in the news.
+    were: a briefing covers more of the people in the news. Without ``credit_rest`` selection stops once the picks
+    are made (the candidates left are not credited to the sentences they repeat).
     """
     same_fact = same_fact or {}
     similarity = similarity.tocsr()
@@ -120,7 +122,7 @@ def select(
         if subject is not None:
             covered[subject] = covered.get(subject, 0) + 1
     # The picks are made: the rest only matter as credits to the sentence they repeat.
-    for i in pending:
+    for i in pending if credit_rest else ():
         twin = twin_of(i)
         if twin is not None:
             credits[twin].append(i)

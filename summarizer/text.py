@@ -109,17 +109,24 @@ FRAGMENT_WORDS = 10
 SENTENCE_END = re.compile(r"[.!?…][\"”’'`)\]\s]*$|[\"”’]$")
 
 
+# A broadcast transcript's header line ('Chaos in Egypt Aired February 13, 2011 - 11:00 ET'): a listing, not news.
+TRANSCRIPT_HEADER = re.compile(
+    r"\bAired (?:January|February|March|April|May|June|July|August|September|October|November|December) "
+    r"\d{1,2}, \d{4}\b"
+)
+
+
 def sentence_quality(sentence: str) -> float:
     """How well a sentence stands alone as a briefing line, as a weight on its score.
 
-    0 for credits ('Image by … via Flickr') and shouted headings glued to text; 0.5 for a short piece with no
+    0 for credits ('Image by … via Flickr'), transcript headers and shouted headings glued to text; 0.5 for a short piece with no
     final punctuation (a headline or caption); 0.8 for a longer one (a sentence the parser cut at a quote) or one
     starting in lower case; 0.9 for a long run with no punctuation inside (a caption glued to a lead); else 1.
     The weights were set on the CNN/DailyMail dev set so that ranking stays at or above Lead-3.
     """
     text = sentence.strip()
     words = text.split()
-    if not text or CREDIT.search(text) or SHOUTED_START.match(text):
+    if not text or CREDIT.search(text) or SHOUTED_START.match(text) or TRANSCRIPT_HEADER.search(text):
         return 0.0
     if not SENTENCE_END.search(text):
         return 0.5 if len(words) < FRAGMENT_WORDS else 0.8

@@ -1,0 +1,209 @@
+"""Scale: /who, /brief, /changes and a digest wave on a store grown from the Timeline17 dev topics (a benchmark).
+
+Usage: python bench/scale.py [--articles 5000] [--base 400] [--chats 2000] [--topics 50] [--runs 20]
+
+The base is the first --base Timeline17 articles (all topics mixed, in date order), ingested once with spaCy and
+kept in data/bench/ (delete it after changing ingest). The store is grown from it to --articles by copying each
+article with its sentences, mentions, roles, facts and dates, moved forward in time by whole months, so stories
+continue, the famous get famous, and every topic has a long history. Prints p50/p95 in milliseconds and peak RSS.
+
+Targets (issue #12, at 20,000 articles): /who on the most-mentioned person p95 < 300 ms and < 300 MB;
+/brief on a broad topic (the real path, recorded) p95 < 300 ms; /changes with nothing new < 20 ms;
+the digest wave's compute < 60 s of CPU for 10,000 chats x 2 topics, 0 lost, 0 duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import statistics
+import sys
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.app import Service  # noqa: E402
+from service.sources import RawArticle  # noqa: E402
+from storage import chats as chat_store  # noqa: E402
+from storage.db import open_database, transaction  # noqa: E402
+from summarizer.nlp import load_pipeline  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "eval" / "t17_dev_topics.jsonl"
+CACHE = ROOT / "data" / "bench"
+
+
+def base_store(size: int) -> Path:
+    """The first ``size`` Timeline17 articles (all topics, date order), ingested once and cached."""
+    path = CACHE / f"t17-base-{size}.db"
+    if path.exists():
+        return path
+    items = []
+    for line in CORPUS.read_text("utf-8").splitlines():
+        topic = json.loads(line)
+        outlet = topic["id"].rsplit("_", 1)[-1].upper()
+        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
+            items.append(RawArticle(text, f"{topic['id']}/{doc_id}", published=day, source=outlet))
+    random.Random(7).shuffle(items)
+    items = sorted(items[:size], key=lambda a: a.published or "")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    service = Service(open_database(partial), load_pipeline())
+    start = time.perf_counter()
+    report = service.ingest_items(items)
+    print(f"base: ingested {report.summary()} in {time.perf_counter() - start:.0f} s")
+    service.close()
+    partial.rename(path)
+    return path
+
+
+# Benchmark-only SQL: copying stored rows is how the store grows without running spaCy 20,000 times.
+COPY = [
+    ("sentences", "id, article_id, position, text, start, \"end\", tokens",
+     "s.id + :sentence_shift, s.article_id + :article_shift, s.position, s.text, s.start, s.\"end\", s.tokens",
+     "sentences s WHERE s.article_id IN ({ids})"),
+    ("mentions", "sentence_id, article_id, entity_id, surface, label, start, \"end\"",
+     "m.sentence_id + :sentence_shift, m.article_id + :article_shift, m.entity_id, m.surface, m.label, m.start, m.\"end\"",
+     "mentions m WHERE m.article_id IN ({ids})"),
+]
+
+
+def grow(base: Path, path: Path, articles: int) -> None:
+    """Copy the base store to ``path`` and grow it to ``articles`` articles, each copy a month later."""
+    shutil.copy(base, path)
+    db = open_database(path)
+    one = lambda sql, *a: db.execute(sql, list(a)).fetchone()[0]  # noqa: E731
+    ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
+    columns = [r[1] for r in db.execute("PRAGMA table_info(articles)")]
+    copy = 1
+    while one("SELECT count(*) FROM articles") < articles:
+        need = articles - one("SELECT count(*) FROM articles")
+        batch = ids[:need]
+        article_shift = one("SELECT max(id) FROM articles")
+        sentence_shift = one("SELECT max(id) FROM sentences")
+        marks = ", ".join(str(i) for i in batch)
+        shift = {"article_shift": article_shift, "sentence_shift": sentence_shift}
+        with transaction(db):
+            values = ", ".join(
+                f"id + {article_shift}" if c == "id" else
+                f"CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of + {article_shift} END" if c == "duplicate_of" else
+                f"story_id + {article_shift}" if c == "story_id" else
+                f"date(published_at, '+{30 * copy} days') || substr(published_at, 11)" if c == "published_at" else
+                f"content_hash || '-{copy}'" if c == "content_hash" else
+                f"CASE WHEN canonical_url IS NULL THEN NULL ELSE canonical_url || '#{copy}' END" if c == "canonical_url" else
+                c
+                for c in columns
+            )
+            db.execute(f"INSERT INTO articles ({', '.join(columns)}) SELECT {values} FROM articles WHERE id IN ({marks})")
+            for table, target, select, source in COPY:
+                db.execute(f"INSERT INTO {table} ({target}) SELECT {select} FROM {source.format(ids=marks)}", shift)
+            for table in ("roles", "facts"):
+                present = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] != "id"]
+                select = ", ".join(
+                    f"{c} + :sentence_shift" if c == "sentence_id" else f"{c} + :article_shift" if c == "article_id" else c
+                    for c in present)
+                db.execute(f"INSERT INTO {table} ({', '.join(present)}) SELECT {select} FROM {table} "
+                           f"WHERE article_id IN ({marks})", shift)
+            db.execute("INSERT INTO sentence_dates (sentence_id, article_id, day) SELECT sentence_id + :sentence_shift, "
+                       f"article_id + :article_shift, date(day, '+{30 * copy} days') FROM sentence_dates "
+                       f"WHERE article_id IN ({marks})", shift)
+        copy += 1
+    db.conn.close()
+
+
+def latencies(fn, runs: int) -> tuple[float, float]:
+    """p50 and p95 of ``fn`` in milliseconds over ``runs`` calls (after one warm-up)."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--base", type=int, default=400)
+    parser.add_argument("--chats", type=int, default=2000)
+    parser.add_argument("--topics", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+
+    base = base_store(args.base)
+    path = CACHE / f"grown-{args.articles}.db"
+    start = time.perf_counter()
+    grow(base, path, args.articles)
+    service = Service(open_database(path))
+    db = service.db
+    count = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    print(f"store: {count:,} articles grown from {args.base} in {time.perf_counter() - start:.0f} s "
+          f"({path.stat().st_size / 1e6:.0f} MB)")
+
+    name, mentions = db.execute(
+        "SELECT e.name, sum(ea.n) AS n FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id "
+        "WHERE e.label = 'PERSON' GROUP BY e.id ORDER BY n DESC LIMIT 1").fetchone()
+    p50, p95 = latencies(lambda: service.who(name), args.runs)
+    print(f"/who {name} ({mentions:,} mentions): p50 {p50:.0f} ms, p95 {p95:.0f} ms  (target p95 < 300)")
+
+    topics = [r[0] for r in db.execute(
+        "SELECT e.name FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id WHERE e.label IN "
+        "('PERSON', 'ORG', 'GPE') GROUP BY e.id ORDER BY count(*) DESC LIMIT ?", [args.topics])]
+    broad = topics[0]
+    chat = iter(range(10_000_000, 20_000_000))
+    p50, p95 = latencies(lambda: service.brief(broad, length="medium", chat_id=next(chat)), args.runs)
+    print(f"/brief {broad} (recorded for a chat): p50 {p50:.0f} ms, p95 {p95:.0f} ms  (target p95 < 300)")
+    service.brief(broad, chat_id=1)
+    p50, p95 = latencies(lambda: service.changes(1, broad), args.runs)
+    print(f"/changes {broad}, nothing new: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (target < 20)")
+
+    # The digest wave, compute only (no Telegram): each chat follows 2 of the topics with a length of its own;
+    # a third have a history (briefed before the newest copy of the store arrived).
+    rng = random.Random(3)
+    lengths = ["short", "medium", "long"]
+    newest = db.execute("SELECT max(published_at) FROM articles").fetchone()[0]
+    with transaction(db):
+        for chat_id in range(1, args.chats + 1):
+            for topic in rng.sample(topics, 2):
+                chat_store.subscribe(db, chat_id, topic)
+            chat_store.update_chat(db, chat_id, digest_time="08:00", timezone="UTC", length=rng.choice(lengths))
+    history_before = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                         for t in ("snapshots", "snapshot_articles", "snapshot_sentences", "snapshot_entities",
+                                   "snapshot_facts"))
+    fired = datetime(int(newest[:4]) + 1, 1, 1, 8, 0, 30, tzinfo=timezone.utc)
+    cpu, wall = time.process_time(), time.perf_counter()
+    statuses = []
+    for chat_id in range(1, args.chats + 1):
+        digest = service.open_digest(chat_id, fired)
+        if digest is None:
+            statuses.append("lost")
+            continue
+        service.close_digest(digest, "sent")
+        statuses.append("sent")
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    again = sum(service.open_digest(c, fired) is not None for c in range(1, args.chats + 1))
+    history_after = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                        for t in ("snapshots", "snapshot_articles", "snapshot_sentences", "snapshot_entities",
+                                  "snapshot_facts"))
+    briefings = 2 * statuses.count("sent")
+    print(f"digest wave: {args.chats:,} chats x 2 of {len(topics)} topics: {cpu:.1f} s CPU, {wall:.1f} s wall, "
+          f"{statuses.count('sent'):,} sent, {statuses.count('lost')} lost, {again} sent twice; "
+          f"cache {service.diffs.hits:,} hits / {service.diffs.misses:,} misses")
+    print(f"history rows per delivered briefing: {(history_after - history_before) / max(1, briefings):.0f}  "
+          f"(target <= 10)")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"({date.today().isoformat()}; {count:,} articles; python {sys.version.split()[0]})")
+    service.close()
+
+
+
+if __name__ == "__main__":
+    main()

@@ -30,6 +30,7 @@ bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/summarize.py
 	$(PY) bench/fanout.py
+	$(PY) bench/scale.py --articles 5000 --chats 2000
 
 EVAL_STAMP := $(VENV)/.eval-installed-stamp
 

@@ -117,6 +117,24 @@ def grow(base: Path, path: Path, articles: int) -> None:
     db.conn.close()
 
 
+def history_rows(db) -> int:
+    """Rows of chat history: briefings and the sentences they showed."""
+    return sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("snapshots", "snapshot_sentences"))
+
+
+def seen_cost(service: Service, topic: str, runs: int) -> tuple[float, float]:
+    """Median time of a chat's seen check after 1 and after 100 daily briefings on a topic."""
+    db = service.db
+    for chat_id, days in ((9_000_001, 1), (9_000_100, 100)):
+        for day in range(days, 0, -1):
+            service.brief(topic, chat_id=chat_id)
+            # as if briefed ``day`` days ago: older briefings are forgotten when the next one is recorded
+            db.execute("UPDATE snapshots SET created_at = datetime('now', ?) WHERE id = (SELECT max(id) FROM snapshots)",
+                       [f"-{day} days"])
+    return tuple(latencies(lambda c=c: chat_store.delivered_sentence_ids(db, c, topic), runs)[0]  # type: ignore
+                 for c in (9_000_001, 9_000_100))
+
+
 def latencies(fn, runs: int) -> tuple[float, float]:
     """p50 and p95 of ``fn`` in milliseconds over ``runs`` calls (after one warm-up)."""
     fn()
@@ -175,9 +193,7 @@ def main() -> None:
             for topic in rng.sample(topics, 2):
                 chat_store.subscribe(db, chat_id, topic)
             chat_store.update_chat(db, chat_id, digest_time="08:00", timezone="UTC", length=rng.choice(lengths))
-    history_before = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                         for t in ("snapshots", "snapshot_articles", "snapshot_sentences", "snapshot_entities",
-                                   "snapshot_facts"))
+    history_before = history_rows(db)
     fired = datetime(int(newest[:4]) + 1, 1, 1, 8, 0, 30, tzinfo=timezone.utc)
     cpu, wall = time.process_time(), time.perf_counter()
     statuses = []
@@ -190,15 +206,15 @@ def main() -> None:
         statuses.append("sent")
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     again = sum(service.open_digest(c, fired) is not None for c in range(1, args.chats + 1))
-    history_after = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                        for t in ("snapshots", "snapshot_articles", "snapshot_sentences", "snapshot_entities",
-                                  "snapshot_facts"))
+    history_after = history_rows(db)
     briefings = 2 * statuses.count("sent")
     print(f"digest wave: {args.chats:,} chats x 2 of {len(topics)} topics: {cpu:.1f} s CPU, {wall:.1f} s wall, "
           f"{statuses.count('sent'):,} sent, {statuses.count('lost')} lost, {again} sent twice; "
           f"cache {service.diffs.hits:,} hits / {service.diffs.misses:,} misses")
     print(f"history rows per delivered briefing: {(history_after - history_before) / max(1, briefings):.0f}  "
           f"(target <= 10)")
+    day1, day100 = seen_cost(service, broad, args.runs)
+    print(f"seen check (a chat's delivered sentences on a topic): day 1 {day1:.2f} ms, day 100 {day100:.2f} ms")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"({date.today().isoformat()}; {count:,} articles; python {sys.version.split()[0]})")
     service.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
@@ -33,6 +33,8 @@ MAX_FACT_VALUES = 5
 # Values of one measure this many days apart may belong to different episodes (see _latest_run).
 MAX_FACT_GAP_DAYS = 21
 DEVELOPMENTS = {"short": 2, "medium": 3, "long": 5}
+# A chat's briefings on a topic are kept this long (its latest always): enough that nothing is shown twice.
+HISTORY_DAYS = 30
 
 
 def developments_count(length: str | int | None) -> int:
@@ -78,7 +80,7 @@ class Changes:
     new_articles: int = 0
     briefing: Briefing | None = None
     message: str = ""
-    # What recording this as delivered would write: (kind, articles, sentences, entities, facts).
+    # What recording this as delivered would write: (kind, newest article id covered, sentence ids shown).
     snapshot: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -139,8 +141,6 @@ class _Diff:
 
     changes: Changes
     sentences: set[int]
-    entities: set[int]
-    facts: list[int]
 
 
 class DiffCache:
@@ -180,34 +180,36 @@ def compute_changes(
 
     With ``record`` the result is remembered as delivered at once; without, call ``record_changes`` once it is.
     """
-    cache = cache or DiffCache(1)
+    cache = cache or DiffCache(4)
     topic = (topic or "").strip()
     last = chat_store.last_snapshot(db, chat_id, topic)
-    articles = find_articles(db, topic)
-    article_ids = tuple(a.id for a in articles)
+    # The store only grows: its newest article id names its state, so every chat shares one search per topic.
+    newest = store.newest_article_id(db)
+    articles: list[Article] = cache.get(("articles", topic, newest), lambda: find_articles(db, topic))
     if last is None:
         # Never briefed on this topic: a full briefing, not a diff.
-        briefing = cache.get(("brief", topic, length, article_ids),
+        briefing = cache.get(("brief", topic, length, newest),
                              lambda: build_briefing(db, topic, length=length, articles=articles))
         changes = Changes(topic=topic, briefing=briefing)
         if briefing.items:
-            changes.snapshot = briefing_snapshot(db, "brief", briefing)
+            changes.snapshot = ("brief", newest, [i.sentence_id for i in briefing.shown])
     else:
-        covered = chat_store.seen_ids(db, chat_id, topic, "snapshot_articles", "article_id")
-        new_articles = [a for a in articles if a.id not in covered]
+        covered = {a.id for a in articles if a.id <= last.covered_to}
+        new_articles = [a for a in articles if a.id > last.covered_to]
         since = last.created_at
         if not new_articles:
             return Changes(
                 topic=topic, since=since,
                 message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
             )
-        delivered_ids = chat_store.seen_ids(db, chat_id, topic, "snapshot_sentences", "sentence_id")
-        key = ("diff", topic, length, article_ids, frozenset(covered), frozenset(delivered_ids))
+        delivered_ids = chat_store.delivered_sentence_ids(db, chat_id, topic)
+        # A digest is keyed by the store's state, the chat's mark and what it was shown.
+        key = ("diff", topic, length, newest, last.covered_to, frozenset(delivered_ids))
         diff: _Diff = cache.get(
             key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length)
         )
         changes = replace(diff.changes, since=since)
-        changes.snapshot = ("changes", article_ids, diff.sentences, diff.entities, diff.facts)
+        changes.snapshot = ("changes", newest, sorted(diff.sentences))
     if record:
         record_changes(db, chat_id, changes)
     return changes
@@ -216,8 +218,13 @@ def compute_changes(
 def record_changes(db: sqlite_utils.Database, chat_id: int, changes: Changes) -> None:
     """Remember a computed diff or first briefing as delivered to the chat."""
     if changes.snapshot is not None:
-        kind, articles, sentences, entities, facts = changes.snapshot
-        chat_store.record_snapshot(db, chat_id, changes.topic, kind, articles, sentences, entities, facts)
+        kind, covered_to, sentences = changes.snapshot
+        chat_store.record_snapshot(db, chat_id, changes.topic, kind, covered_to, sentences, _keep_since())
+
+
+def _keep_since() -> str:
+    """Briefings older than HISTORY_DAYS are forgotten (a chat's latest one is always kept)."""
+    return (datetime.now(timezone.utc) - timedelta(days=HISTORY_DAYS)).replace(microsecond=0).isoformat()
 
 
 def diff_articles(
@@ -256,7 +263,6 @@ def diff_articles(
     row_by_id = {r.id: r for r in rows}
 
     shown_sentences: set[int] = set()
-    shown_entities: set[int] = set()
     new_list, updated_list = [], []
     for entity_id, mentions in by_entity.items():
         entity = entities.get(entity_id)
@@ -293,7 +299,6 @@ def diff_articles(
             updated.append(news)
     changes.updated_entities = updated[:MAX_UPDATED_ENTITIES]
     for news in changes.new_entities + changes.updated_entities:
-        shown_entities.add(news.entity.id)
         shown_sentences |= {s for s, _, _ in news.sentences}
     shown_sentences |= developed
 
@@ -310,7 +315,7 @@ def diff_articles(
     if changes.is_empty:
         count = f"{len(new_articles)} new article" if len(new_articles) == 1 else f"{len(new_articles)} new articles"
         changes.message = f"{count} on “{topic or 'the top stories'}”, but nothing you have not already seen."
-    return _Diff(changes, shown_sentences, shown_entities, [f.id for f in new_facts])
+    return _Diff(changes, shown_sentences)
 
 
 GENERIC_PLACE_WORDS = frozenset("strip region province governorate district territory territories county area".split())
@@ -410,15 +415,8 @@ def _by_day(facts: list[FactRow]) -> list[FactRow]:
     return [per_day[day] for day in sorted(per_day)]
 
 
-def briefing_snapshot(db: sqlite_utils.Database, kind: str, briefing: Briefing) -> tuple:
-    """What a delivered briefing covered and showed: (kind, articles, sentences, entities, facts)."""
-    sentence_ids = [i.sentence_id for i in briefing.shown]
-    shown = set(sentence_ids)
-    facts = [f.id for f in store.facts_of(db, briefing.article_ids) if f.sentence_id in shown]
-    return (kind, briefing.article_ids, sentence_ids, [e.id for e, _ in briefing.entities], facts)
-
-
 def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
-    """Remember what a delivered briefing covered and showed, for the next diff."""
-    _, articles, sentences, entities, facts = briefing_snapshot(db, kind, briefing)
-    return chat_store.record_snapshot(db, chat_id, topic, kind, articles, sentences, entities, facts)
+    """Remember a delivered briefing for the next diff: every article stored so far counts as seen, and the
+    sentences it showed are not shown again."""
+    return chat_store.record_snapshot(db, chat_id, topic, kind, store.newest_article_id(db),
+                                      [i.sentence_id for i in briefing.shown], _keep_since())

@@ -131,6 +131,11 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
     return _article(row) if row else None
 
 
+def newest_article_id(db: sqlite_utils.Database) -> int:
+    """The id of the newest stored article (0 for an empty store): the store only grows, so it names its state."""
+    return db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+
+
 def count_articles(db: sqlite_utils.Database) -> int:
     """Number of stored articles, duplicates included."""
     return db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -162,7 +167,7 @@ def matching_articles(
         params.append(query)
     if entity_ids:
         marks = ", ".join("?" for _ in entity_ids)
-        where.append(f"a.id IN (SELECT article_id FROM mentions WHERE entity_id IN ({marks}))")
+        where.append(f"a.id IN (SELECT article_id FROM entity_articles WHERE entity_id IN ({marks}))")
         params.extend(entity_ids)
     if article_ids is not None:
         where.append(f"a.id IN ({', '.join('?' for _ in article_ids) or 'NULL'})")

@@ -74,47 +74,48 @@ def record_snapshot(
     chat_id: int,
     topic: str,
     kind: str,
-    article_ids: Iterable[int],
+    covered_to: int,
     sentence_ids: Iterable[int],
-    entity_ids: Iterable[int],
-    fact_ids: Iterable[int],
+    keep_since: str | None = None,
 ) -> int:
-    """Record, in one transaction, what a briefing delivered to a chat covered and showed."""
+    """Record, in one transaction, a briefing delivered to a chat: the newest article it covered and the sentences
+    it showed. Briefings on the topic older than ``keep_since`` are forgotten, except the latest."""
     with transaction(db):
         ensure_chat(db, chat_id)
-        snapshot_id = db.execute(
-            "INSERT INTO snapshots (chat_id, topic, kind, created_at) VALUES (?, ?, ?, ?)",
-            [chat_id, topic, kind, utcnow()],
-        ).lastrowid
-        snapshot_id = row_id(snapshot_id)
-        for table, column, ids in (
-            ("snapshot_articles", "article_id", article_ids),
-            ("snapshot_sentences", "sentence_id", sentence_ids),
-            ("snapshot_entities", "entity_id", entity_ids),
-            ("snapshot_facts", "fact_id", fact_ids),
-        ):
-            db.conn.executemany(
-                f"INSERT OR IGNORE INTO {table} (snapshot_id, {column}) VALUES (?, ?)",
-                [(snapshot_id, i) for i in set(ids)],
-            )
+        snapshot_id = row_id(db.execute(
+            "INSERT INTO snapshots (chat_id, topic, kind, created_at, covered_to) VALUES (?, ?, ?, ?, ?)",
+            [chat_id, topic, kind, utcnow(), covered_to],
+        ).lastrowid)
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO snapshot_sentences (snapshot_id, sentence_id) VALUES (?, ?)",
+            [(snapshot_id, i) for i in set(sentence_ids)],
+        )
+        if keep_since is not None:
+            old = [r[0] for r in db.execute(
+                "SELECT id FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?) AND created_at < ? AND id < ?",
+                [chat_id, topic, keep_since, snapshot_id],
+            )]
+            if old:
+                marks = ", ".join("?" for _ in old)
+                db.execute(f"DELETE FROM snapshot_sentences WHERE snapshot_id IN ({marks})", old)
+                db.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", old)
     return snapshot_id
 
 
 def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapshot | None:
     """The chat's most recent briefing on a topic (case-insensitive)."""
     row = db.execute(
-        "SELECT id, chat_id, topic, kind, created_at FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?) "
-        "ORDER BY id DESC LIMIT 1",
+        "SELECT id, chat_id, topic, kind, created_at, covered_to FROM snapshots "
+        "WHERE chat_id = ? AND lower(topic) = lower(?) ORDER BY id DESC LIMIT 1",
         [chat_id, topic],
     ).fetchone()
     return Snapshot(*row) if row else None
 
 
-def seen_ids(db: sqlite_utils.Database, chat_id: int, topic: str, table: str, column: str) -> set[int]:
-    """Ids in one snapshot table across all of a chat's briefings on a topic."""
-    assert table in {"snapshot_articles", "snapshot_sentences", "snapshot_entities", "snapshot_facts"}
+def delivered_sentence_ids(db: sqlite_utils.Database, chat_id: int, topic: str) -> set[int]:
+    """The sentences the chat's kept briefings on a topic showed (bounded by how long briefings are kept)."""
     rows = db.execute(
-        f"SELECT DISTINCT t.{column} FROM {table} t JOIN snapshots s ON s.id = t.snapshot_id "
+        "SELECT DISTINCT t.sentence_id FROM snapshot_sentences t JOIN snapshots s ON s.id = t.snapshot_id "
         "WHERE s.chat_id = ? AND lower(s.topic) = lower(?)",
         [chat_id, topic],
     ).fetchall()

@@ -349,6 +349,23 @@ def _m007_entity_stats(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m008_history_high_water_mark(db: sqlite_utils.Database) -> None:
+    # What a chat has seen of a topic is a high-water mark (the newest article id the briefing covered) and the
+    # few sentences it showed, not copies of every article, entity and fact of every briefing.
+    _script(
+        db,
+        """
+        ALTER TABLE snapshots ADD COLUMN covered_to INTEGER NOT NULL DEFAULT 0;
+        UPDATE snapshots SET covered_to = coalesce(
+            (SELECT max(article_id) FROM snapshot_articles WHERE snapshot_id = snapshots.id), 0);
+        DROP TABLE snapshot_articles;
+        DROP TABLE snapshot_entities;
+        DROP TABLE snapshot_facts;
+        DROP INDEX idx_snapshots_chat_topic;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -357,6 +374,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("005_sentence_dates", _m005_sentence_dates),
     ("006_buttons_and_quiet_digests", _m006_buttons_and_quiet_digests),
     ("007_entity_stats", _m007_entity_stats),
+    ("008_history_high_water_mark", _m008_history_high_water_mark),
 ]
 
 

@@ -75,7 +75,7 @@ def set_label(db: sqlite_utils.Database, entity_id: int, label: str) -> None:
 
 
 def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
-    """Fold entity ``drop`` into ``keep``: mentions, roles, facts, aliases and snapshots move over."""
+    """Fold entity ``drop`` into ``keep``: mentions, roles, facts, aliases, labels and companions move over."""
     for table, column in (("mentions", "entity_id"), ("roles", "entity_id"), ("facts", "subject_id")):
         db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [keep, drop])
     db.execute(
@@ -93,8 +93,6 @@ def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
     )
     db.execute("DELETE FROM entity_labels WHERE entity_id = ?", [drop])
     db.execute("UPDATE facts SET scope = ? WHERE scope = ?", [str(keep), str(drop)])
-    db.execute("UPDATE OR IGNORE snapshot_entities SET entity_id = ? WHERE entity_id = ?", [keep, drop])
-    db.execute("DELETE FROM snapshot_entities WHERE entity_id = ?", [drop])
     # Pair counts follow the mentions (a sentence naming both counts once more than it should: rare, and harmless
     # for a ranking of companions).
     db.execute(

@@ -130,3 +130,4 @@ class Snapshot:
     topic: str
     kind: str
     created_at: str
+    covered_to: int = 0  # the newest article id the briefing covered: every article up to it counts as seen

@@ -220,7 +220,7 @@ def test_two_holders_of_one_office_at_once_is_a_conflict(service):
 def test_changed_facts_pair_values_of_one_place_in_date_order(service):
     ingest(service, "The death toll in Haiti has risen to 50,000. The death toll in Chile is 300.")
     set_dates(service, {1: "2010-01-14"})
-    chat_store.record_snapshot(service.db, 7, "death toll", "brief", [1], [], [], [])
+    chat_store.record_snapshot(service.db, 7, "death toll", "brief", 1, [])
     ingest(service, "The death toll in Haiti has risen to 150,000.", "The death toll in Chile rose to 700.",
            "The death toll in Haiti stood at 110,000.", published="2010-01-25")
     set_dates(service, {2: "2010-01-25", 3: "2010-01-26", 4: "2010-01-23"})

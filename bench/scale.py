@@ -1,6 +1,6 @@
 """Scale: /who, /brief, /changes and a digest wave on a store grown from the Timeline17 dev topics (a benchmark).
 
-Usage: python bench/scale.py [--articles 5000] [--base 400] [--chats 2000] [--topics 50] [--runs 20]
+Usage: python bench/scale.py [--articles 5000] [--base 400] [--chats 2000] [--topics 50] [--runs 20] [--fresh 200]
 
 The base is the first --base Timeline17 articles (all topics mixed, in date order), ingested once with spaCy and
 kept in data/bench/ (delete it after changing ingest). The store is grown from it to --articles by copying each
@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=2000)
     parser.add_argument("--topics", type=int, default=50)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--fresh", type=int, default=200, help="articles that arrived since a briefed chat's last one")
     args = parser.parse_args()
 
     base = base_store(args.base)
@@ -184,15 +185,21 @@ def main() -> None:
     print(f"/changes {broad}, nothing new: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (target < 20)")
 
     # The digest wave, compute only (no Telegram): each chat follows 2 of the topics with a length of its own;
-    # a third have a history (briefed before the newest copy of the store arrived).
+    # a third were briefed before the newest --fresh articles arrived (they get a diff, the rest a first briefing).
     rng = random.Random(3)
     lengths = ["short", "medium", "long"]
     newest = db.execute("SELECT max(published_at) FROM articles").fetchone()[0]
+    earlier = db.execute("SELECT max(id) FROM articles").fetchone()[0] - args.fresh
+    histories = []
     with transaction(db):
         for chat_id in range(1, args.chats + 1):
             for topic in rng.sample(topics, 2):
                 chat_store.subscribe(db, chat_id, topic)
+                if chat_id % 3 == 0:
+                    histories.append((chat_id, topic))
             chat_store.update_chat(db, chat_id, digest_time="08:00", timezone="UTC", length=rng.choice(lengths))
+    for chat_id, topic in histories:
+        chat_store.record_snapshot(db, chat_id, topic, "brief", earlier, [])
     history_before = history_rows(db)
     fired = datetime(int(newest[:4]) + 1, 1, 1, 8, 0, 30, tzinfo=timezone.utc)
     cpu, wall = time.process_time(), time.perf_counter()

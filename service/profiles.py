@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -214,8 +215,9 @@ def role_claims(roles: list[Role]) -> list[RoleClaim]:
 
 def _out_of_order(first: list[str], second: list[str]) -> int:
     """How many claims must go for every date in ``first`` to come no later than every date in ``second``."""
+    early, late = sorted(first), sorted(second)
     cuts = sorted(set(first) | set(second))
-    return min(sum(d > t for d in first) + sum(d < t for d in second) for t in cuts)
+    return min(len(early) - bisect_right(early, t) + bisect_left(late, t) for t in cuts)
 
 
 def offices_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) -> tuple[list[Conflict], list[OfficeHistory]]:

@@ -242,18 +242,24 @@ _ROLE_SELECT = (
 )
 
 
-def roles_of(db: sqlite_utils.Database, entity_id: int) -> list[Role]:
-    """Titles and roles given to an entity, oldest first."""
-    rows = db.execute(f"{_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY a.published_at, r.id", [entity_id]).fetchall()
+def roles_of(db: sqlite_utils.Database, entity_id: int, limit: int = 2000) -> list[Role]:
+    """The newest ``limit`` titles and roles given to an entity, oldest first."""
+    rows = db.execute(
+        f"SELECT * FROM ({_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY a.published_at DESC, r.id DESC LIMIT ?) "
+        "ORDER BY published_at, sentence_id",
+        [entity_id, limit],
+    ).fetchall()
     return [Role(*r) for r in rows]
 
 
-def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str]) -> list[Role]:
-    """Every role row holding one of these offices, whoever holds it."""
+def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str], limit: int = 4000) -> list[Role]:
+    """The newest ``limit`` role rows holding one of these offices, whoever holds them, oldest first."""
     if not offices:
         return []
     marks = ", ".join("?" for _ in offices)
     rows = db.execute(
-        f"{_ROLE_SELECT} WHERE r.office IN ({marks}) ORDER BY a.published_at, r.id", list(offices)
+        f"SELECT * FROM ({_ROLE_SELECT} WHERE r.office IN ({marks}) ORDER BY a.published_at DESC, r.id DESC LIMIT ?) "
+        "ORDER BY published_at, sentence_id",
+        [*offices, limit],
     ).fetchall()
     return [Role(*r) for r in rows]

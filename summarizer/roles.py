@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
@@ -199,6 +200,7 @@ def normalise_office(office: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def scope_key(scope: str) -> str:
     """A comparable form of a scope: 'U.S.' and 'American' -> 'united states'; 'Egypt's' -> 'egypt'."""
     text = " ".join(scope.casefold().replace("’s", "").replace("'s", "").split())
@@ -206,6 +208,7 @@ def scope_key(scope: str) -> str:
     return SCOPE_ALIASES.get(text, SCOPE_ALIASES.get(text.replace(".", ""), text.replace(".", "")))
 
 
+@lru_cache(maxsize=16384)
 def same_scope(a: str, b: str) -> bool:
     """Whether two scopes name the same country or body: 'Egypt' ~ 'Egyptian', 'Syria' ~ 'Syrian', 'US' ~ 'American'."""
     ka, kb = scope_key(a), scope_key(b)

@@ -14,7 +14,9 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,27 +48,30 @@ async def fan_out(settings: Settings, chats: int, nlp) -> None:
     compute: list[float] = []
     async with app:
         await post_init(app)
-        runner = app.bot_data["runner"]
+        runner = app.bot_data.runner
         service = runner.service
-        original = service.digest
+        original = Service.compute_digest
 
-        def timed_digest(chat_id: int):
+        def timed_digest(self, claim):
             start = time.perf_counter()
             try:
-                return original(chat_id)
+                return original(self, claim)
             finally:
                 compute.append((time.perf_counter() - start) * 1000)
 
-        service.digest = timed_digest
-        all_chats = await runner.call(chat_store.chats_with_digests, service.db)
-        slot = "2024-10-23 03:00 Pacific/Kiritimati"
+        Service.compute_digest = timed_digest  # type: ignore[method-assign]
+        all_chats = await runner.run(chat_store.chats_with_digests, service.db)
+        fired = datetime(2024, 10, 23, 3, 0, 30, tzinfo=ZoneInfo("Pacific/Kiritimati"))
         start = time.perf_counter()
-        statuses = await asyncio.gather(*(digests.deliver(app, chat, slot) for chat in all_chats))
+        statuses = await asyncio.gather(*(digests.deliver(app, chat.id, fired) for chat in all_chats))
         elapsed = time.perf_counter() - start
         await post_shutdown(app)
     double.stop()
     sent = len(double.sent())
-    print(f"chats: {len(all_chats)}, delivered: {statuses.count('sent')}, messages sent: {sent}, in {elapsed:.1f} s")
+    refused = [m for m, _ in double.calls if "!" in m]
+    print(f"chats: {len(all_chats)}, delivered: {statuses.count('sent')}, not delivered: "
+          f"{len(statuses) - statuses.count('sent')} ({', '.join(sorted(set(statuses) - {'sent'})) or 'none'}), "
+          f"messages sent: {sent}, refused by the API: {len(refused)}, in {elapsed:.1f} s")
     # Sustained rate: the limiter allows a burst first, so measure over the whole fan-out.
     print(f"sustained rate: {sent / elapsed:.1f} messages/s  (target >= 28; Telegram's cap is 30)")
     compute.sort()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -10,6 +11,9 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.runner import BlockingRunner
 from bot.settings import Settings
 from service.app import Service
+
+
+DIGESTS_IN_FLIGHT = 16
 
 
 def utc_now() -> datetime:
@@ -24,6 +28,9 @@ class BotData:
         self._runner: BlockingRunner | None = None
         self._settings: Settings | None = None
         self.clock: Callable[[], datetime] = utc_now  # tests move time instead of sleeping
+        # Digests in flight at once: enough to keep Telegram's 30 messages/s busy, few enough that a command waits
+        # behind at most this many digest steps on the writer thread, not behind a whole wave.
+        self.digest_slots = asyncio.Semaphore(DIGESTS_IN_FLIGHT)
 
     def configure(self, runner: BlockingRunner, settings: Settings) -> None:
         """Attach the runner and settings (once, while building the application)."""

@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot import buttons, render
 from bot.context import BotData, Context
 from bot.messaging import send
-from service.app import Chat, Digest
+from service.app import Chat, Digest, Service
 
 log = logging.getLogger(__name__)
 
@@ -81,28 +81,34 @@ async def send_digest(app: Application, digest: Digest) -> str:
 async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int = 0) -> str:
     """Deliver the digest of the slot a run at ``fired_at`` belongs to, at most once; returns the final status
     ('already' when the slot was delivered or claimed before). A failed send is retried with backoff while the
-    slot is within the grace window."""
+    slot is within the grace window. At most DIGESTS_IN_FLIGHT run at once."""
+    async with _data(app).digest_slots:
+        return await _deliver(app, chat_id, fired_at, attempt)
+
+
+async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int) -> str:
     data = _data(app)
     runner = data.runner
-    digest = await runner.run(runner.service.open_digest, chat_id, fired_at)
-    if digest is None:
+    claim = await runner.run(runner.service.claim_digest, chat_id, fired_at)
+    if claim is None:
         return "already"
-    status = "failed"
+    status, digest = "failed", None
     try:
+        digest = await runner.read(Service.compute_digest, claim)  # beside the writer: commands are not queued
         status = await send_digest(app, digest)
     finally:
-        # Only a sent digest is recorded as seen: one that failed to send is tried again, never lost.
-        await runner.run(runner.service.close_digest, digest, status)
+        # Only a sent digest is recorded as seen: one that failed to compute or send is tried again, never lost.
+        await runner.run(runner.service.close_digest, digest or claim, status)
     if status == "nothing-new":
-        log.info("digest for chat %s slot %s: nothing new, nothing sent", chat_id, digest.slot)
+        log.info("digest for chat %s slot %s: nothing new, nothing sent", chat_id, claim.slot)
     elif status == "forbidden":
-        schedule(app, Chat(**{**digest.chat.__dict__, "active": False}))
+        schedule(app, Chat(**{**claim.chat.__dict__, "active": False}))
         log.info("chat %s blocked the bot; marked inactive", chat_id)
     elif status == "failed" and app.job_queue is not None:
         delay = RETRY_FIRST_SECONDS * (2 ** attempt)
         grace = timedelta(minutes=data.settings.digest_grace_minutes)
-        if data.clock() + timedelta(seconds=delay) - digest.scheduled <= grace:
-            app.job_queue.run_once(_retry_job, delay, data=(chat_id, digest.scheduled, attempt + 1),
+        if data.clock() + timedelta(seconds=delay) - claim.scheduled <= grace:
+            app.job_queue.run_once(_retry_job, delay, data=(chat_id, claim.scheduled, attempt + 1),
                                    name=f"{job_name(chat_id)}:retry")
     return status
 

@@ -14,7 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from bot import buttons, digests, render
 from bot.context import Context
 from bot.messaging import alert, reply, typing
-from service.app import Changes, InputError
+from service.app import Changes, InputError, Service
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +154,9 @@ async def timeline(update: Update, context: Context) -> None:
 
 
 async def _send_timeline(update: Update, context: Context, topic: str, count: str | None) -> None:
-    service = context.bot_data.service
     async with typing(update, context.bot):
         try:
-            result = await context.bot_data.runner.run(service.timeline, topic=topic, count=count)
+            result = await context.bot_data.runner.read(Service.timeline, topic=topic, count=count)
         except InputError as exc:
             await answer(update, context, render.esc(str(exc)))
             return
@@ -173,7 +172,7 @@ async def who(update: Update, context: Context) -> None:
     if await _too_long(update, context, name):
         return
     async with typing(update, context.bot):
-        lookup, profile = await context.bot_data.runner.run(context.bot_data.service.who, name)
+        lookup, profile = await context.bot_data.runner.read(Service.who, name)
     await answer(update, context, render.profile(profile) if profile else render.lookup(lookup))
 
 
@@ -419,7 +418,7 @@ async def button(update: Update, context: Context) -> None:
     await query.answer()
     if action.kind == buttons.WHO:
         async with typing(update, context.bot):
-            profile = await runner.run(service.profile_by_id, int(action.value))
+            profile = await runner.read(Service.profile_by_id, int(action.value))
         await answer(update, context, render.profile(profile) if profile else "That entity is no longer in the store.")
     elif action.kind == buttons.CHANGES:
         await _send_changes(update, context, action.value)

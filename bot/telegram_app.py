@@ -30,7 +30,8 @@ def build_application(settings: Settings, db_path: str | None = None, request: B
     ``nlp`` lets tests share one loaded spaCy pipeline; otherwise it is loaded once in ``post_init``.
     """
     policy = FetchPolicy(settings.fetch_timeout, settings.fetch_max_bytes, settings.allow_private_urls)
-    runner = BlockingRunner(lambda: Service.open(db_path or settings.db_path, settings.spacy_model, policy, nlp))
+    path = db_path or settings.db_path
+    runner = BlockingRunner(lambda: Service.open(path, settings.spacy_model, policy, nlp), reader_path=path)
     builder = (
         ApplicationBuilder()
         .token(settings.token or CONSOLE_TOKEN)

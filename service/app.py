@@ -18,7 +18,7 @@ from service.briefing import build_briefing
 from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
 from service.selection import LENGTHS, MAX_SENTENCES
 from service.changes import Changes, DiffCache, compute_changes, record_briefing
-from service.digests import Digest
+from service.digests import Claim, Digest
 from service.feeds import FeedFetch, FeedPoll
 from service.fetch import FetchError, FetchPolicy, check_address
 from service.ingest import IngestReport, ingest
@@ -28,7 +28,7 @@ from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
-from storage.db import StoreError, open_database, utcnow
+from storage.db import StoreError, open_database, open_reader, utcnow
 # Result types the bot and the command line use, re-exported so they never import storage/.
 from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, load_pipeline, model_installed
@@ -90,18 +90,23 @@ class Service:
     """Everything briefbot does, with no Telegram in sight. Methods are blocking: call them off the event loop."""
 
     def __init__(self, db: sqlite_utils.Database, nlp: Language | None = None, policy: FetchPolicy | None = None,
-                 model: str = DEFAULT_MODEL) -> None:
+                 model: str = DEFAULT_MODEL, diffs: DiffCache | None = None) -> None:
         self.db = db
         self._nlp = nlp
         self._model = model
         self.policy = policy or FetchPolicy()
-        self.diffs = DiffCache()
+        self.diffs = diffs or DiffCache()
 
     @classmethod
     def open(cls, path: str | Path, model: str = DEFAULT_MODEL, policy: FetchPolicy | None = None,
              nlp: Language | None = None) -> "Service":
         """Open the database at ``path``; spaCy (unless given) loads on first use."""
         return cls(open_database(path), nlp, policy, model)
+
+    def reader(self, path: str | Path) -> "Service":
+        """A service on another, read-only connection to the same database, sharing this one's diff cache: for
+        reading beside the writer (WAL). Only its reading methods may be called."""
+        return Service(open_reader(path), self._nlp, self.policy, self._model, self.diffs)
 
     @property
     def nlp(self) -> Language:
@@ -193,12 +198,27 @@ class Service:
         entity = entity_store.get_entity(self.db, entity_id)
         return build_profile(self.db, entity) if entity else None
 
-    def open_digest(self, chat_id: int, fired_at: datetime) -> Digest | None:
-        """Claim the chat's digest slot for a run at ``fired_at`` and compute it; None when it is not due or was
-        already delivered. Every opened digest must be closed with ``close_digest``."""
-        return digest_store.open_digest(self.db, chat_id, fired_at, self.diffs)
+    def claim_digest(self, chat_id: int, fired_at: datetime) -> Claim | None:
+        """Claim the chat's digest slot for a run at ``fired_at``; None when it is not due or was already
+        delivered. Every claim must end in ``close_digest``."""
+        return digest_store.claim_digest(self.db, chat_id, fired_at)
 
-    def close_digest(self, digest: Digest, status: str) -> None:
+    def compute_digest(self, claim: Claim) -> Digest:
+        """What a claimed digest says, topic by topic (reads only: runs on a reader)."""
+        return digest_store.compute_digest(self.db, claim, self.diffs)
+
+    def open_digest(self, chat_id: int, fired_at: datetime) -> Digest | None:
+        """Claim and compute in one call (the command line and benches); a failed computation frees the slot."""
+        claim = self.claim_digest(chat_id, fired_at)
+        if claim is None:
+            return None
+        try:
+            return self.compute_digest(claim)
+        except BaseException:
+            self.close_digest(claim, "failed")
+            raise
+
+    def close_digest(self, digest: Claim | Digest, status: str) -> None:
         """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""
         digest_store.close_digest(self.db, digest, status, utcnow())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -152,19 +153,22 @@ class DiffCache:
     def __init__(self, size: int = 1024) -> None:
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._size = size
+        self._lock = threading.Lock()  # readers on several threads share one cache
         self.hits = self.misses = 0
 
     def get(self, key: tuple, make):
-        """The cached value for ``key``, or ``make()`` stored under it."""
-        if key in self._items:
-            self.hits += 1
-            self._items.move_to_end(key)
-            return self._items[key]
-        self.misses += 1
+        """The cached value for ``key``, or ``make()`` stored under it (two threads may both make it once)."""
+        with self._lock:
+            if key in self._items:
+                self.hits += 1
+                self._items.move_to_end(key)
+                return self._items[key]
+            self.misses += 1
         value = make()
-        self._items[key] = value
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
         return value
 
 

@@ -16,6 +16,15 @@ from storage.records import Chat
 FINAL_STATUS = {"sent": "sent", "nothing-new": "sent", "failed": "failed", "forbidden": "forbidden"}
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A chat's digest slot, claimed for delivery: it must end in ``close_digest`` whatever happens."""
+
+    chat: Chat
+    slot: str
+    scheduled: datetime
+
+
 @dataclass
 class Digest:
     """One chat's digest for one slot: each subscribed topic with what changed since the chat last saw it."""
@@ -60,9 +69,9 @@ def slot_for(chat: Chat, scheduled: datetime) -> str:
     return f"{local.date().isoformat()} {chat.digest_time} {chat.timezone}"
 
 
-def open_digest(db: sqlite_utils.Database, chat_id: int, fired_at: datetime, cache: DiffCache) -> Digest | None:
-    """Claim the slot a run at ``fired_at`` belongs to and compute its digest; None when the chat has no digest
-    or the slot was already delivered (or may have been: a crash mid-send is never sent twice).
+def claim_digest(db: sqlite_utils.Database, chat_id: int, fired_at: datetime) -> Claim | None:
+    """Claim the slot a run at ``fired_at`` belongs to; None when the chat has no digest or the slot was already
+    delivered (or may have been: a crash mid-send is never sent twice).
 
     A 23:59 digest that runs at 00:00:30 still belongs to yesterday's slot.
     """
@@ -73,20 +82,22 @@ def open_digest(db: sqlite_utils.Database, chat_id: int, fired_at: datetime, cac
     slot = slot_for(chat, scheduled)
     if not chat_store.claim_delivery(db, chat.id, slot):
         return None
-    try:
-        topics = [
-            (topic, compute_changes(db, chat.id, topic, chat.length, cache, record=False))
-            for topic in chat_store.subscriptions(db, chat.id)
-        ]
-    except BaseException:
-        chat_store.finish_delivery(db, chat.id, slot, "failed")
-        raise
-    return Digest(chat, slot, scheduled, topics)
+    return Claim(chat, slot, scheduled)
 
 
-def close_digest(db: sqlite_utils.Database, digest: Digest, status: str, finished_at: str) -> None:
-    """Record how a claimed digest ended: 'sent' remembers its topics as seen; 'forbidden' deactivates the chat."""
-    if status == "sent":
+def compute_digest(db: sqlite_utils.Database, claim: Claim, cache: DiffCache) -> Digest:
+    """What each subscribed topic of a claimed digest says (reads only: safe on a reader connection)."""
+    topics = [
+        (topic, compute_changes(db, claim.chat.id, topic, claim.chat.length, cache, record=False))
+        for topic in chat_store.subscriptions(db, claim.chat.id)
+    ]
+    return Digest(claim.chat, claim.slot, claim.scheduled, topics)
+
+
+def close_digest(db: sqlite_utils.Database, digest: Claim | Digest, status: str, finished_at: str) -> None:
+    """Record how a claimed digest ended: 'sent' remembers its topics as seen; 'failed' lets it be tried again;
+    'forbidden' deactivates the chat."""
+    if status == "sent" and isinstance(digest, Digest):
         for _, changes in digest.news:
             record_changes(db, digest.chat.id, changes)
     elif status == "forbidden":

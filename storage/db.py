@@ -411,6 +411,17 @@ class StoreError(RuntimeError):
     """The database cannot be opened or written; the message is one line naming the file and the reason."""
 
 
+def open_reader(path: str | Path) -> sqlite_utils.Database:
+    """Another connection to an open database, for reading only (WAL lets readers run beside the one writer)."""
+    try:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA query_only = 1")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open the database {path} for reading ({exc})") from None
+    return sqlite_utils.Database(conn)
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, fully migrated.
 

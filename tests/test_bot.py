@@ -559,10 +559,12 @@ async def test_every_reply_is_valid_telegram_html_even_for_hostile_articles(app,
 
 
 async def test_an_unexpected_error_is_logged_and_the_user_told_once(app, double, monkeypatch, caplog):
-    def broken(name: str):
+    from service.app import Service
+
+    def broken(self, name: str):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(app.bot_data.service, "who", broken)
+    monkeypatch.setattr(Service, "who", broken)
     [reply] = await say(double, "/who Blinken")
     assert reply["text"] == "Sorry, something went wrong; it has been logged."
     assert "disk on fire" in caplog.text
@@ -579,3 +581,18 @@ async def test_a_forwarded_message_keeps_its_link_and_its_senders_name(app, doub
     await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN, forward_origin=origin, entities=[link])
     [brief] = await say(double, "/brief Rendale")
     assert '<a href="https://news.example/rendale-ferry">Dana Reporter, 2023-11-14</a>' in brief["text"]
+
+
+async def test_reads_run_beside_the_writer_on_their_own_connections(app, double):
+    import threading
+
+    runner = app.bot_data.runner
+    from service.app import Service
+
+    def where(service: Service) -> tuple[str, bool]:
+        return threading.current_thread().name, service.db is runner.service.db
+
+    thread, same_connection = await runner.read(where)
+    assert thread.startswith("briefbot-reader") and not same_connection
+    [reply] = await say(double, "/who Blinken")  # answered from a reader
+    assert "<b>Antony Blinken</b>" in reply["text"]

@@ -139,10 +139,17 @@ async def wave(path: Path, chats: int, fired: datetime, topic: str) -> tuple[lis
             await runner.run(service.close_digest, digest, "sent")
             return "sent"
 
+    probe_cpu: list[float] = []
+
+    def brief() -> None:
+        start = time.thread_time()
+        service.brief(topic, chat_id=8_888_888)
+        probe_cpu.append(time.thread_time() - start)
+
     async def probe(latencies: list[float]) -> None:
         while not done.is_set():
             start = time.perf_counter()
-            await runner.run(service.brief, topic, chat_id=8_888_888)
+            await runner.run(brief)
             latencies.append((time.perf_counter() - start) * 1000)
             await asyncio.sleep(0.1)
 
@@ -150,7 +157,7 @@ async def wave(path: Path, chats: int, fired: datetime, topic: str) -> tuple[lis
     cpu, wall = time.process_time(), time.perf_counter()
     prober = asyncio.create_task(probe(latencies))
     statuses = await asyncio.gather(*(deliver(c) for c in range(1, chats + 1)))
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    cpu, wall = time.process_time() - cpu - sum(probe_cpu), time.perf_counter() - wall  # the wave's CPU alone
     done.set()
     await prober
     cache = f"{service.diffs.hits:,} hits / {service.diffs.misses:,} misses"
@@ -212,7 +219,8 @@ def main() -> None:
         "SELECT e.name, sum(ea.n) AS n FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id "
         "WHERE e.label = 'PERSON' GROUP BY e.id ORDER BY n DESC LIMIT 1").fetchone()
     p50, p95 = latencies(lambda: service.who(name), args.runs)
-    print(f"/who {name} ({mentions:,} mentions): p50 {p50:.0f} ms, p95 {p95:.0f} ms  (target p95 < 300)")
+    print(f"/who {name} ({mentions:,} mentions): p50 {p50:.0f} ms, p95 {p95:.0f} ms  (target p95 < 300); "
+          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target < 300)")
 
     topics = [r[0] for r in db.execute(
         "SELECT e.name FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id WHERE e.label IN "
@@ -250,7 +258,8 @@ def main() -> None:
     again = sum(service.open_digest(c, fired) is not None for c in range(1, args.chats + 1))
     history_after = history_rows(db)
     briefings = 2 * statuses.count("sent")
-    print(f"digest wave, as the bot runs it (claim on the writer, compute on 2 readers, record on the writer): "
+    print(f"digest wave, as the bot runs it (claim on the writer, compute on 2 readers, record on the writer; "
+          f"CPU of the /brief probes taken out): "
           f"{args.chats:,} chats x 2 of {len(topics)} topics: {cpu:.1f} s CPU, {wall:.1f} s wall, "
           f"{statuses.count('sent'):,} sent, {statuses.count('lost')} lost, {again} sent twice; cache {cache}")
     print(f"/brief from another chat during the wave ({len(during)} briefs): p50 {statistics.median(during):.0f} ms, "

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.runner import BlockingRunner
 from service.app import Entity
 
-WHO, CHANGES, TIMELINE, UNSUBSCRIBE = "who", "changes", "timeline", "unsubscribe"
+WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE = "who", "changes", "timeline", "trend", "unsubscribe"
 PAYLOAD = re.compile(r"^a:([0-9]{1,19})$")
 MAX_LABEL = 60
 
@@ -34,12 +34,14 @@ def who_label(entity: Entity) -> str:
 
 async def topic_keyboard(runner: BlockingRunner, entities: Sequence[Entity], topic: str, subscribed: bool,
                          changes: bool = True) -> InlineKeyboardMarkup:
-    """'Who is X?' for up to three people and organisations, then 'What changed', 'Timeline', 'Unsubscribe'."""
+    """'Who is X?' for up to three people and organisations, then 'What changed', 'Timeline', 'Trend',
+    'Unsubscribe'."""
     people = [e for e in entities if e.label in {"PERSON", "ORG"}][:3]
     actions: list[tuple[str, tuple[str, str]]] = [(who_label(e), (WHO, str(e.id))) for e in people]
     if changes:
         actions.append(("What changed", (CHANGES, topic)))
     actions.append(("Timeline", (TIMELINE, topic)))
+    actions.append(("Trend", (TREND, topic)))
     if subscribed:
         actions.append(("Unsubscribe", (UNSUBSCRIBE, topic)))
     ids = await runner.run(runner.service.button_ids, [action for _, action in actions])

@@ -47,9 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", "ingest files, folders, web pages and feeds")
     p.add_argument("targets", nargs="+", metavar="PATH|URL")
     p.add_argument("--published", help="publication date (YYYY-MM-DD) for items that have none")
-    p = add("feeds", "manage RSS/Atom/JSON feeds")
-    p.add_argument("action", choices=["add", "list", "remove", "poll"])
-    p.add_argument("url", nargs="?")
+    p = add("feeds", "manage RSS/Atom/JSON feeds; import and export OPML subscription lists")
+    p.add_argument("action", choices=["add", "list", "remove", "poll", "import", "export"])
+    p.add_argument("url", nargs="?", metavar="URL|FILE", help="a feed URL; an .opml file to import or to write")
+    p = add("trend", "a chart of a story's coverage and its five most-named entities, day by day (PNG)")
+    p.add_argument("topic", nargs="*")
+    p.add_argument("--days", help="how many days, ending with the newest article (default 30)")
+    p.add_argument("--out", default="trend.png", help="where to write the PNG (default trend.png)")
+    p = add("feed", "a topic's briefing as an Atom feed, for any feed reader")
+    p.add_argument("topic", nargs="*")
+    p.add_argument("--out", help="where to write the feed (default: standard output)")
     p = add("brief", "a briefing on a topic (full-text query or entity), or the top stories")
     p.add_argument("topic", nargs="*")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
@@ -200,6 +207,24 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
                           args.method, args.chat)
         _emit(args, b.as_dict(), render.briefing(b))
         return 0
+    if args.command == "trend":
+        from bot.chart import trend_caption, trend_png
+
+        trend = service.trend(" ".join(args.topic), args.days)
+        if not trend.days:
+            raise InputError(trend.message)
+        _write(args.out, trend_png(trend))
+        _emit(args, {**trend.as_dict(), "file": args.out},
+              render.esc(f"{trend_caption(trend)}\nChart written to {args.out}"))
+        return 0
+    if args.command == "feed":
+        atom = service.briefing_feed(" ".join(args.topic))
+        if args.out:
+            _write(args.out, atom)
+            print(f"Atom feed written to {args.out}")
+        else:
+            sys.stdout.write(atom.decode("utf-8"))
+        return 0
     if args.command == "timeline":
         t = service.timeline(" ".join(args.topic), args.dates)
         _emit(args, t.as_dict(), render.timeline(t))
@@ -251,7 +276,33 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
     raise AssertionError(args.command)
 
 
+def _write(path: str, data: bytes) -> None:
+    """Write a file the user asked for; a path that cannot be written is one line."""
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _feeds(args: argparse.Namespace, service: Service) -> int:
+    if args.action == "export":
+        data = service.export_feeds()
+        if args.url:
+            _write(args.url, data)
+            print(f"{len(service.feeds())} feeds written to {args.url}")
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+        return 0
+    if args.action == "import":
+        if not args.url:
+            raise InputError("feeds import needs an .opml file")
+        try:
+            data = Path(args.url).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {args.url}: {exc.strerror or exc}") from None
+        report = service.import_feeds(data)
+        _emit(args, report.as_dict(), render.feed_import(report))
+        return 1 if report.refused else 0
     if args.action == "list":
         feeds = service.feeds()
         lines = [f"{f.url} — {f.title or 'untitled'} (last poll: {f.last_polled_at or 'never'}, {f.last_status or '-'})" for f in feeds]

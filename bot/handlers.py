@@ -11,9 +11,9 @@ from telegram import Message, MessageEntity, MessageOriginChannel, MessageOrigin
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 
-from bot import buttons, digests, render
+from bot import buttons, chart, digests, render
 from bot.context import Context
-from bot.messaging import alert, reply, typing
+from bot.messaging import alert, reply, send_document, send_photo, typing
 from service.app import Changes, InputError, Service
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ COMMANDS = [
     ("brief", "A briefing: /brief [topic]"),
     ("who", "Who is someone: /who <name>"),
     ("timeline", "The key dates of a story: /timeline <topic> [number of dates]"),
+    ("trend", "A chart of a story day by day: /trend <topic> [days]"),
     ("changes", "What changed since your last briefing: /changes [topic]"),
     ("subscribe", "Follow a topic: /subscribe <topic>"),
     ("unsubscribe", "Stop following a topic: /unsubscribe <topic>"),
@@ -31,13 +32,15 @@ COMMANDS = [
     ("digest", "Daily digest: /digest HH:MM [time zone], /digest off, /digest quiet on|off"),
     ("length", "Briefing length: /length short|medium|long"),
     ("ingest", "Admins: ingest a URL: /ingest <url>"),
-    ("feeds", "Admins: /feeds add|list|remove <url>"),
+    ("feeds", "Admins: /feeds add|list|remove <url>, /feeds import|export (OPML)"),
     ("stats", "Admins: store and bot statistics"),
 ]
 MAX_ARGUMENT = 300
 MAX_TOPICS_PER_ANSWER = 3  # /brief and /changes without a topic answer for the first few subscriptions
 PASTE_MIN_CHARS = 400
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+OPML_TYPES = {"text/x-opml", "text/xml", "application/xml", "text/x-opml+xml"}
+MAX_OPML_FILE = 2_000_000
 
 
 def chat_id(update: Update) -> int:
@@ -161,6 +164,31 @@ async def _send_timeline(update: Update, context: Context, topic: str, count: st
             await answer(update, context, render.esc(str(exc)))
             return
     await answer(update, context, render.timeline(result))
+
+
+async def trend(update: Update, context: Context) -> None:
+    """/trend <topic> [days]: a chart of the story's coverage and its five most-named entities, day by day."""
+    text = _args(context)
+    if await _too_long(update, context, text):
+        return
+    topic, _, last = text.rpartition(" ")
+    topic, days = (topic, last) if last.isdigit() and topic else (text, None)
+    await _send_trend(update, context, topic, days)
+
+
+async def _send_trend(update: Update, context: Context, topic: str, days: str | None) -> None:
+    runner = context.bot_data.runner
+    async with typing(update, context.bot):
+        try:
+            result = await runner.read(Service.trend, topic=topic, days=days)
+        except InputError as exc:
+            await answer(update, context, render.esc(str(exc)))
+            return
+        if not result.days:
+            await answer(update, context, render.esc(result.message))
+            return
+        png = await runner.fetch(chart.trend_png, result)  # drawing needs no database: off the writer and readers
+    await send_photo(update, context.bot, png, chart.trend_caption(result))
 
 
 async def who(update: Update, context: Context) -> None:
@@ -322,8 +350,18 @@ async def feeds(update: Update, context: Context) -> None:
         items = await runner.run(service.feeds)
         await answer(update, context, render.feeds(items))
         return
+    if action == "export":
+        data = await runner.run(service.export_feeds)
+        count = len(await runner.run(service.feeds))
+        await send_document(update, context.bot, data, "briefbot-feeds.opml",
+                            f"{count} feeds as OPML 2.0 (Feedly, Thunderbird, NewsBlur and others import it)")
+        return
+    if action == "import":
+        await answer(update, context, "Send the .opml file here as a document; I will add every feed it lists.")
+        return
     if action not in {"add", "remove"} or len(args) != 2:
-        await answer(update, context, render.esc("Use /feeds add <url>, /feeds list or /feeds remove <url>."))
+        await answer(update, context, render.esc(
+            "Use /feeds add <url>, /feeds list, /feeds remove <url>, /feeds import or /feeds export."))
         return
     try:
         if action == "add":
@@ -388,6 +426,30 @@ async def text(update: Update, context: Context) -> None:
         await answer(update, context, "I answer commands: try /brief, /who Blinken or /subscribe Gaza. /help lists them all.")
 
 
+async def document(update: Update, context: Context) -> None:
+    """A document: an admin's .opml file is imported as feeds; anything else gets one line (private chats)."""
+    message = update.effective_message
+    if message is None or message.document is None or update.effective_chat is None:
+        return
+    doc = message.document
+    is_opml = (doc.file_name or "").casefold().endswith((".opml", ".xml")) or doc.mime_type in OPML_TYPES
+    if not await is_admin(update, context, quiet=True) or not is_opml:
+        if update.effective_chat.type == ChatType.PRIVATE:
+            await answer(update, context, "I read one kind of file: an .opml list of feeds, sent by an administrator.")
+        return
+    if (doc.file_size or 0) > MAX_OPML_FILE:
+        await answer(update, context, render.esc(f"That file is too large for a list of feeds ({doc.file_size:,} bytes)."))
+        return
+    async with typing(update, context.bot):
+        data = bytes(await (await doc.get_file()).download_as_bytearray())
+        try:
+            report = await context.bot_data.runner.run(context.bot_data.service.import_feeds, data)
+        except InputError as exc:
+            await answer(update, context, render.esc(str(exc)))
+            return
+    await answer(update, context, render.feed_import(report))
+
+
 async def unknown(update: Update, context: Context) -> None:
     """An unknown command (a command addressed to another bot in a group is not ours to answer)."""
     command = ((update.effective_message.text if update.effective_message else None) or "/").split()[0][:40]
@@ -424,6 +486,8 @@ async def button(update: Update, context: Context) -> None:
         await _send_changes(update, context, action.value)
     elif action.kind == buttons.TIMELINE:
         await _send_timeline(update, context, action.value, None)
+    elif action.kind == buttons.TREND:
+        await _send_trend(update, context, action.value, None)
 
 
 async def on_error(update: object, context: Context) -> None:

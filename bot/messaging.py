@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
@@ -56,9 +57,29 @@ async def reply(update: Update, bot: Bot, html_text: str, markup: InlineKeyboard
     chat = update.effective_chat
     if chat is None:
         return
-    message = update.message  # None for button presses: their answers stand alone
-    reply_to = message.message_id if message is not None and chat.type != ChatType.PRIVATE else None
-    await send(bot, chat.id, html_text, markup, reply_to)
+    reply = _reply_to(update)  # None for button presses: their answers stand alone
+    await send(bot, chat.id, html_text, markup, reply.message_id if reply else None)
+
+
+def _reply_to(update: Update) -> ReplyParameters | None:
+    chat, message = update.effective_chat, update.message
+    if chat is None or message is None or chat.type == ChatType.PRIVATE:
+        return None
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
+
+
+async def send_photo(update: Update, bot: Bot, png: bytes, caption: str, filename: str = "trend.png") -> None:
+    """Send a PNG as a photo with a one-line caption (escaped here), a reply in groups."""
+    if update.effective_chat is not None:
+        await bot.send_photo(update.effective_chat.id, InputFile(io.BytesIO(png), filename=filename),
+                             caption=render.esc(caption[:1000]), reply_parameters=_reply_to(update))
+
+
+async def send_document(update: Update, bot: Bot, data: bytes, filename: str, caption: str) -> None:
+    """Send a file as a document with a one-line caption (escaped here), a reply in groups."""
+    if update.effective_chat is not None:
+        await bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(data), filename=filename),
+                                caption=render.esc(caption[:1000]), reply_parameters=_reply_to(update))
 
 
 async def alert(update: Update, text: str) -> None:

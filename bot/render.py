@@ -8,7 +8,9 @@ from datetime import date, datetime, timezone
 
 from zoneinfo import ZoneInfo
 
-from service.app import Briefing, Changes, Chat, Citation, Digest, Feed, IngestReport, Lookup, Profile, Timeline
+from service.app import (
+    Briefing, Changes, Chat, Citation, Digest, Feed, FeedImport, IngestReport, Lookup, Profile, Timeline,
+)
 
 LIMIT = 4096  # Telegram's message limit, in UTF-16 code units
 LABELS = {
@@ -195,6 +197,14 @@ def topics(chat: Chat, subscriptions: list[str]) -> str:
     quiet = "left out" if chat.digest_quiet else "listed as “nothing new”"
     lines += ["", f"Digest: {esc(digest)}", f"Quiet topics in the digest: {quiet} (/digest quiet on|off)",
               f"Length: {esc(chat.length)}"]
+    return "\n".join(lines)
+
+
+def feed_import(report: FeedImport) -> str:
+    """What importing a subscription list did, with one line per refused feed."""
+    lines = [esc(f"Imported {plural(len(report.added), 'new feed')}; {len(report.already)} already polled; "
+                 f"{len(report.refused)} refused.")]
+    lines += [f"• {esc(url)}: {esc(reason)}" for url, reason in report.refused[:20]]
     return "\n".join(lines)
 
 

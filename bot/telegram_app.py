@@ -36,6 +36,7 @@ def build_application(settings: Settings, db_path: str | None = None, request: B
         ApplicationBuilder()
         .token(settings.token or CONSOLE_TOKEN)
         .base_url(settings.bot_api_url)
+        .base_file_url(file_url(settings.bot_api_url))
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -52,11 +53,17 @@ def build_application(settings: Settings, db_path: str | None = None, request: B
     return app
 
 
+def file_url(api_url: str) -> str:
+    """Where the Bot API serves files: https://api.telegram.org/bot -> https://api.telegram.org/file/bot."""
+    base, _, last = api_url.rstrip("/").rpartition("/")
+    return f"{base}/file/{last}"
+
+
 def add_handlers(app: Application) -> None:
     """Register every command, button and message handler, and the error handler."""
     commands = {
         "start": handlers.start, "help": handlers.help_command, "brief": handlers.brief, "who": handlers.who,
-        "timeline": handlers.timeline, "changes": handlers.changes, "subscribe": handlers.subscribe,
+        "timeline": handlers.timeline, "trend": handlers.trend, "changes": handlers.changes, "subscribe": handlers.subscribe,
         "unsubscribe": handlers.unsubscribe, "topics": handlers.topics, "digest": handlers.digest,
         "length": handlers.length, "ingest": handlers.ingest, "feeds": handlers.feeds, "stats": handlers.stats,
     }
@@ -67,6 +74,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(messages & filters.COMMAND, handlers.unknown))
     app.add_handler(MessageHandler(messages & filters.TEXT & ~filters.COMMAND, handlers.text))
+    app.add_handler(MessageHandler(messages & filters.Document.ALL, handlers.document))
     app.add_error_handler(handlers.on_error)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,12 @@ from service.digests import Claim, Digest
 from service.feeds import FeedFetch, FeedPoll
 from service.fetch import FetchError, FetchPolicy, check_address
 from service.ingest import IngestReport, ingest
+from service.atom import briefing_atom
+from service.opml import OPMLError, read_opml, write_opml
 from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
+from service.trend import DEFAULT_DAYS as DEFAULT_TREND_DAYS
+from service.trend import MAX_DAYS as MAX_TREND_DAYS
+from service.trend import Trend, build_trend
 from service.profiles import Lookup, Profile, build_profile, resolve_name
 from storage import articles as article_store
 from storage import chats as chat_store
@@ -37,6 +43,20 @@ from summarizer.registry import SUMMARIZERS
 SUMMARY_METHODS = tuple(SUMMARIZERS)  # what brief(method=…) accepts
 
 MAX_TOPIC = 200
+
+
+@dataclass
+class FeedImport:
+    """What importing a subscription list did: feeds added, already present, and refused with a reason each."""
+
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Machine-readable form for --json."""
+        return {"added": self.added, "already": self.already,
+                "refused": [{"url": u, "reason": r} for u, r in self.refused]}
 
 
 class InputError(ValueError):
@@ -186,6 +206,28 @@ class Service:
                 raise InputError(f"The number of dates must be between 1 and {MAX_DATES}, not {number}")
         return build_timeline(self.db, topic, number)
 
+    def trend(self, topic: str | None = None, days: int | str | None = None) -> Trend:
+        """Articles per day and the daily mentions of the five most-named entities over the last ``days`` days."""
+        topic = clean_topic(topic)
+        if days is None or days == "":
+            number = DEFAULT_TREND_DAYS
+        else:
+            try:
+                number = int(days)
+            except (TypeError, ValueError):
+                raise InputError(f"The number of days must be a whole number, not {str(days)[:20]!r}") from None
+            if not 2 <= number <= MAX_TREND_DAYS:
+                raise InputError(f"The number of days must be between 2 and {MAX_TREND_DAYS}, not {number}")
+        return build_trend(self.db, topic, number)
+
+    def briefing_feed(self, topic: str | None = None, length: str | int | None = "long",
+                      self_url: str | None = None) -> bytes:
+        """A topic's briefing as an Atom feed (reads only; nothing is recorded)."""
+        briefing = self.brief(topic, length=length)
+        if not briefing.items:
+            raise InputError(briefing.message or "Nothing to put in a feed.")
+        return briefing_atom(briefing, self_url)
+
     def who(self, name: str) -> tuple[Lookup, Profile | None]:
         """Resolve a name and, when it is one entity, its profile."""
         lookup = resolve_name(self.db, name)
@@ -276,6 +318,26 @@ class Service:
         except FetchError as exc:
             raise InputError(str(exc)) from None
         return feed_store.add_feed(self.db, url)
+
+    def import_feeds(self, data: bytes) -> FeedImport:
+        """Add every feed of an OPML file, each checked like ``add_feed``; a file that is not OPML adds nothing."""
+        try:
+            subscriptions = read_opml(data)
+        except OPMLError as exc:
+            raise InputError(f"That file cannot be imported: {exc}.") from None
+        report = FeedImport()
+        for subscription in subscriptions:
+            try:
+                _, new = self.add_feed(subscription.url)
+            except InputError as exc:
+                report.refused.append((subscription.url, str(exc)))
+                continue
+            (report.added if new else report.already).append(subscription.url)
+        return report
+
+    def export_feeds(self) -> bytes:
+        """Every feed as an OPML 2.0 subscription list."""
+        return write_opml(self.feeds())
 
     def remove_feed(self, url: str) -> bool:
         """Remove a feed."""

@@ -173,6 +173,24 @@ def top_mentioned(db: sqlite_utils.Database, article_ids: Sequence[int], labels:
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
+def daily_mentions(db: sqlite_utils.Database, article_ids: Sequence[int],
+                   entity_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Mentions of each entity per publication day (YYYY-MM-DD) across these articles."""
+    if not article_ids or not entity_ids:
+        return {}
+    rows = db.execute(
+        f"SELECT ea.entity_id, substr(a.published_at, 1, 10) AS day, sum(ea.n) FROM entity_articles ea "
+        f"JOIN articles a ON a.id = ea.article_id "
+        f"WHERE ea.entity_id IN ({', '.join('?' for _ in entity_ids)}) "
+        f"AND ea.article_id IN ({', '.join('?' for _ in article_ids)}) GROUP BY ea.entity_id, day",
+        [*entity_ids, *article_ids],
+    ).fetchall()
+    counts: dict[int, dict[str, int]] = {}
+    for entity_id, day, n in rows:
+        counts.setdefault(entity_id, {})[day] = n
+    return counts
+
+
 def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Mention]:
     """Every mention in the given articles."""
     if not article_ids:

@@ -12,6 +12,8 @@ import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.parser import BytesParser
+from email.policy import default
 from urllib.parse import parse_qsl
 
 from telegram import Chat, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, Message, User
@@ -29,6 +31,22 @@ FAULTS = {
 }
 
 
+def multipart(content_type: str, body: bytes) -> dict:
+    """The fields of a multipart/form-data upload; a file field becomes {"filename": …, "data": bytes}."""
+    message = BytesParser(policy=default).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields[name] = {"filename": filename, "data": payload} if filename else payload.decode()
+    for name, value in list(fields.items()):  # 'attach://x' points at the part named x
+        if isinstance(value, str) and value.startswith("attach://"):
+            fields[name] = fields.get(value[len("attach://"):])
+    return fields
+
+
 class BotAPIDouble:
     """Speaks enough of the Bot API for briefbot, on 127.0.0.1, in a background thread."""
 
@@ -39,6 +57,7 @@ class BotAPIDouble:
         self.reply_delay = reply_delay
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.members: dict[tuple[int, int], str] = {}
+        self.files: dict[str, bytes] = {}
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -51,11 +70,21 @@ class BotAPIDouble:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                if self.headers.get("Content-Type", "").startswith("application/json"):
-                    params = json.loads(raw or "{}")
+                body = self.rfile.read(length)
+                if self.path.startswith("/file/"):  # a file download, as Telegram serves them
+                    data = double.files.get(self.path.rsplit("/", 1)[-1].split(".")[0])
+                    self.send_response(200 if data is not None else 404)
+                    self.send_header("Content-Length", str(len(data or b"")))
+                    self.end_headers()
+                    self.wfile.write(data or b"")
+                    return
+                content_type = self.headers.get("Content-Type", "")
+                if content_type.startswith("application/json"):
+                    params = json.loads(body.decode() or "{}")
+                elif content_type.startswith("multipart/form-data"):
+                    params = multipart(content_type, body)
                 else:
-                    params = dict(parse_qsl(raw))
+                    params = dict(parse_qsl(body.decode()))
                 method = self.path.rsplit("/", 1)[-1]
                 status, body = double.handle(method, params)
                 data = json.dumps(body).encode()
@@ -106,6 +135,19 @@ class BotAPIDouble:
         self.push_update({"message": message})
         return message["message_id"]
 
+    def push_document(self, chat_id: int, filename: str, data: bytes, user_id: int = 42,
+                      mime_type: str = "application/octet-stream", chat_type: str = "private") -> None:
+        """Queue a message carrying a document; its bytes are served back through getFile."""
+        file_id = f"f{next(self._message_ids)}"
+        self.files[file_id] = data
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
+                    "mime_type": mime_type, "file_size": len(data)}
+        self.push_update({"message": {
+            "message_id": next(self._message_ids), "date": int(time.time()), "document": document,
+            "chat": {"id": chat_id, "type": chat_type, **({"title": "Group"} if chat_type != "private" else {})},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+        }})
+
     def press(self, chat_id: int, data: str, user_id: int = 42, chat_type: str = "private") -> str:
         """Queue a button press on one of the bot's messages; returns the callback query id."""
         query_id = f"cb{next(self._message_ids)}"
@@ -151,6 +193,12 @@ class BotAPIDouble:
     @staticmethod
     def _refusal(method: str, params: dict) -> str | None:
         """Telegram's own checks on a message: HTML that parses, at most 4,096 UTF-16 units, button data <= 64 bytes."""
+        if method in {"sendPhoto", "sendDocument"}:
+            if params.get("parse_mode") == "HTML" and html_problems(params.get("caption", "")):
+                return f"can't parse entities: {html_problems(params.get('caption', ''))[0]}"
+            if utf16_len(params.get("caption", "")) > 1024:
+                return "message caption is too long"
+            return None
         if method not in {"sendMessage", "editMessageText"}:
             return None
         text = params.get("text", "")
@@ -190,6 +238,16 @@ class BotAPIDouble:
                 text=params.get("text", ""), from_user=BOT,
             )
             return message.to_dict()
+        if method in {"sendPhoto", "sendDocument"}:
+            chat_id = int(params["chat_id"])
+            message = Message(message_id=next(self._message_ids), date=datetime.now(timezone.utc),
+                              chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
+                              caption=params.get("caption", ""), from_user=BOT)
+            return message.to_dict()
+        if method == "getFile":
+            file_id = params["file_id"]
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"documents/{file_id}.opml"}
         if method == "getChatMember":
             chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
             user = User(id=user_id, is_bot=False, first_name="Tester")

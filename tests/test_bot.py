@@ -596,3 +596,43 @@ async def test_reads_run_beside_the_writer_on_their_own_connections(app, double)
     assert thread.startswith("briefbot-reader") and not same_connection
     [reply] = await say(double, "/who Blinken")  # answered from a reader
     assert "<b>Antony Blinken</b>" in reply["text"]
+
+
+async def test_trend_sends_a_chart_as_a_photo_and_briefings_have_a_trend_button(app, double):
+    from tests.test_views import png_size
+
+    before = len(double.sent(USER, method="sendPhoto"))
+    double.push_message(USER, "/trend gaza 10", user_id=USER)
+    await wait_for(lambda: len(double.sent(USER, method="sendPhoto")) > before)
+    photo = double.sent(USER, method="sendPhoto")[-1]
+    assert png_size(photo["photo"]["data"]) == (1200, 720)
+    assert photo["caption"].startswith("gaza, 13 Oct – 22 Oct 2024: ")
+    [reply] = await say(double, "/brief gaza")
+    double.press(USER, keyboard(reply)["Trend"], user_id=USER)
+    await wait_for(lambda: len(double.sent(USER, method="sendPhoto")) == before + 2)
+    [reply] = await say(double, "/trend curling")
+    assert reply["text"].startswith("No stored articles match “curling”")
+
+
+async def test_feeds_export_a_file_and_an_opml_document_imports(app, double, monkeypatch):
+    import socket
+
+    from service import fetch as fetch_module
+    from tests.test_views import FEEDLY
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lambda host, port, *a, **k: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 443))])
+    double.push_document(ADMIN, "feedly.opml", FEEDLY, user_id=ADMIN, mime_type="text/x-opml")
+    await wait_for(lambda: len(double.sent(ADMIN)) == 1)
+    assert double.sent(ADMIN)[0]["text"] == "Imported 3 new feeds; 0 already polled; 0 refused."
+    double.push_message(ADMIN, "/feeds export", user_id=ADMIN)
+    await wait_for(lambda: len(double.sent(ADMIN, method="sendDocument")) == 1)
+    sent = double.sent(ADMIN, method="sendDocument")[0]
+    assert sent["document"]["filename"] == "briefbot-feeds.opml"
+    assert sent["document"]["data"].count(b'type="rss"') == 3
+    double.push_document(ADMIN, "notes.opml", b"<opml><body>", user_id=ADMIN)
+    await wait_for(lambda: len(double.sent(ADMIN)) == 2)
+    assert double.sent(ADMIN)[1]["text"].startswith("That file cannot be imported: not an OPML subscription list")
+    double.push_document(USER, "feedly.opml", FEEDLY, user_id=USER)  # not an administrator
+    await wait_for(lambda: len(double.sent(USER)) == 1)
+    assert double.sent(USER)[0]["text"] == "I read one kind of file: an .opml list of feeds, sent by an administrator."

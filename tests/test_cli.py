@@ -173,3 +173,22 @@ def test_a_missing_spacy_model_is_found_at_start_up(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "briefbot: the spaCy model 'no_such_model' is not installed; run `make setup`"]
+
+
+def test_trend_writes_a_chart_and_feed_writes_atom(cli_db, tmp_path):
+    out = tmp_path / "gaza.png"
+    result = briefbot("trend", "gaza", "--days", "10", "--out", str(out), db=cli_db)
+    assert result.stdout.startswith("gaza, 13 Oct – 22 Oct 2024: ") and out.read_bytes()[:4] == b"\x89PNG"
+    atom = briefbot("feed", "gaza", db=cli_db).stdout
+    assert atom.startswith("<?xml") and "<title>briefbot: gaza</title>" in atom
+
+
+def test_feeds_export_and_a_bad_import_from_the_command_line(cli_db, tmp_path):
+    bad = tmp_path / "bad.opml"
+    bad.write_bytes(b"<opml><body>")
+    result = briefbot("feeds", "import", str(bad), db=cli_db, check=False)
+    assert result.returncode == 2 and result.stderr.startswith(
+        "briefbot: That file cannot be imported: not an OPML subscription list (not well-formed XML")
+    out = tmp_path / "feeds.opml"
+    assert briefbot("feeds", "export", str(out), db=cli_db).stdout == f"0 feeds written to {out}\n"
+    assert b"<opml version=\"2.0\">" in out.read_bytes()

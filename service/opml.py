@@ -1,0 +1,67 @@
+"""OPML subscription lists: reading other readers' exports with listparser, writing standard OPML 2.0."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from email.utils import format_datetime
+from datetime import datetime, timezone
+
+import listparser
+
+from storage.records import Feed
+
+MAX_OPML_BYTES = 2_000_000
+
+
+class OPMLError(ValueError):
+    """A file that is not a readable OPML subscription list; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One feed of a subscription list: its URL and title (folders flattened)."""
+
+    url: str
+    title: str
+
+
+def read_opml(data: bytes) -> list[Subscription]:
+    """The feeds of an OPML file, nested folders flattened, each URL once; raises OPMLError for anything else."""
+    if len(data) > MAX_OPML_BYTES:
+        raise OPMLError(f"the file is too large for a subscription list ({len(data):,} bytes)")
+    if not data.strip():
+        raise OPMLError("the file is empty")
+    # A broken file is refused whole (listparser is lenient: it would import the feeds that happened to parse).
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise OPMLError(f"not an OPML subscription list (not well-formed XML: {str(exc)[:100]})") from None
+    if root.tag.casefold() != "opml":
+        raise OPMLError(f"not an OPML subscription list (its root element is <{root.tag[:40]}>, not <opml>)")
+    parsed = listparser.parse(data)
+    seen: set[str] = set()
+    found = []
+    for feed in parsed.get("feeds", []):
+        url = (feed.get("url") or "").strip()
+        if url and url not in seen:
+            seen.add(url)
+            found.append(Subscription(url, (feed.get("title") or "").strip()))
+    if not found:
+        raise OPMLError("the file lists no feeds (no outline with an xmlUrl)")
+    return found
+
+
+def write_opml(feeds: list[Feed], title: str = "briefbot feeds") -> bytes:
+    """OPML 2.0 that Feedly, Thunderbird and NewsBlur read: one ``<outline type="rss">`` per feed with ``text``,
+    ``title`` and ``xmlUrl``."""
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "dateCreated").text = format_datetime(datetime.now(timezone.utc))
+    body = ET.SubElement(root, "body")
+    for feed in feeds:
+        name = feed.title or feed.url
+        ET.SubElement(body, "outline", type="rss", text=name, title=name, xmlUrl=feed.url)
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"

@@ -1,0 +1,69 @@
+"""How a story develops day by day: articles per day and the daily mentions of its five most-named entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from service.selection import find_articles, no_match_message
+from service.timeline import TIMELINE_ARTICLES, build_timeline
+from storage import entities as entity_store
+from storage.records import Entity
+from summarizer.entities import NEWS_LABELS
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+SERIES = 5
+
+
+@dataclass
+class Trend:
+    """A topic's daily counts over its last ``len(days)`` days of coverage (or why there are none)."""
+
+    topic: str
+    days: list[str] = field(default_factory=list)
+    articles: list[int] = field(default_factory=list)
+    series: list[tuple[Entity, list[int]]] = field(default_factory=list)
+    timeline_days: list[str] = field(default_factory=list)
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        """Machine-readable form for --json."""
+        return {
+            "topic": self.topic, "message": self.message, "days": self.days, "articles": self.articles,
+            "series": [{"id": e.id, "name": e.name, "label": e.label, "mentions": counts} for e, counts in self.series],
+            "timeline_days": self.timeline_days,
+        }
+
+
+def build_trend(db: sqlite_utils.Database, topic: str, days: int = DEFAULT_DAYS) -> Trend:
+    """Articles per day on the topic over its last ``days`` days of coverage, the daily mentions of the five
+    people, organisations or places named most in that period, and the days its timeline picks."""
+    topic = (topic or "").strip()
+    trend = Trend(topic=topic)
+    articles = find_articles(db, topic, limit=TIMELINE_ARTICLES)
+    if not articles:
+        trend.message = no_match_message(db, topic, None)
+        return trend
+    last = max(date.fromisoformat(a.published_at[:10]) for a in articles)
+    first = last - timedelta(days=days - 1)
+    window = [a for a in articles if date.fromisoformat(a.published_at[:10]) >= first]
+    trend.days = [(first + timedelta(days=n)).isoformat() for n in range(days)]
+    index = {day: n for n, day in enumerate(trend.days)}
+    trend.articles = [0] * days
+    for article in window:
+        trend.articles[index[article.published_at[:10]]] += 1
+    ids = [a.id for a in window]
+    top = entity_store.top_mentioned(db, ids, NEWS_LABELS, SERIES)
+    counts = entity_store.daily_mentions(db, ids, [e.id for e, _ in top])
+    for entity, _ in top:
+        per_day = [0] * days
+        for day, n in counts.get(entity.id, {}).items():
+            if day in index:
+                per_day[index[day]] = n
+        trend.series.append((entity, per_day))
+    timeline = build_timeline(db, topic, articles=window)
+    trend.timeline_days = sorted(e.day for e in timeline.entries if e.day in index)
+    return trend

@@ -218,12 +218,7 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
               render.esc(f"{trend_caption(trend)}\nChart written to {args.out}"))
         return 0
     if args.command == "feed":
-        atom = service.briefing_feed(" ".join(args.topic))
-        if args.out:
-            _write(args.out, atom)
-            print(f"Atom feed written to {args.out}")
-        else:
-            sys.stdout.write(atom.decode("utf-8"))
+        _output(args.out, service.briefing_feed(" ".join(args.topic)), "Atom feed")
         return 0
     if args.command == "timeline":
         t = service.timeline(" ".join(args.topic), args.dates)
@@ -284,14 +279,18 @@ def _write(path: str, data: bytes) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _output(path: str | None, data: bytes, what: str) -> None:
+    """Write ``data`` to the file asked for (saying so), or to standard output."""
+    if path:
+        _write(path, data)
+        print(f"{what} written to {path}")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
 def _feeds(args: argparse.Namespace, service: Service) -> int:
     if args.action == "export":
-        data = service.export_feeds()
-        if args.url:
-            _write(args.url, data)
-            print(f"{len(service.feeds())} feeds written to {args.url}")
-        else:
-            sys.stdout.write(data.decode("utf-8"))
+        _output(args.url, service.export_feeds(), f"{len(service.feeds())} feeds")
         return 0
     if args.action == "import":
         if not args.url:

@@ -54,6 +54,12 @@ def _args(context: Context) -> str:
     return " ".join(context.args or [])
 
 
+def _topic_and_number(text: str) -> tuple[str, str | None]:
+    """'gaza ceasefire 5' -> ('gaza ceasefire', '5'); a lone number is a topic."""
+    topic, _, last = text.rpartition(" ")
+    return (topic, last) if last.isdigit() and topic else (text, None)
+
+
 async def answer(update: Update, context: Context, html_text: str, markup=None) -> None:
     """Reply with HTML in the update's chat (a reply to the command in groups)."""
     await reply(update, context.bot, html_text, markup)
@@ -149,11 +155,8 @@ async def brief(update: Update, context: Context) -> None:
 async def timeline(update: Update, context: Context) -> None:
     """/timeline <topic> [N]: the N most important dates of a story."""
     text = _args(context)
-    if await _too_long(update, context, text):
-        return
-    topic, _, last = text.rpartition(" ")
-    topic, count = (topic, last) if last.isdigit() and topic else (text, None)
-    await _send_timeline(update, context, topic, count)
+    if not await _too_long(update, context, text):
+        await _send_timeline(update, context, *_topic_and_number(text))
 
 
 async def _send_timeline(update: Update, context: Context, topic: str, count: str | None) -> None:
@@ -169,11 +172,8 @@ async def _send_timeline(update: Update, context: Context, topic: str, count: st
 async def trend(update: Update, context: Context) -> None:
     """/trend <topic> [days]: a chart of the story's coverage and its five most-named entities, day by day."""
     text = _args(context)
-    if await _too_long(update, context, text):
-        return
-    topic, _, last = text.rpartition(" ")
-    topic, days = (topic, last) if last.isdigit() and topic else (text, None)
-    await _send_trend(update, context, topic, days)
+    if not await _too_long(update, context, text):
+        await _send_trend(update, context, *_topic_and_number(text))
 
 
 async def _send_trend(update: Update, context: Context, topic: str, days: str | None) -> None:

@@ -86,6 +86,19 @@ def parse_length(length: str | int | None) -> str | int | None:
     )
 
 
+def whole_number(value: int | str | None, what: str, default: int, low: int, high: int) -> int:
+    """A count the user gave ('8'), or ``default`` when none; raises InputError outside ``low``..``high``."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InputError(f"The number of {what} must be a whole number, not {str(value)[:20]!r}") from None
+    if not low <= number <= high:
+        raise InputError(f"The number of {what} must be between {low} and {high}, not {number}")
+    return number
+
+
 def parse_since(value: str | None) -> str | None:
     """An ISO date for --since (YYYY-MM-DD); raises InputError otherwise."""
     if not value:
@@ -194,31 +207,13 @@ class Service:
 
     def timeline(self, topic: str | None = None, count: int | str | None = None) -> Timeline:
         """The most important dates of a story, each with one credited sentence."""
-        topic = clean_topic(topic)
-        if count is None or count == "":
-            number = DEFAULT_DATES
-        else:
-            try:
-                number = int(count)
-            except (TypeError, ValueError):
-                raise InputError(f"The number of dates must be a whole number, not {str(count)[:20]!r}") from None
-            if not 1 <= number <= MAX_DATES:
-                raise InputError(f"The number of dates must be between 1 and {MAX_DATES}, not {number}")
-        return build_timeline(self.db, topic, number)
+        number = whole_number(count, "dates", DEFAULT_DATES, 1, MAX_DATES)
+        return build_timeline(self.db, clean_topic(topic), number)
 
     def trend(self, topic: str | None = None, days: int | str | None = None) -> Trend:
         """Articles per day and the daily mentions of the five most-named entities over the last ``days`` days."""
-        topic = clean_topic(topic)
-        if days is None or days == "":
-            number = DEFAULT_TREND_DAYS
-        else:
-            try:
-                number = int(days)
-            except (TypeError, ValueError):
-                raise InputError(f"The number of days must be a whole number, not {str(days)[:20]!r}") from None
-            if not 2 <= number <= MAX_TREND_DAYS:
-                raise InputError(f"The number of days must be between 2 and {MAX_TREND_DAYS}, not {number}")
-        return build_trend(self.db, topic, number)
+        number = whole_number(days, "days", DEFAULT_TREND_DAYS, 2, MAX_TREND_DAYS)
+        return build_trend(self.db, clean_topic(topic), number)
 
     def briefing_feed(self, topic: str | None = None, length: str | int | None = "long",
                       self_url: str | None = None) -> bytes:

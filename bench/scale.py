@@ -165,9 +165,35 @@ async def wave(path: Path, chats: int, fired: datetime, topic: str) -> tuple[lis
     return list(statuses), cpu, wall, latencies, cache
 
 
+def ingest_growth(base: Path, grown: Path, count: int, pairs: int = 3) -> None:
+    """Per-article ingest time of the same ``count`` new articles into the base store and into the grown one, in
+    alternating pairs on fresh copies: flat means the store's size does not slow ingest down."""
+    items = []
+    for line in (CORPUS.parent / "cnndm_summeval.jsonl").read_text("utf-8").splitlines()[:count]:
+        row = json.loads(line)
+        items.append(RawArticle(row["document"], row["id"], published="2015-04-01", source="CNN/DailyMail"))
+    nlp = load_pipeline()
+    times: dict[str, list[float]] = {"base": [], "grown": []}
+    for _ in range(pairs):
+        for label, source in (("base", base), ("grown", grown)):
+            copy = CACHE / f"ingest-{label}.db"
+            shutil.copy(source, copy)
+            service = Service(open_database(copy), nlp)
+            start = time.perf_counter()
+            report = service.ingest_items(items)
+            times[label].append((time.perf_counter() - start) * 1000 / count)
+            service.close()
+            copy.unlink()
+    ratios = sorted(g / b for b, g in zip(times["base"], times["grown"]))
+    print(f"ingest of {count} new articles ({report.summary()}): per article "
+          f"{base.stem} {statistics.median(times['base']):.0f} ms, grown {statistics.median(times['grown']):.0f} ms; "
+          f"grown/base ratio per pair {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}); "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target flat, < 500 MB)")
+
+
 def history_rows(db) -> int:
-    """Rows of chat history: briefings and the sentences they showed."""
-    return sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("snapshots", "snapshot_sentences"))
+    """Rows of chat history (one per kept briefing, the sentences it showed inside)."""
+    return db.execute("SELECT count(*) FROM snapshots").fetchone()[0]
 
 
 def seen_cost(service: Service, topic: str, runs: int) -> tuple[float, float]:
@@ -203,6 +229,9 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=50)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--fresh", type=int, default=200, help="articles that arrived since a briefed chat's last one")
+    parser.add_argument("--ingest", type=int, default=0, metavar="N",
+                        help="also time ingesting N new (CNN/DailyMail) articles into the base and the grown store, "
+                             "3 alternating pairs")
     args = parser.parse_args()
 
     base = base_store(args.base)
@@ -214,6 +243,12 @@ def main() -> None:
     count = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     print(f"store: {count:,} articles grown from {args.base} in {time.perf_counter() - start:.0f} s "
           f"({path.stat().st_size / 1e6:.0f} MB)")
+
+    if args.ingest:
+        service.close()
+        ingest_growth(base, path, args.ingest)
+        service = Service(open_database(path))
+        db = service.db
 
     name, mentions = db.execute(
         "SELECT e.name, sum(ea.n) AS n FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import sqlite_utils
@@ -78,27 +79,19 @@ def record_snapshot(
     sentence_ids: Iterable[int],
     keep_since: str | None = None,
 ) -> int:
-    """Record, in one transaction, a briefing delivered to a chat: the newest article it covered and the sentences
-    it showed. Briefings on the topic older than ``keep_since`` are forgotten, except the latest."""
+    """Record a briefing delivered to a chat, in one row: the newest article it covered and the sentences it
+    showed. Briefings on the topic older than ``keep_since`` are forgotten, except the latest."""
     with transaction(db):
         ensure_chat(db, chat_id)
         snapshot_id = row_id(db.execute(
-            "INSERT INTO snapshots (chat_id, topic, kind, created_at, covered_to) VALUES (?, ?, ?, ?, ?)",
-            [chat_id, topic, kind, utcnow(), covered_to],
+            "INSERT INTO snapshots (chat_id, topic, kind, created_at, covered_to, shown) VALUES (?, ?, ?, ?, ?, ?)",
+            [chat_id, topic, kind, utcnow(), covered_to, json.dumps(sorted(set(sentence_ids)))],
         ).lastrowid)
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO snapshot_sentences (snapshot_id, sentence_id) VALUES (?, ?)",
-            [(snapshot_id, i) for i in set(sentence_ids)],
-        )
         if keep_since is not None:
-            old = [r[0] for r in db.execute(
-                "SELECT id FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?) AND created_at < ? AND id < ?",
+            db.execute(
+                "DELETE FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?) AND created_at < ? AND id < ?",
                 [chat_id, topic, keep_since, snapshot_id],
-            )]
-            if old:
-                marks = ", ".join("?" for _ in old)
-                db.execute(f"DELETE FROM snapshot_sentences WHERE snapshot_id IN ({marks})", old)
-                db.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", old)
+            )
     return snapshot_id
 
 
@@ -115,11 +108,9 @@ def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapsh
 def delivered_sentence_ids(db: sqlite_utils.Database, chat_id: int, topic: str) -> set[int]:
     """The sentences the chat's kept briefings on a topic showed (bounded by how long briefings are kept)."""
     rows = db.execute(
-        "SELECT DISTINCT t.sentence_id FROM snapshot_sentences t JOIN snapshots s ON s.id = t.snapshot_id "
-        "WHERE s.chat_id = ? AND lower(s.topic) = lower(?)",
-        [chat_id, topic],
+        "SELECT shown FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?)", [chat_id, topic]
     ).fetchall()
-    return {r[0] for r in rows}
+    return {sentence_id for (shown,) in rows for sentence_id in json.loads(shown)}
 
 
 def claim_delivery(db: sqlite_utils.Database, chat_id: int, slot: str) -> bool:

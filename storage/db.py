@@ -366,6 +366,19 @@ def _m008_history_high_water_mark(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m009_shown_sentences_in_the_briefing_row(db: sqlite_utils.Database) -> None:
+    # The few sentence ids a briefing showed live in its own row: one row of history per delivered briefing.
+    _script(
+        db,
+        """
+        ALTER TABLE snapshots ADD COLUMN shown TEXT NOT NULL DEFAULT '[]';
+        UPDATE snapshots SET shown = coalesce(
+            (SELECT json_group_array(sentence_id) FROM snapshot_sentences WHERE snapshot_id = snapshots.id), '[]');
+        DROP TABLE snapshot_sentences;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -375,6 +388,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("006_buttons_and_quiet_digests", _m006_buttons_and_quiet_digests),
     ("007_entity_stats", _m007_entity_stats),
     ("008_history_high_water_mark", _m008_history_high_water_mark),
+    ("009_shown_sentences_in_the_briefing_row", _m009_shown_sentences_in_the_briefing_row),
 ]
 
 

@@ -27,10 +27,10 @@ test: setup
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) bench/ingest.py
+	$(PY) bench/ingest.py --articles 60
 	$(PY) bench/summarize.py
-	$(PY) bench/fanout.py
-	$(PY) bench/scale.py --articles 5000 --chats 2000
+	$(PY) bench/fanout.py --chats 2000
+	$(PY) bench/scale.py --base 300 --articles 5000 --chats 2000 --ingest 20
 
 EVAL_STAMP := $(VENV)/.eval-installed-stamp
 

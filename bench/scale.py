@@ -244,12 +244,6 @@ def main() -> None:
     print(f"store: {count:,} articles grown from {args.base} in {time.perf_counter() - start:.0f} s "
           f"({path.stat().st_size / 1e6:.0f} MB)")
 
-    if args.ingest:
-        service.close()
-        ingest_growth(base, path, args.ingest)
-        service = Service(open_database(path))
-        db = service.db
-
     name, mentions = db.execute(
         "SELECT e.name, sum(ea.n) AS n FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id "
         "WHERE e.label = 'PERSON' GROUP BY e.id ORDER BY n DESC LIMIT 1").fetchone()
@@ -304,9 +298,10 @@ def main() -> None:
     day1, day100 = seen_cost(service, broad, args.runs)
     print(f"seen check (a chat's delivered sentences on a topic): day 1 {day1:.2f} ms, day 100 {day100:.2f} ms")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print(f"({date.today().isoformat()}; {count:,} articles; python {sys.version.split()[0]})")
     service.close()
-
+    if args.ingest:  # last: it loads spaCy, which would count in the peaks above
+        ingest_growth(base, path, args.ingest)
+    print(f"({date.today().isoformat()}; {count:,} articles; python {sys.version.split()[0]})")
 
 
 if __name__ == "__main__":

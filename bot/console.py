@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -25,9 +26,10 @@ _BOT_USER = {"id": 1000, "is_bot": True, "first_name": "briefbot", "username": "
 class ConsoleRequest(BaseRequest):
     """A Bot API endpoint that prints outgoing messages instead of sending them (no network)."""
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], files: Path | None = None) -> None:
         self._write = write
         self._ids = itertools.count(1)
+        self._files = files or Path("data") / "console"  # where photos and documents the bot sends are saved
 
     @property
     def read_timeout(self) -> float | None:
@@ -61,6 +63,18 @@ class ConsoleRequest(BaseRequest):
                 "message_id": next(self._ids), "date": int(time.time()),
                 "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"}, "text": text,
             }
+        elif endpoint in {"sendPhoto", "sendDocument"}:
+            # A terminal shows no pictures: the file is saved and its path printed with the caption.
+            for name, part in (request_data.multipart_data or {}).items() if request_data else ():
+                filename, data = part[0], part[1]
+                self._files.mkdir(parents=True, exist_ok=True)
+                path = self._files / f"{next(self._ids)}-{Path(filename or name).name}"
+                path.write_bytes(data if isinstance(data, bytes) else data.read())
+                caption = params.get("caption", "")
+                self._write(f"[{endpoint[4:].lower()} saved to {path}] "
+                            + (render.to_plain(caption) if params.get("parse_mode") == "HTML" else caption))
+            result = {"message_id": next(self._ids), "date": int(time.time()),
+                      "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"}}
         elif endpoint == "getChatMember":
             result = {"status": "creator", "user": {"id": CONSOLE_USER, "is_bot": False, "first_name": "you"}}
         return 200, json.dumps({"ok": True, "result": result}).encode()
@@ -84,7 +98,8 @@ async def run_console(settings: Settings, db_path: str | None = None, lines=None
 
     # The console user administers its own offline bot.
     settings = replace(settings, admin_ids=settings.admin_ids | {CONSOLE_USER})
-    app = build_application(settings, db_path, request=ConsoleRequest(write))
+    files = Path(db_path or settings.db_path).parent / "console"
+    app = build_application(settings, db_path, request=ConsoleRequest(write, files))
     async with app:
         await post_init(app)
         await app.start()

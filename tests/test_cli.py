@@ -70,6 +70,18 @@ def test_console_runs_the_same_handlers(cli_db):
     assert " INFO " not in result.stdout + result.stderr and "briefbot." not in result.stdout
 
 
+def test_the_console_saves_charts_and_files_and_says_where(cli_db):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"], cwd=ROOT, capture_output=True, text=True,
+        input="/trend gaza 10\n/feeds export\n/quit\n", timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+    assert result.returncode == 0, result.stderr
+    photo = cli_db.parent / "console" / "1-trend.png"
+    assert f"[photo saved to {photo}] gaza, 13 Oct – 22 Oct 2024: " in result.stdout
+    assert photo.read_bytes()[:4] == b"\x89PNG"
+    assert "briefbot-feeds.opml] 0 feeds as OPML 2.0" in result.stdout
+
+
 def test_json_is_accepted_before_the_subcommand(cli_db):
     data = json.loads(briefbot("--json", "who", "Blinken", db=cli_db).stdout)
     assert (data["name"], data["label"]) == ("Antony Blinken", "PERSON")

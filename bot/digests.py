@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,7 +103,7 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
     if status == "nothing-new":
         log.info("digest for chat %s slot %s: nothing new, nothing sent", chat_id, claim.slot)
     elif status == "forbidden":
-        schedule(app, Chat(**{**claim.chat.__dict__, "active": False}))
+        schedule(app, replace(claim.chat, active=False))
         log.info("chat %s blocked the bot; marked inactive", chat_id)
     elif status == "failed" and app.job_queue is not None:
         delay = RETRY_FIRST_SECONDS * (2 ** attempt)

@@ -138,8 +138,8 @@ def changes(c: Changes) -> str:
         return briefing(c.briefing, heading=f"First briefing on {c.topic}" if c.topic else None)
     if c.is_empty:
         return esc(c.message)
-    since = c.since[:16].replace("T", " ") if c.since else ""
-    parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{plural(c.new_articles, 'new article')} since {esc(since)} UTC</i>"]
+    since = utc_minute(c.since) if c.since else ""
+    parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{plural(c.new_articles, 'new article')} since {esc(since)}</i>"]
     if c.developments:
         parts.append("<b>New developments</b>\n" + "\n".join(f"• {esc(i.text)} {cites(i.citations)}" for i in c.developments))
     if c.new_entities:
@@ -155,13 +155,17 @@ def changes(c: Changes) -> str:
         lines = []
         for f in c.fact_changes:
             subject = f"{esc(f.subject)} — " if f.subject else ""
-            where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {esc(f.scope)}")
             chain = " → ".join(f"{esc(v)} ({cite(ci)})" for v, ci in f.values)
-            lines.append(f"• {subject}{esc(f.attribute)}{where}: {chain}")
+            lines.append(f"• {subject}{esc(f.attribute)}{esc(f.where)}: {chain}")
         parts.append("<b>Changed facts</b>\n" + "\n".join(lines))
     if c.quiet:
         parts.append("<i>Gone quiet: " + ", ".join(esc(e.name) for e in c.quiet) + "</i>")
     return "\n\n".join(parts)
+
+
+def utc_minute(iso: str) -> str:
+    """A stored UTC time to the minute: '2024-10-22T08:00:31+00:00' -> '2024-10-22 08:00 UTC'."""
+    return iso[:16].replace("T", " ") + " UTC"
 
 
 def when(iso: str, zone: str = "UTC") -> str:
@@ -215,7 +219,7 @@ def feeds(items: list[Feed]) -> str:
     lines = [f"<b>{plural(len(items), 'feed')}</b>"]
     for f in items:
         title = f"{esc(f.title)} — " if f.title else ""
-        polled = f"{esc(f.last_status)} ({esc(f.last_polled_at[:16].replace('T', ' '))} UTC)" if f.last_polled_at \
+        polled = f"{esc(f.last_status)} ({esc(utc_minute(f.last_polled_at))})" if f.last_polled_at \
             else "not polled yet"
         lines.append(f"• {title}{esc(f.url)}\n  {polled}")
     return "\n".join(lines)
@@ -236,7 +240,7 @@ def _stat_value(key: str, value: object) -> str:
         return f"{value:,}"
     text = str(value)
     if re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", text):
-        return text[:16].replace("T", " ") + " UTC"
+        return utc_minute(text)
     return day_label(text) if re.match(r"^\d{4}-\d\d-\d\d$", text) else text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -156,13 +156,15 @@ class Service:
     def collect(self, targets: Iterable[str]) -> list[sources.RawArticle | sources.Failure]:
         """Read files and fetch URLs (pages or feeds) without touching the database: safe on a thread of its own,
         so a slow site never holds up the thread that answers commands."""
-        items: list[sources.RawArticle | sources.Failure] = []
+        return list(self._read(targets))
+
+    def _read(self, targets: Iterable[str]) -> Iterator[sources.RawArticle | sources.Failure]:
+        """Raw articles from files, folders and URLs, one target after another (lazily)."""
         for target in targets:
             if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
-                items.extend(web.read_url(target, self.policy))
+                yield from web.read_url(target, self.policy)
             else:
-                items.extend(files.read_path(Path(target)))
-        return items
+                yield from files.read_path(Path(target))
 
     def ingest_items(self, items: Iterable[sources.RawArticle | sources.Failure],
                      published: str | None = None) -> IngestReport:
@@ -173,15 +175,7 @@ class Service:
                progress: Callable[[int], None] | None = None) -> IngestReport:
         """Ingest files, folders and URLs (pages or feeds)."""
         published = parse_since(published) if published else None
-
-        def items():
-            for target in targets:
-                if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
-                    yield from web.read_url(target, self.policy)
-                else:
-                    yield from files.read_path(Path(target))
-
-        return ingest(self.db, self.nlp, items(), published, progress)
+        return ingest(self.db, self.nlp, self._read(targets), published, progress)
 
     def ingest_text(self, text: str, origin: str, title: str = "", source: str | None = None,
                     published: str | None = None, url: str | None = None) -> IngestReport:

@@ -66,6 +66,13 @@ class FactChange:
     values: list[tuple[str, Citation]]
     scope: str | None = None  # the place the values hold for ('Haiti', 'worldwide')
 
+    @property
+    def where(self) -> str:
+        """' in Haiti', ' worldwide', or '' when the values hold for no one place."""
+        if not self.scope:
+            return ""
+        return " worldwide" if self.scope == "worldwide" else f" in {self.scope}"
+
 
 @dataclass
 class Changes:
@@ -105,9 +112,8 @@ class Changes:
         lines = [i.text for i in self.developments]
         lines += [t for n in self.new_entities + self.updated_entities for _, t, _ in n.sentences]
         for f in self.fact_changes:
-            where = "" if not f.scope else (" worldwide" if f.scope == "worldwide" else f" in {f.scope}")
             subject = f"{f.subject} — " if f.subject else ""
-            lines.append(f"{subject}{f.attribute}{where}: " + " → ".join(v for v, _ in f.values))
+            lines.append(f"{subject}{f.attribute}{f.where}: " + " → ".join(v for v, _ in f.values))
         return lines
 
     def as_dict(self) -> dict:

@@ -67,14 +67,12 @@ def base_store(size: int) -> Path:
 
 
 # Benchmark-only SQL: copying stored rows is how the store grows without running spaCy 20,000 times.
-COPY = [
-    ("sentences", "id, article_id, position, text, start, \"end\", tokens",
-     "s.id + :sentence_shift, s.article_id + :article_shift, s.position, s.text, s.start, s.\"end\", s.tokens",
-     "sentences s WHERE s.article_id IN ({ids})"),
-    ("mentions", "sentence_id, article_id, entity_id, surface, label, start, \"end\"",
-     "m.sentence_id + :sentence_shift, m.article_id + :article_shift, m.entity_id, m.surface, m.label, m.start, m.\"end\"",
-     "mentions m WHERE m.article_id IN ({ids})"),
-]
+def copy_rows(db, table: str, where: str, rewrite: dict[str, str], keep_id: bool = False) -> None:
+    """Copy a table's rows matching ``where``, each column as is unless ``rewrite`` gives its new value."""
+    columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if keep_id or r[1] != "id"]
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(rewrite.get(c, f'"{c}"') for c in columns)
+    db.execute(f"INSERT INTO {table} ({names}) SELECT {values} FROM {table} WHERE {where}")
 
 
 def grow(base: Path, path: Path, articles: int) -> None:
@@ -83,39 +81,24 @@ def grow(base: Path, path: Path, articles: int) -> None:
     db = open_database(path)
     one = lambda sql, *a: db.execute(sql, list(a)).fetchone()[0]  # noqa: E731
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
-    columns = [r[1] for r in db.execute("PRAGMA table_info(articles)")]
     copy = 1
     while one("SELECT count(*) FROM articles") < articles:
-        need = articles - one("SELECT count(*) FROM articles")
-        batch = ids[:need]
-        article_shift = one("SELECT max(id) FROM articles")
-        sentence_shift = one("SELECT max(id) FROM sentences")
-        marks = ", ".join(str(i) for i in batch)
-        shift = {"article_shift": article_shift, "sentence_shift": sentence_shift}
+        batch = ids[:articles - one("SELECT count(*) FROM articles")]
+        a, s = one("SELECT max(id) FROM articles"), one("SELECT max(id) FROM sentences")
+        in_batch = f"article_id IN ({', '.join(str(i) for i in batch)})"
+        later = f"'+{30 * copy} days'"
+        shifted = {"article_id": f"article_id + {a}", "sentence_id": f"sentence_id + {s}", "day": f"date(day, {later})"}
         with transaction(db):
-            values = ", ".join(
-                f"id + {article_shift}" if c == "id" else
-                f"CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of + {article_shift} END" if c == "duplicate_of" else
-                f"story_id + {article_shift}" if c == "story_id" else
-                f"date(published_at, '+{30 * copy} days') || substr(published_at, 11)" if c == "published_at" else
-                f"content_hash || '-{copy}'" if c == "content_hash" else
-                f"CASE WHEN canonical_url IS NULL THEN NULL ELSE canonical_url || '#{copy}' END" if c == "canonical_url" else
-                c
-                for c in columns
-            )
-            db.execute(f"INSERT INTO articles ({', '.join(columns)}) SELECT {values} FROM articles WHERE id IN ({marks})")
-            for table, target, select, source in COPY:
-                db.execute(f"INSERT INTO {table} ({target}) SELECT {select} FROM {source.format(ids=marks)}", shift)
-            for table in ("roles", "facts"):
-                present = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] != "id"]
-                select = ", ".join(
-                    f"{c} + :sentence_shift" if c == "sentence_id" else f"{c} + :article_shift" if c == "article_id" else c
-                    for c in present)
-                db.execute(f"INSERT INTO {table} ({', '.join(present)}) SELECT {select} FROM {table} "
-                           f"WHERE article_id IN ({marks})", shift)
-            db.execute("INSERT INTO sentence_dates (sentence_id, article_id, day) SELECT sentence_id + :sentence_shift, "
-                       f"article_id + :article_shift, date(day, '+{30 * copy} days') FROM sentence_dates "
-                       f"WHERE article_id IN ({marks})", shift)
+            copy_rows(db, "articles", in_batch.replace("article_id", "id"), {
+                "id": f"id + {a}", "story_id": f"story_id + {a}",
+                "duplicate_of": f"CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of + {a} END",
+                "published_at": f"date(published_at, {later}) || substr(published_at, 11)",
+                "content_hash": f"content_hash || '-{copy}'",
+                "canonical_url": f"CASE WHEN canonical_url IS NULL THEN NULL ELSE canonical_url || '#{copy}' END",
+            }, keep_id=True)
+            copy_rows(db, "sentences", in_batch, {**shifted, "id": f"id + {s}"}, keep_id=True)
+            for table in ("mentions", "roles", "facts", "sentence_dates"):
+                copy_rows(db, table, in_batch, shifted)
         copy += 1
     db.conn.close()
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import numpy as np
 import sqlite_utils
 
+from service.credits import credible, reports
 from service.results import BriefItem, Briefing, Citation
 from service.selection import (
     best_items, candidates_for, cite, fact_groups, find_articles, no_match_message, novel_ids,
@@ -79,9 +80,10 @@ def build_briefing(
         briefing.background = _background(db, article_ids, [r for r in rows if r.published_at[:10] < cutoff],
                                           briefing.items, topic)
     else:
-        same_fact = fact_groups(db, article_ids, [r.id for r in rows])
+        said = reports(db, rows)
+        same_fact = credible(fact_groups(db, article_ids, [r.id for r in rows]), said)
         scores, similarity = rank(rows, method, same_fact, count)
-        briefing.items = select_items(rows, scores, similarity, count, same_fact)
+        briefing.items = select_items(rows, scores, similarity, count, same_fact, said=said)
     briefing.entities = top_entities(db, briefing.article_ids)
     return briefing
 

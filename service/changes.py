@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 from service.briefing import build_briefing
+from service.credits import credible, reports
 from service.results import BriefItem, Briefing, Citation
 from service.selection import (
     candidates_for, cite, fact_groups, find_articles, novel_ids, rank, recency, same_development, select_items,
@@ -256,11 +257,12 @@ def diff_articles(
         same_fact = fact_groups(db, [a.id for a in new_articles], [r.id for r in fresh])
         similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in fresh])
         subjects = subjects_of(entity_store.people_by_sentence(db, [r.id for r in fresh]))
-        same = same_development(fresh, similarity, subjects, same_fact)
+        said = reports(db, fresh)
+        same = credible(same_development(fresh, similarity, subjects, same_fact), said)
         fresh_scores, _ = rank(fresh, same_fact=same, similarity=similarity)
         fresh_scores = fresh_scores * recency(fresh)
         items = select_items(fresh, fresh_scores, similarity, developments_count(length), same,
-                             [subjects.get(r.id) for r in fresh])
+                             [subjects.get(r.id) for r in fresh], said)
         changes.developments = sorted(items, key=lambda i: -i.score)  # the most important development first
 
     old_mentions = entity_store.mentions_in(db, sorted(covered))

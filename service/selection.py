@@ -9,11 +9,13 @@ from datetime import date
 import numpy as np
 import sqlite_utils
 
+from service.credits import credible, reports
 from service.results import BriefItem, Citation
 from storage import articles as store
 from storage import entities as entity_store
 from storage.records import Article, Entity, SentenceRow
 from summarizer import ranking
+from summarizer.credits import Report, same_report
 from summarizer.entities import NEWS_LABELS, alias_key
 from summarizer.registry import DEFAULT_METHOD, chosen_sentences
 from summarizer.words import ranking_words
@@ -139,11 +141,13 @@ def rank(
 
 def select_items(
     rows: Sequence[SentenceRow], scores: np.ndarray, similarity, count: int, same_fact: dict[int, set[int]] | None,
-    subjects: Sequence[int | None] | None = None,
+    subjects: Sequence[int | None] | None = None, said: Sequence[Report] | None = None,
 ) -> list[BriefItem]:
-    """The top sentences without repeats, each credited to every outlet that said the same, in reading order."""
+    """The top sentences without repeats, each credited to every outlet that said the same (with ``said``: only
+    those whose report agrees), in reading order."""
     items = []
-    for sel in ranking.select(scores, similarity, count, same_fact, subjects=subjects):
+    agree = (lambda i, j: same_report(said[i], said[j])) if said is not None else None
+    for sel in ranking.select(scores, similarity, count, same_fact, subjects=subjects, agree=agree):
         row = rows[sel.index]
         citations = [cite(row)]
         for j in sel.same_as:
@@ -221,13 +225,14 @@ def best_items(
     similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
     people = entity_store.people_by_sentence(db, [r.id for r in rows])
     subjects = subjects_of(people)
-    # One development reported by several outlets is corroborated, and said once.
-    same = same_development(rows, similarity, subjects, same_fact)
+    # One development reported by several outlets is corroborated, and said once: only where they agree.
+    said = reports(db, rows)
+    same = credible(same_development(rows, similarity, subjects, same_fact), said)
     scores, _ = rank(rows, DEFAULT_METHOD, same, count, similarity)
     if newest_first:
         scores = scores * recency(rows)
     scores = scores * relevance(rows, topic)
-    items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows])
+    items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows], said)
     if newest_first:
         items = _cover_people(rows, scores, similarity, same, people, subjects, items)
     return sorted(items, key=lambda i: (-i.score, i.sentence_id))

@@ -244,3 +244,16 @@ def store_stats(db: sqlite_utils.Database) -> dict[str, int | str | None]:
         "digest_chats": one("SELECT count(*) FROM chats WHERE active = 1 AND digest_time IS NOT NULL"),
         "subscriptions": one("SELECT count(*) FROM subscriptions"),
     }
+
+
+def days_named(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The dates each sentence names ({sentence_id: {YYYY-MM-DD}}); sentences naming none are left out."""
+    if not sentence_ids:
+        return {}
+    marks = ", ".join("?" for _ in sentence_ids)
+    found: dict[int, set[str]] = {}
+    for sentence, day in db.execute(
+        f"SELECT sentence_id, day FROM sentence_dates WHERE sentence_id IN ({marks})", list(sentence_ids)
+    ).fetchall():
+        found.setdefault(sentence, set()).add(day)
+    return found

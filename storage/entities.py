@@ -281,3 +281,33 @@ def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str], limit:
         [*offices, limit],
     ).fetchall()
     return [Role(*r) for r in rows]
+
+
+def actors_by_article(db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str]
+                      ) -> dict[int, dict[int, set[int]]]:
+    """For each article, each sentence's named entities of the given labels ({article: {sentence: {entity}}})."""
+    if not article_ids:
+        return {}
+    marks = ", ".join("?" for _ in article_ids)
+    wanted = list(labels)
+    label_marks = ", ".join("?" for _ in wanted)
+    found: dict[int, dict[int, set[int]]] = {}
+    for article, sentence, entity in db.execute(
+        f"SELECT m.article_id, m.sentence_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id "
+        f"WHERE m.article_id IN ({marks}) AND e.label IN ({label_marks})",
+        list(article_ids) + wanted,
+    ).fetchall():
+        found.setdefault(article, {}).setdefault(sentence, set()).add(entity)
+    return found
+
+
+def roles_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Role]:
+    """The titles and roles the given articles give, oldest first."""
+    if not article_ids:
+        return []
+    marks = ", ".join("?" for _ in article_ids)
+    rows = db.execute(
+        f"{_ROLE_SELECT} WHERE r.article_id IN ({marks}) ORDER BY a.published_at, r.sentence_id",
+        list(article_ids),
+    ).fetchall()
+    return [Role(*r) for r in rows]

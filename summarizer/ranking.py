@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +82,7 @@ def select(
     redundant: float = REDUNDANT,
     subjects: Sequence[int | None] | None = None,
     credit_rest: bool = True,
+    agree: Callable[[int, int], bool] | None = None,
 ) -> list[Selection]:
     """Greedy selection by score, skipping any candidate that repeats one already chosen.
 
@@ -89,7 +90,9 @@ def select(
     says they state the same fact; it is then credited to the chosen sentence instead. With ``subjects``
     (who each sentence is about), a candidate about someone already covered counts half for each time they
     were: a briefing covers more of the people in the news. Without ``credit_rest`` selection stops once the picks
-    are made (the candidates left are not credited to the sentences they repeat).
+    are made (the candidates left are not credited to the sentences they repeat). With ``agree`` a repeat is
+    credited only when ``agree(chosen, repeat)``: it is still never shown, but its outlet gets no credit for a
+    sentence its own article does not report.
     """
     same_fact = same_fact or {}
     similarity = similarity.tocsr()
@@ -114,7 +117,8 @@ def select(
         i = pending.pop(best)
         twin = twin_of(i)
         if twin is not None:
-            credits[twin].append(i)
+            if agree is None or agree(twin, i):
+                credits[twin].append(i)
             continue
         chosen.append(i)
         credits[i] = []
@@ -124,7 +128,7 @@ def select(
     # The picks are made: the rest only matter as credits to the sentence they repeat.
     for i in pending if credit_rest else ():
         twin = twin_of(i)
-        if twin is not None:
+        if twin is not None and (agree is None or agree(twin, i)):
             credits[twin].append(i)
     return [Selection(i, tuple(credits[i])) for i in chosen]
 

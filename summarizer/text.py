@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from summarizer.furniture import furniture_class, strip_furniture
+
 # Lines that are site furniture, never article content.
 FURNITURE = re.compile(
     r"""^(
@@ -128,6 +130,8 @@ def sentence_quality(sentence: str) -> float:
     words = text.split()
     if not text or CREDIT.search(text) or SHOUTED_START.match(text) or TRANSCRIPT_HEADER.search(text):
         return 0.0
+    if furniture_class(text) is not None:
+        return 0.0
     if not SENTENCE_END.search(text):
         return 0.5 if len(words) < FRAGMENT_WORDS else 0.8
     if not text[0].isupper() and not text[0].isdigit() and text[0] not in "\"“‘'(":
@@ -138,8 +142,9 @@ def sentence_quality(sentence: str) -> float:
 
 
 def is_furniture_sentence(sentence: str) -> bool:
-    """A sentence of page furniture (sign-up and legal notices, sharing prompts), never news."""
-    if FURNITURE_SENTENCE.search(sentence):
+    """A sentence of page furniture (sign-up and legal notices, sharing prompts, any class of
+    ``summarizer.furniture``), never news."""
+    if FURNITURE_SENTENCE.search(sentence) or furniture_class(sentence) is not None:
         return True
     # A shouted line (transcript banners, 'THIS IS A RUSH TRANSCRIPT') is not a sentence to quote.
     letters = [c for c in sentence if c.isalpha()]
@@ -210,7 +215,7 @@ def clean_article(raw: str, title: str = "") -> CleanText:
             continue
         if not paragraphs:
             line = DATELINE.sub("", line, count=1)
-        line = strip_inline_junk(line)
+        line = strip_inline_junk(strip_furniture(line))
         if line:
             paragraphs.append(line)
     return CleanText(title=title, paragraphs=paragraphs)

@@ -1,0 +1,39 @@
+"""Credits that hold: an outlet is credited for a development only when its own article reports it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlite_utils
+
+from storage import articles as store
+from storage import entities as entity_store
+from storage.records import SentenceRow
+from summarizer.credits import Report, figures, same_report
+
+# The actors a development is about: people, organisations and places (not nationalities or events).
+ACTOR_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC")
+
+
+def reports(db: sqlite_utils.Database, rows: Sequence[SentenceRow]) -> list[Report]:
+    """What each candidate sentence reports: its figures, actors, its article's actors and the dates it names."""
+    actors = entity_store.actors_by_article(db, sorted({r.article_id for r in rows}), ACTOR_LABELS)
+    days = store.days_named(db, [r.id for r in rows])
+    result = []
+    for row in rows:
+        in_article = actors.get(row.article_id, {})
+        everyone = frozenset(e for named in in_article.values() for e in named)
+        result.append(Report(row.published_at, figures(row.text), frozenset(in_article.get(row.id, ())), everyone,
+                             frozenset(days.get(row.id, ()))))
+    return result
+
+
+def credible(groups: dict[int, set[int]], said: Sequence[Report]) -> dict[int, set[int]]:
+    """``groups`` (index -> indexes of sentences said to report the same thing) kept only where the two reports
+    agree on figures, actors, dates named and time."""
+    kept: dict[int, set[int]] = {}
+    for i, others in groups.items():
+        same = {j for j in others if same_report(said[i], said[j])}
+        if same:
+            kept[i] = same
+    return kept

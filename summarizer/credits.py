@@ -1,0 +1,50 @@
+"""When two outlets report the same development: the same figures, the same actors, days apart at most."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# Outlets publishing within this many days of each other can report one development.
+MAX_DAYS_APART = 3
+ORDINALS = frozenset(
+    """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth
+    fifteenth sixteenth seventeenth eighteenth nineteenth twentieth""".split()
+)
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?\b")
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def figures(text: str) -> frozenset[str]:
+    """The figures a sentence states: numbers (not years) and ordinals, as written without separators."""
+    found = {m.group().replace(",", "") for m in NUMBER.finditer(text)}
+    found = {f for f in found if not YEAR.match(f)}
+    found |= {w for w in re.findall(r"[a-z]+", text.lower()) if w in ORDINALS}
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one outlet's sentence says, for deciding whether it reports the same development as another."""
+
+    published_at: str
+    figures: frozenset[str]
+    actors: frozenset[int]  # the people, organisations and places the sentence names
+    article_actors: frozenset[int]  # everyone its article names
+    days: frozenset[str]  # the dates the sentence names (resolved 'on Tuesday')
+
+
+def same_report(a: Report, b: Report, max_days: int = MAX_DAYS_APART) -> bool:
+    """Whether ``b``'s outlet may be credited for ``a``'s sentence and the other way round.
+
+    Both state the same figures, each names no actor the other's article does not, they name no different dates,
+    and they were published at most ``max_days`` apart (a new toll, a new minister or a new day is news).
+    """
+    apart = abs(date.fromisoformat(a.published_at[:10]) - date.fromisoformat(b.published_at[:10])).days
+    if apart > max_days or a.figures != b.figures:
+        return False
+    if not a.actors <= b.article_actors or not b.actors <= a.article_actors:
+        return False
+    # One names a day the other does not ('arrived on Tuesday' against 'headed to the region'): not the same.
+    return a.days == b.days

@@ -142,9 +142,10 @@ def changes(c: Changes) -> str:
     parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{plural(c.new_articles, 'new article')} since {esc(since)}</i>"]
     if c.developments:
         parts.append("<b>New developments</b>\n" + "\n".join(f"• {esc(i.text)} {cites(i.citations)}" for i in c.developments))
-    if c.new_entities:
-        lines = [f"• <b>{esc(n.entity.name)}</b> ({esc(label_name(n.entity.label))}): {esc(n.sentences[0][1])} ({cite(n.sentences[0][2])})" for n in c.new_entities]
-        parts.append("<b>New in the story</b>\n" + "\n".join(lines))
+    people = [n for n in c.new_entities if n.entity.label == "PERSON"]
+    others = [n for n in c.new_entities if n.entity.label != "PERSON"]
+    if people:
+        parts.append("<b>New people</b>\n" + "\n".join(_entity_line(n) for n in people))
     if c.updated_entities:
         lines = []
         for n in c.updated_entities:
@@ -157,10 +158,26 @@ def changes(c: Changes) -> str:
             subject = f"{esc(f.subject)} — " if f.subject else ""
             chain = " → ".join(f"{esc(v)} ({cite(ci)})" for v, ci in f.values)
             lines.append(f"• {subject}{esc(f.attribute)}{esc(f.where)}: {chain}")
-        parts.append("<b>Changed facts</b>\n" + "\n".join(lines))
+        parts.append("<b>Changed figures</b>\n" + "\n".join(lines))
+    if others:
+        parts.append("<b>Also new:</b> " + ", ".join(esc(n.entity.name) for n in others))
     if c.quiet:
         parts.append("<i>Gone quiet: " + ", ".join(esc(e.name) for e in c.quiet) + "</i>")
+    if c.left_out:
+        parts.append(f"<i>{plural(c.left_out, 'more line')}: tap More, or /changes {esc(c.topic)} long</i>")
     return "\n\n".join(parts)
+
+
+def _entity_line(n) -> str:
+    """'• Gideon Saar — Israeli Foreign Minister; “met Blinken in Rome” (Outlet, date)'."""
+    details = []
+    if n.role:
+        details.append(esc(n.role))
+    if n.clause:
+        details.append(f"“{esc(n.clause)}”")
+    said = " — " + "; ".join(details) if details else ""
+    credit = f" ({cite(n.sentences[0][2])})" if n.clause and n.sentences else ""
+    return f"• <b>{esc(n.entity.name)}</b>{said}{credit}"
 
 
 def utc_minute(iso: str) -> str:

@@ -21,16 +21,24 @@ from summarizer.words import ranking_words
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
-from storage.records import Article, Entity, FactRow
+from storage.records import Article, Entity, FactRow, Mention, SentenceRow
 from summarizer import ranking
+from summarizer.clauses import what_they_did
 from summarizer.entities import NEWS_LABELS, alias_key
 from summarizer.facts import WORLD
 
-MAX_NEW_PEOPLE = 10
-MAX_NEW_OTHERS = 6
-MAX_UPDATED_ENTITIES = 6
-MAX_SENTENCES_PER_ENTITY = 2
-MAX_QUIET = 5
+# A diff sized for a phone: words of the rendered text (sentences, lines and credits) per length, and how many
+# new people, organisations or places, known entities with news and changed figures it lists.
+WORD_BUDGET = {"short": 100, "medium": 180, "long": 300}
+MAX_NEW_PEOPLE = {"short": 2, "medium": 3, "long": 5}
+MAX_NEW_OTHERS = {"short": 1, "medium": 2, "long": 3}
+MAX_UPDATED_ENTITIES = {"short": 0, "medium": 0, "long": 3}
+MAX_FACT_LINES = {"short": 2, "medium": 3, "long": 5}
+MAX_SENTENCES_PER_ENTITY = 1
+MAX_QUIET = 3
+# A place or organisation is news when several new articles name it; someone gone quiet when several did not.
+MIN_ARTICLES_FOR_PLACE = 2
+MIN_ARTICLES_FOR_QUIET = 3
 MAX_FACT_VALUES = 5
 # Values of one measure this many days apart may belong to different episodes (see _latest_run).
 MAX_FACT_GAP_DAYS = 21
@@ -48,14 +56,35 @@ def developments_count(length: str | int | None) -> int:
     return max(1, min(5, sentence_count(length)))
 
 
+def length_name(length: str | int | None) -> str:
+    """'short', 'medium' or 'long' for a length name or a number of sentences."""
+    if isinstance(length, str) and length in DEVELOPMENTS:
+        return length
+    if length is None:
+        return "medium"
+    count = sentence_count(length)
+    return "short" if count <= 3 else "medium" if count <= 5 else "long"
+
+
 @dataclass
 class EntityNews:
-    """An entity with the sentences that introduce it or say something new about it."""
+    """An entity with the sentences that introduce it or say something new about it.
+
+    A new entity is shown as one line: its role when the new articles give one, and a short verbatim clause of
+    what it did (from ``sentences[0]``, credited to its outlet)."""
 
     entity: Entity
     sentences: list[tuple[int, str, Citation]]
     sources: int
     mentions: int
+    role: str | None = None
+    clause: str | None = None
+    articles: int = 1
+
+    def line(self) -> str:
+        """'Gideon Saar — Israeli Foreign Minister; Blinken spoke in Rome after meeting …' as plain text."""
+        parts = [p for p in (self.role, self.clause) if p]
+        return f"{self.entity.name} — " + "; ".join(parts) if parts else self.entity.name
 
 
 @dataclass
@@ -66,6 +95,11 @@ class FactChange:
     subject: str | None
     values: list[tuple[str, Citation]]
     scope: str | None = None  # the place the values hold for ('Haiti', 'worldwide')
+
+    def line(self) -> str:
+        """'Antony Blinken — trips to the region: fourth → fifth' as plain text, without credits."""
+        subject = f"{self.subject} — " if self.subject else ""
+        return f"{subject}{self.attribute}{self.where}: " + " → ".join(v for v, _ in self.values)
 
     @property
     def where(self) -> str:
@@ -89,6 +123,8 @@ class Changes:
     new_articles: int = 0
     briefing: Briefing | None = None
     message: str = ""
+    left_out: int = 0  # lines left out to keep the message short (the long form has them)
+    base: int | None = None  # the newest article the chat had seen before this diff
     # What recording this as delivered would write: (kind, newest article id covered, sentence ids shown).
     snapshot: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -111,10 +147,9 @@ class Changes:
         if self.briefing is not None:
             return [i.text for i in self.briefing.items]
         lines = [i.text for i in self.developments]
-        lines += [t for n in self.new_entities + self.updated_entities for _, t, _ in n.sentences]
-        for f in self.fact_changes:
-            subject = f"{f.subject} — " if f.subject else ""
-            lines.append(f"{subject}{f.attribute}{f.where}: " + " → ".join(v for v, _ in f.values))
+        lines += [n.line() for n in self.new_entities]
+        lines += [t for n in self.updated_entities for _, t, _ in n.sentences]
+        lines += [f.line() for f in self.fact_changes]
         return lines
 
     def as_dict(self) -> dict:
@@ -122,6 +157,7 @@ class Changes:
         def news(items):
             return [
                 {"entity": n.entity.name, "label": n.entity.label, "sources": n.sources, "mentions": n.mentions,
+                 "role": n.role, "clause": n.clause, "line": n.line(),
                  "sentences": [{"text": t, "source": c.__dict__} for _, t, c in n.sentences]}
                 for n in items
             ]
@@ -219,7 +255,7 @@ def compute_changes(
         diff: _Diff = cache.get(
             key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length)
         )
-        changes = replace(diff.changes, since=since)
+        changes = replace(diff.changes, since=since, base=last.covered_to)
         changes.snapshot = ("changes", newest, sorted(diff.sentences))
     if record:
         record_changes(db, chat_id, changes)
@@ -267,62 +303,20 @@ def diff_articles(
 
     old_mentions = entity_store.mentions_in(db, sorted(covered))
     new_mentions = entity_store.mentions_in(db, [a.id for a in new_articles])
-    known = {m.entity_id for m in old_mentions}
-    by_entity: dict[int, list] = defaultdict(list)
-    for m in new_mentions:
-        by_entity[m.entity_id].append(m)
-    entities = {e.id: e for e, _ in entity_store.entities_with_counts(db, list(by_entity))}
-    row_by_id = {r.id: r for r in rows}
-
-    shown_sentences: set[int] = set()
-    new_list, updated_list = [], []
-    for entity_id, mentions in by_entity.items():
-        entity = entities.get(entity_id)
-        if entity is None or entity.label not in NEWS_LABELS:
-            continue
-        sources = len({row_by_id[m.sentence_id].source for m in mentions if m.sentence_id in row_by_id})
-        sentence_ids = [m.sentence_id for m in mentions if m.sentence_id in novel]
-        ranked = sorted(dict.fromkeys(sentence_ids), key=lambda s: -scores.get(s, 0.0))
-        picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in ranked[:MAX_SENTENCES_PER_ENTITY]]
-        if entity_id not in known:
-            if not picked:
-                first = min((m.sentence_id for m in mentions if m.sentence_id in row_by_id), default=None)
-                if first is None:
-                    continue
-                picked = [(first, row_by_id[first].text, cite(row_by_id[first]))]
-            new_list.append(EntityNews(entity, picked[:1], sources, len(mentions)))
-        elif picked:
-            updated_list.append(EntityNews(entity, picked, sources, len(mentions)))
-    importance = lambda n: (-n.sources, -n.mentions, n.entity.name)  # noqa: E731
-    # People first (what analysts follow), then organisations and places; each by importance.
-    people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE]
-    others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS]
-    changes.new_entities = people + others
-    # Entity news repeats no sentence already shown as a development or for a new entity.
-    developed = {i.sentence_id for i in changes.developments}
-    for news in changes.new_entities:
-        news.sentences = [s for s in news.sentences if s[0] not in developed] or news.sentences
-    taken = developed | {s for n in changes.new_entities for s, _, _ in n.sentences}
-    updated = []
-    for news in sorted(updated_list, key=importance):
-        news.sentences = [s for s in news.sentences if s[0] not in taken][:MAX_SENTENCES_PER_ENTITY]
-        if news.sentences:
-            taken |= {s for s, _, _ in news.sentences}
-            updated.append(news)
-    changes.updated_entities = updated[:MAX_UPDATED_ENTITIES]
-    for news in changes.new_entities + changes.updated_entities:
-        shown_sentences |= {s for s, _, _ in news.sentences}
-    shown_sentences |= developed
-
+    outlets = {alias_key(a.source) for a in new_articles} | {alias_key(r.source) for r in rows}
+    changes.new_entities, changes.updated_entities = _entity_news(
+        db, rows, novel, scores, old_mentions, new_mentions, outlets, changes.developments, length)
     old_facts = store.facts_of(db, sorted(covered))
     new_facts = store.facts_of(db, [a.id for a in new_articles])
     changes.fact_changes = _fact_changes(db, old_facts, new_facts)
 
-    old_counts = Counter(m.entity_id for m in old_mentions)
-    quiet_ids = [e for e, n in old_counts.most_common(30) if n >= 3 and e not in by_entity]
-    changes.quiet = [
-        e for e, _ in entity_store.entities_with_counts(db, quiet_ids) if e.label in NEWS_LABELS
-    ][:MAX_QUIET]
+    changes.quiet = _gone_quiet(db, topic, old_mentions, new_mentions, len(new_articles), outlets)
+    size = length_name(length)
+    changes.fact_changes = changes.fact_changes[:MAX_FACT_LINES[size]]
+    _fit(changes, WORD_BUDGET[size])
+    # Entity lines quote a clause, not a sentence: only the long form's news about known entities counts as shown.
+    shown_sentences = {i.sentence_id for i in changes.developments}
+    shown_sentences |= {s for n in changes.updated_entities for s, _, _ in n.sentences}
 
     if changes.is_empty:
         count = f"{len(new_articles)} new article" if len(new_articles) == 1 else f"{len(new_articles)} new articles"
@@ -432,3 +426,161 @@ def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: s
     sentences it showed are not shown again."""
     return chat_store.record_snapshot(db, chat_id, topic, kind, store.newest_article_id(db),
                                       [i.sentence_id for i in briefing.shown], _keep_since())
+
+
+def _entity_news(
+    db: sqlite_utils.Database, rows: Sequence[SentenceRow], novel: set[int], scores: dict[int, float],
+    old_mentions: Sequence[Mention], new_mentions: Sequence[Mention], outlets: set[str],
+    developments: Sequence[BriefItem], length: str | int | None,
+) -> tuple[list[EntityNews], list[EntityNews]]:
+    """New people, organisations and places as one line each, and (long form) news about known entities.
+
+    Left out: an outlet (the article's publisher is not its news), an organisation or place named in fewer than
+    two of the new articles (a city a quote passes through is not news), a one-word 'person' with no role named
+    once (more often a place or a word the model misread), and any line that would only repeat a development.
+    """
+    size = length_name(length)
+    known = {m.entity_id for m in old_mentions}
+    by_entity: dict[int, list[Mention]] = defaultdict(list)
+    for m in new_mentions:
+        by_entity[m.entity_id].append(m)
+    entities = {e.id: e for e, _ in entity_store.entities_with_counts(db, list(by_entity))}
+    row_by_id = {r.id: r for r in rows}
+    developed = {i.sentence_id for i in developments}
+    roles = _roles(db, sorted({m.article_id for m in new_mentions}))
+    new_list: list[EntityNews] = []
+    updated_list: list[EntityNews] = []
+    for entity_id, mentions in by_entity.items():
+        entity = entities.get(entity_id)
+        if entity is None or entity.label not in NEWS_LABELS or alias_key(entity.name) in outlets:
+            continue
+        articles = len({m.article_id for m in mentions})
+        sources = len({row_by_id[m.sentence_id].source for m in mentions if m.sentence_id in row_by_id})
+        ranked = sorted({m.sentence_id for m in mentions if m.sentence_id in row_by_id and m.sentence_id not in developed},
+                        key=lambda s: (-scores.get(s, 0.0), s))
+        if entity_id in known:
+            fresh = [s for s in ranked if s in novel][:MAX_SENTENCES_PER_ENTITY]
+            if fresh:
+                picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in fresh]
+                updated_list.append(EntityNews(entity, picked, sources, len(mentions), articles=articles))
+            continue
+        role = roles.get(entity_id)
+        if entity.label == "PERSON":
+            if len(entity.name.split()) < 2 and role is None and articles < 2:
+                continue
+        elif articles < MIN_ARTICLES_FOR_PLACE:
+            continue
+        news = EntityNews(entity, [], sources, len(mentions), role=role, articles=articles)
+        surfaces = {m.sentence_id: m.surface for m in mentions}
+        # A person's line says what they did; an organisation or place is listed by name.
+        for sentence_id in ranked if entity.label == "PERSON" else ():
+            row = row_by_id[sentence_id]
+            subject_only = role is not None  # a role already says who they are; a clause that only names them adds nothing
+            clause = (what_they_did(row.text, surfaces[sentence_id], subject_only=subject_only)
+                      or what_they_did(row.text, entity.name, subject_only=subject_only))
+            if clause:
+                news.clause, news.sentences = clause, [(sentence_id, row.text, cite(row))]
+                break
+        if news.clause is None and role is None and entity.label == "PERSON":
+            continue  # named only in a development, or with nothing to say about them
+        if not news.sentences:
+            first = min((m.sentence_id for m in mentions if m.sentence_id in row_by_id), default=None)
+            if first is None:
+                continue
+            news.sentences = [(first, row_by_id[first].text, cite(row_by_id[first]))]
+        new_list.append(news)
+
+    def importance(n: EntityNews) -> tuple:
+        return (-n.articles, -n.sources, -n.mentions, n.entity.name)
+
+    people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE[size]]
+    others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS[size]]
+    updated, taken = [], set(developed)
+    for news in sorted(updated_list, key=importance):
+        news.sentences = [s for s in news.sentences if s[0] not in taken]
+        if news.sentences and len(updated) < MAX_UPDATED_ENTITIES[size]:
+            taken |= {s for s, _, _ in news.sentences}
+            updated.append(news)
+    return people + others, updated
+
+
+def _roles(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, str]:
+    """Each entity's role as the given articles most often write it ('Israeli Foreign Minister')."""
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for role in entity_store.roles_in(db, article_ids):
+        counts[role.entity_id][role.role] += 1
+    return {entity_id: roles.most_common(1)[0][0] for entity_id, roles in counts.items()}
+
+
+def _gone_quiet(
+    db: sqlite_utils.Database, topic: str, old_mentions: Sequence[Mention], new_mentions: Sequence[Mention],
+    new_articles: int, outlets: set[str],
+) -> list[Entity]:
+    """People and organisations prominent before (named in two or more covered articles) that none of several new
+    articles names; never the story's own subject (its most-named entity, or a name the topic says)."""
+    if new_articles < MIN_ARTICLES_FOR_QUIET:
+        return []
+    named_now = {m.entity_id for m in new_mentions}
+    articles: dict[int, set[int]] = defaultdict(set)
+    for m in old_mentions:
+        articles[m.entity_id].add(m.article_id)
+    order = sorted(articles, key=lambda e: (-len(articles[e]), e))
+    topic_words = set(ranking_words(topic.split()))
+    candidates = [e for e in order[1:30] if len(articles[e]) >= 2 and e not in named_now]
+    quiet = []
+    for entity, _ in entity_store.entities_with_counts(db, candidates):
+        if entity.label not in {"PERSON", "ORG"} or alias_key(entity.name) in outlets:
+            continue
+        if topic_words & set(ranking_words(entity.name.split())):
+            continue
+        quiet.append(entity)
+    return quiet[:MAX_QUIET]
+
+
+def _words(text: str, citations: Sequence[Citation]) -> int:
+    """Words a line takes once rendered: its text and its credits ('Outlet, 2024-10-22')."""
+    return len(text.split()) + sum(len(c.source.split()) + 1 for c in citations)
+
+
+def _fit(changes: Changes, budget: int) -> None:
+    """Keep the diff within ``budget`` words: the most important development always, then the rest in reading
+    order (developments, new entities, figures, news about known entities) while they fit; what is left out is
+    counted for the reader ('more' is one tap away)."""
+    # The heading, the 'N new articles since …' line and the closing 'N more lines' pointer.
+    used = 18 + len(changes.topic.split())
+    # Developments after the first leave room for the people and figures lines (up to a third of the budget).
+    lines = sum(_words(n.line(), [n.sentences[0][2]]) + 1 for n in changes.new_entities if n.sentences)
+    lines += sum(len(f.line().split()) + 2 * len(f.values) for f in changes.fact_changes)
+    reserve = min(lines, budget // 3)
+    kept_developments: list[BriefItem] = []
+    for item in changes.developments:
+        cost = _words(item.text, item.citations) + 1 + (2 if not kept_developments else 0)
+        if kept_developments and used + cost > budget - reserve:
+            changes.left_out += 1
+            continue
+        used += cost
+        kept_developments.append(item)
+    changes.developments = kept_developments
+
+    def keep(items: list, cost_of) -> list:
+        nonlocal used
+        kept = []
+        for item in items:
+            cost = cost_of(item) + 1 + (4 if not kept else 0)  # a bullet; a section heading
+            if used + cost > budget:
+                changes.left_out += 1
+                continue
+            used += cost
+            kept.append(item)
+        return kept
+
+    # A changed figure is the most precise news there is: it goes before the people lines.
+    changes.fact_changes = keep(changes.fact_changes, lambda f: len(f.line().split())
+                                + sum(len(c.source.split()) + 1 for _, c in f.values))
+    people = keep([n for n in changes.new_entities if n.entity.label == "PERSON"],
+                  lambda n: _words(n.line(), [n.sentences[0][2]] if n.clause else []))
+    others = keep([n for n in changes.new_entities if n.entity.label != "PERSON"], lambda n: len(n.line().split()))
+    changes.new_entities = people + others
+    changes.updated_entities = keep(changes.updated_entities,
+                                    lambda n: 1 + len(n.entity.name.split()) + sum(_words(t, [c]) for _, t, c in n.sentences))
+    changes.quiet = keep(changes.quiet, lambda e: len(e.name.split()) + 1) if changes.quiet else []

@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.runner import BlockingRunner
 from service.app import Entity
 
-WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE = "who", "changes", "timeline", "trend", "unsubscribe"
+WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE, SUBSCRIBE, MORE = (
+    "who", "changes", "timeline", "trend", "unsubscribe", "subscribe", "more")
 PAYLOAD = re.compile(r"^a:([0-9]{1,19})$")
 MAX_LABEL = 60
 
@@ -33,17 +34,21 @@ def who_label(entity: Entity) -> str:
 
 
 async def topic_keyboard(runner: BlockingRunner, entities: Sequence[Entity], topic: str, subscribed: bool,
-                         changes: bool = True) -> InlineKeyboardMarkup:
-    """'Who is X?' for up to three people and organisations, then 'What changed', 'Timeline', 'Trend',
-    'Unsubscribe'."""
+                         changes: bool = True, more_from: int | None = None) -> InlineKeyboardMarkup:
+    """'Who is X?' for up to three people and organisations, then 'More' (the rest of a shortened diff),
+    'What changed', 'Timeline', 'Trend', and 'Unsubscribe' or 'Subscribe'."""
     people = [e for e in entities if e.label in {"PERSON", "ORG"}][:3]
     actions: list[tuple[str, tuple[str, str]]] = [(who_label(e), (WHO, str(e.id))) for e in people]
+    if more_from is not None and topic:
+        actions.append(("More", (MORE, f"{more_from}:{topic}")))
     if changes:
         actions.append(("What changed", (CHANGES, topic)))
     actions.append(("Timeline", (TIMELINE, topic)))
     actions.append(("Trend", (TREND, topic)))
     if subscribed:
         actions.append(("Unsubscribe", (UNSUBSCRIBE, topic)))
+    elif topic:
+        actions.append(("Subscribe", (SUBSCRIBE, topic)))
     ids = await runner.run(runner.service.button_ids, [action for _, action in actions])
     buttons = [InlineKeyboardButton(label, callback_data=payload(i)) for (label, _), i in zip(actions, ids)]
     rows = [[b] for b in buttons[: len(people)]]

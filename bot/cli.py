@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chat", type=chat_id, default=LOCAL_CHAT,
                    help=f"a Telegram chat id (default {LOCAL_CHAT}: the command line's own briefings)")
     p = add("eval", "evaluation against gold data: ROUGE for summaries and updates, /who for entities")
-    p.add_argument("kind", choices=["summaries", "updates", "entities", "timelines"])
+    p.add_argument("kind", choices=["summaries", "updates", "entities", "timelines", "junk", "credits", "delivery"])
     p.add_argument("files", nargs="+")
     p.add_argument("--limit", type=int, help="evaluate only the first N items")
     p.add_argument("--store", help="entities: reuse (or create) this database instead of a fresh in-memory one")
@@ -262,7 +262,8 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         else:
             from service.evaluation import run_eval
 
-            table, data = run_eval(args.kind, args.files, args.limit)
+            table, data = run_eval(args.kind, args.files, args.limit,
+                                   render=lambda c: render.to_plain(render.changes(c)))
         if args.json:
             print(json.dumps(data, indent=2))
         else:

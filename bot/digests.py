@@ -68,8 +68,9 @@ async def send_digest(app: Application, digest: Digest) -> str:
         await send(app.bot, digest.chat.id, render.digest_header(digest))
         subscribed = {t.casefold() for t, _ in digest.topics}
         for topic, changes in digest.news:
+            more = changes.base if changes.left_out else None
             markup = await buttons.topic_keyboard(runner, changes.entities, topic, topic.casefold() in subscribed,
-                                                  changes=False)
+                                                  changes=False, more_from=more)
             await send(app.bot, digest.chat.id, render.changes(changes), markup)
     except Forbidden:
         return "forbidden"

@@ -36,6 +36,7 @@ COMMANDS = [
     ("stats", "Admins: store and bot statistics"),
 ]
 MAX_ARGUMENT = 300
+LENGTH_NAMES = ("short", "medium", "long")
 MAX_TOPICS_PER_ANSWER = 3  # /brief and /changes without a topic answer for the first few subscriptions
 PASTE_MIN_CHARS = 400
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -147,7 +148,7 @@ async def brief(update: Update, context: Context) -> None:
                 return
             markup = None
             if b.items:
-                markup = await buttons.topic_keyboard(runner, [e for e, _ in b.entities], b.topic,
+                markup = await buttons.topic_keyboard(runner, b.named_entities(), b.topic,
                                                       b.topic.casefold() in subscribed)
             await answer(update, context, render.briefing(b), markup)
 
@@ -205,26 +206,45 @@ async def who(update: Update, context: Context) -> None:
 
 
 async def changes(update: Update, context: Context) -> None:
-    """/changes [topic]: what changed since this chat's last briefing (the subscriptions without a topic)."""
-    topic = _args(context)
+    """/changes [topic] [short|medium|long]: what changed since this chat's last briefing (the subscriptions
+    without a topic), at the chat's length unless one is given."""
+    topic, size = _topic_and_length(_args(context))
     if await _too_long(update, context, topic):
         return
     topics, _ = await _topics_or_subscriptions(context, topic, chat_id(update))
     for t in topics:
-        if not await _send_changes(update, context, t):
+        if not await _send_changes(update, context, t, size):
             return
 
 
-async def _send_changes(update: Update, context: Context, topic: str) -> bool:
+def _topic_and_length(text: str) -> tuple[str, str | None]:
+    """'gaza long' -> ('gaza', 'long'); a topic without a length name keeps all its words."""
+    words = text.split()
+    if words and words[-1].casefold() in LENGTH_NAMES:
+        return " ".join(words[:-1]), words[-1].casefold()
+    return text, None
+
+
+async def _send_changes(update: Update, context: Context, topic: str, size: str | None = None,
+                        more_from: int | None = None) -> bool:
     runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
     async with typing(update, context.bot):
         settings = await runner.run(service.chat, chat)
         try:
-            result: Changes = await runner.run(service.changes, chat, topic=topic, length=settings.length)
+            if more_from is None:
+                result: Changes = await runner.run(service.changes, chat, topic=topic, length=size or settings.length)
+            else:
+                result = await runner.run(service.more_changes, chat, topic, more_from)
         except InputError as exc:
             await answer(update, context, render.esc(str(exc)))
             return False
-    await answer(update, context, render.changes(result))
+        markup = None
+        if not result.is_empty:
+            subscribed = {s.casefold() for s in await runner.run(service.subscriptions, chat)}
+            more = result.base if result.left_out and more_from is None else None
+            markup = await buttons.topic_keyboard(runner, result.entities, result.topic,
+                                                  result.topic.casefold() in subscribed, changes=False, more_from=more)
+    await answer(update, context, render.changes(result), markup)
     return True
 
 
@@ -477,6 +497,14 @@ async def button(update: Update, context: Context) -> None:
         await query.answer()
         await answer(update, context, await _unsubscribe(context, chat_id(update), action.value))
         return
+    if action.kind == buttons.SUBSCRIBE:
+        if not await may_configure(update, context):
+            return
+        await query.answer()
+        new = await runner.run(service.subscribe, chat_id(update), action.value)
+        text = f"Subscribed to “{action.value}”." if new else f"You already follow “{action.value}”."
+        await answer(update, context, render.esc(text))
+        return
     await query.answer()
     if action.kind == buttons.WHO:
         async with typing(update, context.bot):
@@ -484,6 +512,9 @@ async def button(update: Update, context: Context) -> None:
         await answer(update, context, render.profile(profile) if profile else "That entity is no longer in the store.")
     elif action.kind == buttons.CHANGES:
         await _send_changes(update, context, action.value)
+    elif action.kind == buttons.MORE:
+        base, _, topic = action.value.partition(":")
+        await _send_changes(update, context, topic, more_from=int(base))
     elif action.kind == buttons.TIMELINE:
         await _send_timeline(update, context, action.value, None)
     elif action.kind == buttons.TREND:

@@ -18,7 +18,7 @@ from service import files, sources, web
 from service.briefing import build_briefing
 from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
 from service.selection import LENGTHS, MAX_SENTENCES
-from service.changes import Changes, DiffCache, compute_changes, record_briefing
+from service.changes import Changes, DiffCache, compute_changes, more_changes, record_briefing
 from service.digests import Claim, Digest
 from service.feeds import FeedFetch, FeedPoll
 from service.fetch import FetchError, FetchPolicy, check_address
@@ -260,6 +260,10 @@ class Service:
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""
         return compute_changes(self.db, chat_id, clean_topic(topic), length, self.diffs)
+
+    def more_changes(self, chat_id: int, topic: str, base: int) -> Changes:
+        """The rest of the chat's last diff on ``topic`` (the lines left out to keep it short), long form."""
+        return more_changes(self.db, chat_id, clean_topic(topic), base)
 
     # Chats
     def chat(self, chat_id: int) -> Chat:

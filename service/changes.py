@@ -139,7 +139,7 @@ class Changes:
     def entities(self) -> list[Entity]:
         """The entities this result is about, most prominent first (for 'Who is X?' buttons)."""
         if self.briefing is not None:
-            return [e for e, _ in self.briefing.entities]
+            return self.briefing.named_entities()
         return [n.entity for n in self.new_entities + self.updated_entities]
 
     def shown_text(self) -> list[str]:
@@ -259,6 +259,27 @@ def compute_changes(
         changes.snapshot = ("changes", newest, sorted(diff.sentences))
     if record:
         record_changes(db, chat_id, changes)
+    return changes
+
+
+def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int) -> Changes:
+    """The rest of the last diff on ``topic``: what arrived after ``base`` up to the chat's last briefing, in the
+    long form, leaving out what the chat was already shown (recorded as shown in turn)."""
+    topic = (topic or "").strip()
+    last = chat_store.last_snapshot(db, chat_id, topic)
+    if last is None or last.covered_to <= base:
+        return Changes(topic=topic, message=f"Nothing more on “{topic or 'the top stories'}”: send /changes {topic}.")
+    articles = find_articles(db, topic)
+    new_articles = [a for a in articles if base < a.id <= last.covered_to]
+    covered = {a.id for a in articles if a.id <= base}
+    if not new_articles:
+        return Changes(topic=topic, message=f"Nothing more on “{topic or 'the top stories'}”.")
+    diff = diff_articles(db, topic, new_articles, covered, chat_store.delivered_sentence_ids(db, chat_id, topic), "long")
+    changes = replace(diff.changes, since=last.created_at, base=base)
+    if changes.is_empty:
+        changes.message = f"Nothing more on “{topic or 'the top stories'}” that you have not seen."
+    changes.snapshot = ("more", last.covered_to, sorted(diff.sentences))
+    record_changes(db, chat_id, changes)
     return changes
 
 
@@ -495,7 +516,8 @@ def _entity_news(
 
     people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE[size]]
     others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS[size]]
-    updated, taken = [], set(developed)
+    updated: list[EntityNews] = []
+    taken = set(developed)
     for news in sorted(updated_list, key=importance):
         news.sentences = [s for s in news.sentences if s[0] not in taken]
         if news.sentences and len(updated) < MAX_UPDATED_ENTITIES[size]:
@@ -564,7 +586,7 @@ def _fit(changes: Changes, budget: int) -> None:
 
     def keep(items: list, cost_of) -> list:
         nonlocal used
-        kept = []
+        kept: list = []
         for item in items:
             cost = cost_of(item) + 1 + (4 if not kept else 0)  # a bullet; a section heading
             if used + cost > budget:

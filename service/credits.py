@@ -9,7 +9,7 @@ import sqlite_utils
 from storage import articles as store
 from storage import entities as entity_store
 from storage.records import SentenceRow
-from summarizer.credits import Report, figures, same_report
+from summarizer.credits import Report, figures, news_days, same_report
 
 # The actors a development is about: people, organisations and places (not nationalities or events).
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC")
@@ -24,16 +24,17 @@ def reports(db: sqlite_utils.Database, rows: Sequence[SentenceRow]) -> list[Repo
         in_article = actors.get(row.article_id, {})
         everyone = frozenset(e for named in in_article.values() for e in named)
         result.append(Report(row.published_at, figures(row.text), frozenset(in_article.get(row.id, ())), everyone,
-                             frozenset(days.get(row.id, ()))))
+                             news_days(days.get(row.id, set()), row.published_at)))
     return result
 
 
 def credible(groups: dict[int, set[int]], said: Sequence[Report]) -> dict[int, set[int]]:
     """``groups`` (index -> indexes of sentences said to report the same thing) kept only where the two reports
-    agree on figures, actors, dates named and time."""
+    agree on figures, actors, dates named and time (in one direction at least: which is shown is decided later,
+    and every credit is checked again then)."""
     kept: dict[int, set[int]] = {}
     for i, others in groups.items():
-        same = {j for j in others if same_report(said[i], said[j])}
+        same = {j for j in others if same_report(said[i], said[j]) or same_report(said[j], said[i])}
         if same:
             kept[i] = same
     return kept

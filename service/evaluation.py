@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,8 @@ from rouge_score import rouge_scorer
 
 from service.briefing import build_briefing
 from summarizer.words import ranking_words
-from service.changes import diff_articles
+from service.changes import Changes, diff_articles
+from service.delivery_eval import dev_run, diff_sizes, eval_credits, eval_junk
 from service.ingest import ingest
 from service.sources import RawArticle
 from storage import articles as store
@@ -108,6 +109,8 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
     scorer = _scorer()
     results: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
     spread: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    full: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
+    full_words: list[int] = []
     seen: dict[str, list[SentenceRow]] = defaultdict(list)
     covered: dict[str, set[int]] = defaultdict(set)
     shown: dict[str, set[int]] = defaultdict(set)
@@ -136,6 +139,12 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
         }
         for name, summary in systems.items():
             results[name] += _mean_f(scorer, [reference], _cut(summary, words))
+        # Uncut: what the reader receives, against the same number of words of the new articles' first sentences.
+        delivered = " ".join(diff.changes.shown_text())
+        full["ours: delivered what-changed text, uncut"] += _mean_f(scorer, [reference], delivered)
+        full["first sentence of each new article, same length"] += _mean_f(
+            scorer, [reference], _cut(systems["first sentence of each new article"], len(delivered.split())))
+        full_words.append(len(delivered.split()))
         spread["ours before this change: briefing with novelty"].append(
             redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in before.items]))
         spread["ours: briefing with novelty"].append(
@@ -150,7 +159,10 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
         f"redundancy of {name}: mean {np.mean([m for m, _ in v]):.3f}, max {np.mean([x for _, x in v]):.3f}"
         for name, v in spread.items()
     )
+    table += "\n\n" + _table(f"Full length: the delivered text uncut (mean {np.mean(full_words or [0]):.0f} words)",
+                               full, count)
     data = _json(results, count)
+    data["full_length"] = _json(full, count)
     data["redundancy"] = {name: {"mean": round(float(np.mean([m for m, _ in v])), 4),
                                  "max": round(float(np.mean([x for _, x in v])), 4)} for name, v in spread.items()}
     return table, data
@@ -160,10 +172,25 @@ def _text(briefing) -> str:
     return " ".join(i.text for i in briefing.items)
 
 
-def run_eval(kind: str, files: Sequence[str], limit: int | None = None) -> tuple[str, dict]:
-    """Dispatch `briefbot eval summaries FILE` and `briefbot eval updates TOPICS UPDATES`."""
+def run_eval(kind: str, files: Sequence[str], limit: int | None = None,
+             render: Callable[[Changes], str] | None = None) -> tuple[str, dict]:
+    """Dispatch `briefbot eval summaries FILE`, `eval updates TOPICS UPDATES` and `eval junk|credits|delivery
+    TOPICS UPDATES [CNNDM]` (what a reader receives on a dev run, rendered by ``render``)."""
     if kind == "summaries":
         return eval_summaries(files[0], limit)
+    if kind in {"junk", "credits", "delivery"}:
+        if len(files) < 2:
+            raise ValueError(f"eval {kind} needs TOPICS_FILE and UPDATES_FILE (and, for junk, the CNN/DM file)")
+        run = dev_run(files[0], files[1], render or (lambda c: " ".join(c.shown_text())), limit=limit)
+        parts = []
+        if kind in {"junk", "delivery"}:
+            parts.append(eval_junk(run, files[2] if len(files) > 2 else None))
+        if kind in {"credits", "delivery"}:
+            parts.append(eval_credits(run))
+        if kind == "delivery":
+            parts.append(diff_sizes(run))
+        return "\n\n".join(t for t, _ in parts), {k: d for (_, d), k in zip(parts, ("junk", "credits", "sizes"))
+                                                   } if kind == "delivery" else parts[0][1]
     if len(files) < 2:
         raise ValueError("eval updates needs TOPICS_FILE and UPDATES_FILE")
     return eval_updates(files[0], files[1], limit)

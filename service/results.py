@@ -49,6 +49,11 @@ class Briefing:
         """Every item a reader sees: the latest developments, then the background."""
         return self.items + [i for _, items in self.background for i in items]
 
+    def named_entities(self) -> list[Entity]:
+        """The briefing's top entities that its shown sentences name (by full name or last word), in order."""
+        text = " ".join(i.text for i in self.shown)
+        return [e for e, _ in self.entities if e.name in text or e.name.split()[-1] in text.split()]
+
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
         def item(i: BriefItem) -> dict:

@@ -234,13 +234,14 @@ def best_items(
     scores = scores * relevance(rows, topic)
     items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows], said)
     if newest_first:
-        items = _cover_people(rows, scores, similarity, same, people, subjects, items)
+        items = _cover_people(rows, scores, similarity, same, people, subjects, items, said)
     return sorted(items, key=lambda i: (-i.score, i.sentence_id))
 
 
 def _cover_people(
     rows: Sequence[SentenceRow], scores: np.ndarray, similarity, same: dict[int, set[int]],
     people: dict[int, list[int]], subjects: dict[int, int], items: list[BriefItem],
+    said: Sequence[Report] | None = None,
 ) -> list[BriefItem]:
     """The latest news is about its people: everyone named in two or more of the latest articles gets a sentence
     of their own, in place of the weakest items that name nobody in the news."""
@@ -283,7 +284,8 @@ def _cover_people(
         weakest = min(spare, key=lambda i: i.score)
         items.remove(weakest)
         row = rows[best]
-        citations = [cite(row)] + [cite(rows[j]) for j in sorted(same.get(best, ())) if rows[j].source != row.source]
+        citations = [cite(row)] + [cite(rows[j]) for j in sorted(same.get(best, ()))
+                                   if rows[j].source != row.source and (said is None or same_report(said[best], said[j]))]
         by_outlet: dict[str, Citation] = {}
         for c in citations:
             by_outlet.setdefault(c.source, c)  # one citation per outlet, the first kept

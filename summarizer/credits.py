@@ -16,8 +16,16 @@ NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?\b")
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
+MONTH_NAME = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+              r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+DATE = re.compile(rf"\b{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}")
+# Days named this close to publication say when the development happened; older ones are background.
+NEWS_DAYS = 7
+
+
 def figures(text: str) -> frozenset[str]:
-    """The figures a sentence states: numbers (not years) and ordinals, as written without separators."""
+    """The figures a sentence states: numbers (not years, not days of a date) and ordinals, without separators."""
+    text = DATE.sub(" ", text)
     found = {m.group().replace(",", "") for m in NUMBER.finditer(text)}
     found = {f for f in found if not YEAR.match(f)}
     found |= {w for w in re.findall(r"[a-z]+", text.lower()) if w in ORDINALS}
@@ -32,19 +40,25 @@ class Report:
     figures: frozenset[str]
     actors: frozenset[int]  # the people, organisations and places the sentence names
     article_actors: frozenset[int]  # everyone its article names
-    days: frozenset[str]  # the dates the sentence names (resolved 'on Tuesday')
+    days: frozenset[str]  # the dates the sentence names (resolved 'on Tuesday') near its publication
 
 
 def same_report(a: Report, b: Report, max_days: int = MAX_DAYS_APART) -> bool:
-    """Whether ``b``'s outlet may be credited for ``a``'s sentence and the other way round.
+    """Whether ``b``'s outlet may be credited for ``a``'s sentence (the one shown).
 
-    Both state the same figures, each names no actor the other's article does not, they name no different dates,
+    Both state the same figures, ``b``'s article names every actor ``a`` names, they do not name different days,
     and they were published at most ``max_days`` apart (a new toll, a new minister or a new day is news).
     """
     apart = abs(date.fromisoformat(a.published_at[:10]) - date.fromisoformat(b.published_at[:10])).days
     if apart > max_days or a.figures != b.figures:
         return False
-    if not a.actors <= b.article_actors or not b.actors <= a.article_actors:
+    if not a.actors <= b.article_actors:
         return False
-    # One names a day the other does not ('arrived on Tuesday' against 'headed to the region'): not the same.
-    return a.days == b.days
+    # Both say when, on different days ('arrived on Tuesday' against 'headed to the region on Monday'): not the same.
+    return not (a.days and b.days) or bool(a.days & b.days)
+
+
+def news_days(days: set[str] | frozenset[str], published: str) -> frozenset[str]:
+    """The named days within a week of publication: when the development happened, not its background."""
+    when = date.fromisoformat(published[:10])
+    return frozenset(d for d in days if abs((date.fromisoformat(d) - when).days) <= NEWS_DAYS)

@@ -20,12 +20,15 @@ _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
 DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}\b", re.IGNORECASE)
 MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_YEAR}", re.IGNORECASE)
-WEEKDAY = re.compile(r"\b(?:on|last|this|since|from|until|by|late|early)\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")\b",
+WEEKDAY = re.compile(r"\b(?P<cue>on|last|this|next|since|from|until|by|late|early)\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")\b",
                      re.IGNORECASE)
 RELATIVE = re.compile(r"\b(?P<word>yesterday|today|tonight|this morning|this afternoon|this evening|last night)\b",
                       re.IGNORECASE)
 RELATIVE_DAYS = {"yesterday": -1, "last night": -1, "today": 0, "tonight": 0, "this morning": 0,
                  "this afternoon": 0, "this evening": 0}
+# A weekday after these words, in the same clause, is ahead of publication ('will leave on Thursday').
+FUTURE = re.compile(r"\b(?:will|shall|(?:is|are|was|were)\s+(?:expected|due|set|scheduled|slated|planning|going)\s+to|"
+                    r"expected to|due to|plans? to|scheduled to|is to|are to|would)\b[^.;,]*$", re.IGNORECASE)
 # A date more than this far from publication is history ('the 1918 pandemic'), not news of the story.
 MAX_DISTANCE = timedelta(days=400)
 
@@ -42,7 +45,8 @@ def _resolve(month: int, day: int, year: int | None, published: date) -> date | 
 
 
 def mentioned_dates(text: str, published: date) -> list[date]:
-    """Every date the text names, resolved against ``published``; weekdays mean the latest such day up to it."""
+    """Every date the text names, resolved against ``published``; a weekday is the latest such day up to it, or
+    the next one after it when the clause speaks of the future ('will leave on Thursday', 'next Thursday')."""
     found: list[date] = []
     for pattern in (DAY_MONTH, MONTH_DAY):
         for match in pattern.finditer(text):
@@ -51,8 +55,13 @@ def mentioned_dates(text: str, published: date) -> list[date]:
             if day is not None:
                 found.append(day)
     for match in WEEKDAY.finditer(text):
-        back = (published.weekday() - WEEKDAYS[match.group("weekday").casefold()]) % 7
-        found.append(published - timedelta(days=back))
+        weekday = WEEKDAYS[match.group("weekday").casefold()]
+        ahead = match.group("cue").casefold() == "next" or (
+            match.group("cue").casefold() in {"on", "by", "until", "this"} and FUTURE.search(text[: match.start()]))
+        if ahead:
+            found.append(published + timedelta(days=(weekday - published.weekday() - 1) % 7 + 1))
+        else:
+            found.append(published - timedelta(days=(published.weekday() - weekday) % 7))
     for match in RELATIVE.finditer(text):
         found.append(published + timedelta(days=RELATIVE_DAYS[match.group("word").casefold()]))
     return sorted({d for d in found if abs(d - published) <= MAX_DISTANCE})

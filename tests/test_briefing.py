@@ -22,11 +22,11 @@ def test_every_sentence_is_verbatim_from_a_named_source(seeded_store):
     assert all(item.text in stored and item.citations[0].source for item in b.items)
 
 
-def test_eleventh_visit_said_once_with_three_sources(seeded_store):
+def test_eleventh_visit_said_once_and_credited_only_where_the_article_names_everyone_in_it(seeded_store):
     b = seeded_store.brief("Gaza")
     eleventh = [i for i in b.items if "11th" in i.text]
-    assert len(eleventh) == 1
-    assert sorted(c.source for c in eleventh[0].citations) == ["VOA", "Webdesk", "Wire report (seed 001)"]
+    # VOA's sentence also names Netanyahu and Gallant: only outlets whose articles name them share the credit.
+    assert [sorted(c.source for c in i.citations) for i in eleventh] == [["VOA"]]
 
 
 def test_topic_briefing_opens_with_the_newest_developments_then_background_by_day(seeded_store):
@@ -36,11 +36,11 @@ def test_topic_briefing_opens_with_the_newest_developments_then_background_by_da
     assert [day for day, _ in b.background] == ["2024-01-09", "2024-02-07"]
 
 
-def test_one_development_is_one_item_credited_to_every_outlet(seeded_store):
+def test_an_arrival_is_not_credited_to_the_wire_that_only_said_he_set_off(seeded_store):
     b = seeded_store.brief("Gaza", length="long")
-    latest_arrivals = [i for i in b.items if "arrived in Israel" in i.text or "headed to the Middle East" in i.text]
-    assert len(latest_arrivals) == 1
-    assert sorted(c.source for c in latest_arrivals[0].citations) == ["VOA", "Webdesk", "Wire report (seed 001)"]
+    arrivals = [i for i in b.items if "arrived in Israel on Tuesday" in i.text]
+    assert len(arrivals) == 1
+    assert "Wire report (seed 001)" not in {c.source for c in arrivals[0].citations}
 
 
 def test_a_newer_article_leads_the_briefing(seeded_store):

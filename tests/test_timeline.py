@@ -16,6 +16,11 @@ from summarizer.dates import mentioned_dates
         ("Officials said yesterday that the toll rose.", [date(2010, 5, 26)]),
         ("The 1918 pandemic killed millions.", []),
         ("The quake of 12 January 2009 was smaller.", []),  # over a year before: history, not the story
+        # 27 May 2010 was a Thursday: the future tense names the next one, the past the one before.
+        ("Blinken is expected to leave Israel on Thursday.", [date(2010, 6, 3)]),
+        ("The envoy will arrive on Monday for talks.", [date(2010, 5, 31)]),
+        ("The vote is set for next Friday.", [date(2010, 5, 28)]),
+        ("He left on Monday, and officials said he would return.", [date(2010, 5, 24)]),
     ],
 )
 def test_dates_named_in_text_are_resolved_against_the_article_date(text, expected):

@@ -268,7 +268,7 @@ def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int)
     topic = (topic or "").strip()
     last = chat_store.last_snapshot(db, chat_id, topic)
     if last is None or last.covered_to <= base:
-        return Changes(topic=topic, message=f"Nothing more on “{topic or 'the top stories'}”: send /changes {topic}.")
+        return Changes(topic=topic, message=f"Nothing more on “{topic or 'the top stories'}” since your last briefing.")
     articles = find_articles(db, topic)
     new_articles = [a for a in articles if base < a.id <= last.covered_to]
     covered = {a.id for a in articles if a.id <= base}

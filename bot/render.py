@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from service.app import (
-    Briefing, Changes, Chat, Citation, Digest, Feed, FeedImport, IngestReport, Lookup, Profile, Timeline,
+    Briefing, Changes, Chat, Citation, Digest, EntityNews, Feed, FeedImport, IngestReport, Lookup, Profile, Timeline,
 )
 
 LIMIT = 4096  # Telegram's message limit, in UTF-16 code units
@@ -168,7 +168,7 @@ def changes(c: Changes) -> str:
     return "\n\n".join(parts)
 
 
-def _entity_line(n) -> str:
+def _entity_line(n: EntityNews) -> str:
     """'• Gideon Saar — Israeli Foreign Minister; “met Blinken in Rome” (Outlet, date)'."""
     details = []
     if n.role:

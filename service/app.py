@@ -18,7 +18,9 @@ from service import files, sources, web
 from service.briefing import build_briefing
 from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
 from service.selection import LENGTHS, MAX_SENTENCES
-from service.changes import Changes, DiffCache, compute_changes, more_changes, record_briefing
+from service.changes import (  # noqa: F401  (EntityNews: a result type the bot renders)
+    Changes, DiffCache, EntityNews, compute_changes, more_changes, record_briefing,
+)
 from service.digests import Claim, Digest
 from service.feeds import FeedFetch, FeedPoll
 from service.fetch import FetchError, FetchPolicy, check_address

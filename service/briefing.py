@@ -13,7 +13,7 @@ from service.credits import credible, reports
 from service.results import BriefItem, Briefing, Citation
 from service.selection import (
     best_items, candidates_for, cite, fact_groups, find_articles, no_match_message, novel_ids,
-    on_topic, rank, recency, select_items, sentence_count, top_entities,
+    on_topic, rank, select_items, sentence_count, top_entities,
 )
 from storage import articles as store
 from storage import entities as entity_store

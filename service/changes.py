@@ -324,7 +324,7 @@ def diff_articles(
 
     old_mentions = entity_store.mentions_in(db, sorted(covered))
     new_mentions = entity_store.mentions_in(db, [a.id for a in new_articles])
-    outlets = {alias_key(a.source) for a in new_articles} | {alias_key(r.source) for r in rows}
+    outlets = {alias_key(a.source) for a in new_articles}
     changes.new_entities, changes.updated_entities = _entity_news(
         db, rows, novel, scores, old_mentions, new_mentions, outlets, changes.developments, length)
     old_facts = store.facts_of(db, sorted(covered))

@@ -54,20 +54,32 @@ class DevRun:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (where, text) for every other shown text
 
 
+def read_jsonl(path: str) -> list[dict]:
+    """Every object of a JSONL file."""
+    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+
+
+def ingest_topics(topics: Sequence[dict], nlp=None, needed: set[str] | None = None
+                  ) -> tuple[sqlite_utils.Database, dict[str, int]]:
+    """A fresh in-memory store of the Timeline17 topics' articles (only ``needed`` ones when given), each dated and
+    credited to its outlet; and the stored id of each document id."""
+    db = open_database(":memory:")
+    raws, ids = [], []
+    for topic in topics:
+        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
+            if needed is None or doc_id in needed:
+                raws.append(RawArticle(text, doc_id, published=day, source=doc_id.split("/")[0]))
+                ids.append(doc_id)
+    report = ingest(db, nlp or load_pipeline(), raws)
+    return db, {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
+
+
 def dev_run(topics_path: str, updates_path: str, render: Callable[[Changes], str], nlp=None,
             limit: int | None = None) -> DevRun:
     """Ingest the dev topics' articles, replay every daily update at every length, brief every topic."""
-    topics = [json.loads(line) for line in Path(topics_path).read_text("utf-8").splitlines() if line.strip()]
-    updates = [json.loads(line) for line in Path(updates_path).read_text("utf-8").splitlines() if line.strip()][:limit]
-    db = open_database(":memory:")
-    raws, ids, topic_of = [], [], {}
-    for topic in topics:
-        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
-            raws.append(RawArticle(text, doc_id, published=day, source=doc_id.split("/")[0]))
-            ids.append(doc_id)
-            topic_of[doc_id] = topic["id"]
-    report = ingest(db, nlp or load_pipeline(), raws)
-    article_of = {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
+    topics = read_jsonl(topics_path)
+    updates = read_jsonl(updates_path)[:limit]
+    db, article_of = ingest_topics(topics, nlp)
     run = DevRun(db)
     for topic in topics:
         articles = sorted((a for a in (store.get_article(db, article_of[d]) for d in topic["document_ids"]
@@ -101,7 +113,7 @@ def eval_junk(run: DevRun, cnndm_path: str | None = None, nlp=None) -> tuple[str
     """Shown sentences per furniture class over every briefing and diff of a dev run (and CNN/DM briefings)."""
     shown = [(where, i.text) for where, i in run.items] + run.lines
     if cnndm_path:
-        rows = [json.loads(line) for line in Path(cnndm_path).read_text("utf-8").splitlines() if line.strip()]
+        rows = read_jsonl(cnndm_path)
         db = open_database(":memory:")
         report = ingest(db, nlp or load_pipeline(),
                         (RawArticle(r["document"], r["id"], published="2015-01-01") for r in rows))

@@ -13,7 +13,7 @@ from rouge_score import rouge_scorer
 from service.briefing import build_briefing
 from summarizer.words import ranking_words
 from service.changes import Changes, diff_articles
-from service.delivery_eval import dev_run, diff_sizes, eval_credits, eval_junk
+from service.delivery_eval import dev_run, diff_sizes, eval_credits, eval_junk, ingest_topics, read_jsonl
 from service.ingest import ingest
 from service.sources import RawArticle
 from storage import articles as store
@@ -94,18 +94,9 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
     Each step diffs the articles published since the previous entry against everything covered before, knowing
     what earlier steps delivered; every system is cut to the reference's length in words.
     """
-    topics = [json.loads(line) for line in Path(topics_path).read_text("utf-8").splitlines() if line.strip()]
-    updates = [json.loads(line) for line in Path(updates_path).read_text("utf-8").splitlines() if line.strip()][:limit]
+    updates = read_jsonl(updates_path)[:limit]
     needed = {d for u in updates for d in u["document_ids_since_previous"]}
-    db = open_database(":memory:")
-    raws, ids = [], []
-    for topic in topics:
-        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
-            if doc_id in needed:
-                raws.append(RawArticle(text, doc_id, published=day, source=doc_id.split("/")[0]))
-                ids.append(doc_id)
-    report = ingest(db, load_pipeline(), raws)
-    article_of = {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
+    db, article_of = ingest_topics(read_jsonl(topics_path), needed=needed)
     scorer = _scorer()
     results: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
     spread: dict[str, list[tuple[float, float]]] = defaultdict(list)

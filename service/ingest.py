@@ -209,20 +209,25 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             ])
         merged: dict[int, int] = {}
         entity_ids = resolve_mentions(db, analysis.mentions, merged)
+        # The article's own outlet ('(Reuters)', 'told VOA' in VOA's copy) is its publisher, not its news.
+        outlet = alias_key(str(row["source"]))
+        own = {i for i, m in enumerate(analysis.mentions) if alias_key(m.surface) == outlet}
         store.insert_mentions(
             db,
             [
                 (sentence_ids[m.sentence], article_id, entity_ids[i], m.surface, m.label, m.start, m.end)
-                for i, m in enumerate(analysis.mentions)
+                for i, m in enumerate(analysis.mentions) if i not in own
             ],
         )
         votes: Counter[tuple[int, str]] = Counter()
-        for e, m in zip(entity_ids, analysis.mentions):
+        for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions)):
+            if i in own:
+                continue
             votes[(e, m.label)] += 1
             for hint in m.hints:
                 votes[(e, f"hint:{hint}")] += 1
         entity_store.add_label_counts(db, votes)
-        labels = {e: entity_store.label_counts(db, e) for e in set(entity_ids)}
+        labels = {e: entity_store.label_counts(db, e) for e in {e for i, e in enumerate(entity_ids) if i not in own}}
         for entity_id, counts in labels.items():
             entity_store.set_label(db, entity_id, majority_label(counts))
         store.insert_roles(
@@ -230,7 +235,7 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             [
                 (entity_ids[r.mention], sentence_ids[analysis.mentions[r.mention].sentence], article_id, r.role,
                  r.office, r.scope, int(r.transitional))
-                for r in analysis.roles
+                for r in analysis.roles if r.mention not in own
             ],
         )
         # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
@@ -239,7 +244,8 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         # A count whose sentence names no place holds for the article's main place when one place has at least
         # half of the article's place mentions ('the death toll' in a story about Haiti); otherwise it has no
         # scope and is never compared with anything.
-        places = Counter(e for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"})
+        places = Counter(e for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions))
+                         if m.label in {"GPE", "LOC"} and i not in own)
         top = places.most_common(2)
         home = str(top[0][0]) if top and top[0][1] >= 3 and 2 * top[0][1] >= sum(places.values()) else ""
         place_names = {e: m.surface for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"}}
@@ -249,13 +255,15 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             if f.fact.subject_candidates:
                 people = [
                     entity_ids[m] for m in f.fact.subject_candidates
-                    if entity_ids[m] in people_ids or analysis.mentions[m].label == "PERSON"
+                    if m not in own and (entity_ids[m] in people_ids or analysis.mentions[m].label == "PERSON")
                 ]
                 if not people:
                     continue
                 subject = people[0]
             scope = f.scope or ""
-            if isinstance(f.scope, int):
+            if isinstance(f.scope, int) and f.scope in own:
+                scope = ""
+            elif isinstance(f.scope, int):
                 mention = analysis.mentions[f.scope]
                 scope_id = entity_ids[f.scope]
                 if mention.label == "NORP":

@@ -13,6 +13,7 @@ from service.results import BriefItem
 from service.selection import best_items, find_articles, no_match_message, novel_ids
 from storage import articles as store
 from storage.records import Article, SentenceRow
+from summarizer.text import sentence_quality
 
 DEFAULT_DATES = 8
 MAX_DATES = 30
@@ -101,7 +102,8 @@ def build_timeline(
     for day in days:
         pool = by_day.get(day, [])
         fresh = novel_ids(pool, chosen) if chosen else {r.id for r in pool}
-        pool = [r for r in pool if r.id in fresh]
+        # A day is told by a sentence that stands alone: never the tail of a split quotation or page furniture.
+        pool = [r for r in pool if r.id in fresh and sentence_quality(r.text) > 0]
         if not pool:
             continue
         item = best_items(db, ids, pool, 1)[0]

@@ -118,10 +118,22 @@ TRANSCRIPT_HEADER = re.compile(
 )
 
 
+def opens_mid_quote(sentence: str) -> bool:
+    """The tail of a quotation the parser split ('not supported by us," he stated'): a closing quote mark comes
+    before any opening one, so the sentence cannot be read on its own."""
+    opening = min((i for i in (sentence.find("“"), sentence.find("‘")) if i >= 0), default=-1)
+    closing = sentence.find("”")
+    if closing >= 0 and (opening < 0 or closing < opening):
+        return True
+    straight = sentence.count('"')
+    return straight % 2 == 1 and not sentence.lstrip().startswith('"') and re.search(r'[\w.,!?]"', sentence) is not None
+
+
 def sentence_quality(sentence: str) -> float:
     """How well a sentence stands alone as a briefing line, as a weight on its score.
 
-    0 for credits ('Image by … via Flickr'), transcript headers and shouted headings glued to text; 0.5 for a short piece with no
+    0 for credits ('Image by … via Flickr'), transcript headers, shouted headings glued to text, page furniture
+    and the tail of a split quotation; 0.5 for a short piece with no
     final punctuation (a headline or caption); 0.8 for a longer one (a sentence the parser cut at a quote) or one
     starting in lower case; 0.9 for a long run with no punctuation inside (a caption glued to a lead); else 1.
     The weights were set on the CNN/DailyMail dev set so that ranking stays at or above Lead-3.
@@ -130,7 +142,7 @@ def sentence_quality(sentence: str) -> float:
     words = text.split()
     if not text or CREDIT.search(text) or SHOUTED_START.match(text) or TRANSCRIPT_HEADER.search(text):
         return 0.0
-    if furniture_class(text) is not None:
+    if furniture_class(text) is not None or opens_mid_quote(text):
         return 0.0
     if not SENTENCE_END.search(text):
         return 0.5 if len(words) < FRAGMENT_WORDS else 0.8

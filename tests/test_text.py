@@ -57,6 +57,9 @@ def test_markdown_is_reduced_to_text():
         ("EGYPTIAN GOVERNMENT RELEASES GOOGLE EXEC who was arrested in Cairo.", 0.0),
         ("Syria troops bombard Homs", 0.5),
         ("then it opens it up to anybody. '", 0.8),
+        ("This is not supported by us,” he stated.", 0.0),  # the tail of a quotation split in two
+        ('It was not supported by us," he stated.', 0.0),
+        ("“It is over,” he said on Monday.", 1.0),
     ],
 )
 def test_sentence_quality_weighs_fragments_credits_and_glued_headings(sentence, quality):

@@ -66,3 +66,13 @@ def test_bad_date_counts_get_a_clear_error(seeded_store, count, message):
 def test_timeline_on_an_unknown_topic_says_what_exists(seeded_store):
     t = seeded_store.timeline("volcano")
     assert t.entries == [] and t.message.startswith("No stored articles match “volcano”.")
+
+
+def test_no_timeline_entry_opens_mid_quote(service):
+    service.ingest_text("Ministers met in Cairo on Monday to discuss the plan.", "lead", source="Wire P",
+                        published="2021-03-08")
+    service.ingest_text(
+        "\"We were never consulted about the plan. Nobody in this government supports it,\" an official said of "
+        "the talks held on 3 March.", "quote", source="Wire Q", published="2021-03-08")
+    t = service.timeline("plan", 5)
+    assert t.entries and not any(e.item.text.startswith("Nobody in this government") for e in t.entries)

@@ -13,7 +13,7 @@ from service.briefing import rank_for_entity
 from service.results import Citation
 from storage import entities as entity_store
 from storage.records import Entity, Role
-from summarizer.entities import alias_key, clean_surface, strip_titles
+from summarizer.entities import NEWS_LABELS, alias_key, clean_surface, strip_titles
 from summarizer.roles import is_unique_office, same_scope
 
 MAX_NAME = 200
@@ -159,7 +159,8 @@ def build_profile(db: sqlite_utils.Database, entity: Entity) -> Profile:
         conflicts=conflicts,
         mentions=stats["mentions"], articles=stats["articles"],
         first_seen=stats["first_seen"], last_seen=stats["last_seen"],
-        related=entity_store.co_mentioned(db, entity.id, 5),
+        # Companions are people, organisations and places: an adjective ('Israeli') keeps no company.
+        related=entity_store.co_mentioned(db, entity.id, NEWS_LABELS, 5),
         sentences=rank_for_entity(db, entity, 3),
         offices=offices,
     )

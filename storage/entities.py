@@ -232,12 +232,15 @@ def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     return {"mentions": row[0], "articles": row[1], "first_seen": row[2], "last_seen": row[3]}
 
 
-def co_mentioned(db: sqlite_utils.Database, entity_id: int, limit: int = 5) -> list[tuple[Entity, int]]:
-    """Entities most often named in the same sentences as this one (pair counts kept at ingest)."""
+def co_mentioned(db: sqlite_utils.Database, entity_id: int, labels: Iterable[str],
+                 limit: int = 5) -> list[tuple[Entity, int]]:
+    """Entities with these labels most often named in the same sentences as this one (pair counts kept at
+    ingest)."""
+    wanted = sorted(labels)
     rows = db.execute(
         "SELECT e.id, e.name, e.label, p.n FROM entity_pairs p JOIN entities e ON e.id = p.other_id "
-        "WHERE p.entity_id = ? ORDER BY p.n DESC, e.name LIMIT ?",
-        [entity_id, limit],
+        f"WHERE p.entity_id = ? AND e.label IN ({', '.join('?' for _ in wanted)}) ORDER BY p.n DESC, e.name LIMIT ?",
+        [entity_id, *wanted, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
 

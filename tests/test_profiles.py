@@ -81,3 +81,11 @@ def test_bad_names_get_a_clear_reply(seeded_store, name, message):
 def test_who_on_an_empty_store(service):
     lookup, profile = service.who("Blinken")
     assert profile is None and lookup.message == "I know nobody called “Blinken”."
+
+
+def test_companions_are_people_organisations_and_places_not_adjectives(seeded_store):
+    seeded_store.ingest_text("Blinken spoke in Rome after meeting Israeli Foreign Minister Gideon Saar on Monday.",
+                             "rome", source="Rome Wire", published="2024-11-25")
+    _, profile = seeded_store.who("Saar")
+    assert (profile.entity.label, profile.roles[0].role) == ("PERSON", "Israeli Foreign Minister")
+    assert {e.name for e, _ in profile.related} == {"Antony Blinken", "Rome"}

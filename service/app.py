@@ -207,8 +207,9 @@ class Service:
         return build_timeline(self.db, clean_topic(topic), number)
 
     def trend(self, topic: str | None = None, days: int | str | None = None) -> Trend:
-        """Articles per day and the daily mentions of the five most-named entities over the last ``days`` days."""
-        number = whole_number(days, "days", DEFAULT_TREND_DAYS, 2, MAX_TREND_DAYS)
+        """Articles per day and the daily mentions of the five most-named entities over the last ``days`` days
+        (without a number: the story's latest stretch of coverage, at most DEFAULT_TREND_DAYS)."""
+        number = None if days is None else whole_number(days, "days", DEFAULT_TREND_DAYS, 2, MAX_TREND_DAYS)
         return build_trend(self.db, clean_topic(topic), number)
 
     def briefing_feed(self, topic: str | None = None, length: str | int | None = "long",

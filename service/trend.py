@@ -15,6 +15,9 @@ from summarizer.entities import NEWS_LABELS
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+MIN_DAYS = 7
+# A week with no article ends a stretch of coverage: the default window shows the latest stretch, not empty weeks.
+QUIET_GAP_DAYS = 7
 SERIES = 5
 
 
@@ -38,16 +41,19 @@ class Trend:
         }
 
 
-def build_trend(db: sqlite_utils.Database, topic: str, days: int = DEFAULT_DAYS) -> Trend:
-    """Articles per day on the topic over its last ``days`` days of coverage, the daily mentions of the five
-    people, organisations or places named most in that period, and the days its timeline picks."""
+def build_trend(db: sqlite_utils.Database, topic: str, days: int | None = None) -> Trend:
+    """Articles per day on the topic over its last ``days`` days of coverage (without a number: its latest stretch
+    of coverage, at least a week and at most DEFAULT_DAYS), the daily mentions of the five people, organisations or
+    places named most in that period, and the days its timeline picks that have articles."""
     topic = (topic or "").strip()
     trend = Trend(topic=topic)
     articles = find_articles(db, topic, limit=TIMELINE_ARTICLES)
     if not articles:
         trend.message = no_match_message(db, topic, None)
         return trend
-    last = max(date.fromisoformat(a.published_at[:10]) for a in articles)
+    published = sorted({date.fromisoformat(a.published_at[:10]) for a in articles})
+    last = published[-1]
+    days = days or latest_stretch(published)
     first = last - timedelta(days=days - 1)
     window = [a for a in articles if date.fromisoformat(a.published_at[:10]) >= first]
     trend.days = [(first + timedelta(days=n)).isoformat() for n in range(days)]
@@ -65,5 +71,16 @@ def build_trend(db: sqlite_utils.Database, topic: str, days: int = DEFAULT_DAYS)
                 per_day[index[day]] = n
         trend.series.append((entity, per_day))
     timeline = build_timeline(db, topic, articles=window)
-    trend.timeline_days = sorted(e.day for e in timeline.entries if e.day in index)
+    # A key date is marked on its bar: a day the timeline names but nobody published on has no bar to mark.
+    trend.timeline_days = sorted(e.day for e in timeline.entries if e.day in index and trend.articles[index[e.day]])
     return trend
+
+
+def latest_stretch(published: list[date]) -> int:
+    """Days from the start of the latest stretch of coverage (no week without an article) to its last day, at
+    least MIN_DAYS and at most DEFAULT_DAYS."""
+    start = len(published) - 1
+    while start > 0 and (published[start] - published[start - 1]).days <= QUIET_GAP_DAYS:
+        start -= 1
+    span = (published[-1] - published[start]).days + 1
+    return max(MIN_DAYS, min(DEFAULT_DAYS, span))

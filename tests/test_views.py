@@ -8,7 +8,7 @@ import struct
 import feedparser
 import pytest
 
-from bot.chart import HEIGHT_PX, WIDTH_PX, trend_caption, trend_png
+from bot.chart import HEIGHT_PX, WIDTH_PX, trend_caption, trend_figure, trend_png
 from service.app import InputError
 
 FEEDLY = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -95,6 +95,31 @@ def test_the_chart_is_a_png_of_the_promised_size(seeded_store):
     trend = seeded_store.trend("gaza", 10)
     assert png_size(trend_png(trend)) == (WIDTH_PX, HEIGHT_PX) and WIDTH_PX <= 1280
     assert trend_caption(trend).startswith("gaza, 13 Oct – 22 Oct 2024: ")
+
+
+def test_trend_without_a_number_shows_the_latest_stretch_of_coverage(seeded_store):
+    trend = seeded_store.trend("gaza")  # the seeds: January, February, then 21 and 22 October
+    assert (trend.days[0], trend.days[-1], len(trend.days)) == ("2024-10-16", "2024-10-22", 7)
+    assert sum(trend.articles) == 3
+
+
+def test_trend_marks_key_dates_only_on_days_with_articles(seeded_store):
+    trend = seeded_store.trend("gaza", 60)
+    marked = {day: trend.articles[trend.days.index(day)] for day in trend.timeline_days}
+    assert marked and all(n > 0 for n in marked.values())
+
+
+def test_trend_axes_count_in_whole_numbers_and_show_only_the_periods_dates(seeded_store):
+    figure = trend_figure(seeded_store.trend("gaza", 10))
+    articles_axis, mentions_axis = figure.axes
+    figure.canvas.draw()
+    for axis in (articles_axis, mentions_axis):
+        assert all(float(t).is_integer() for t in axis.get_yticks())
+    assert articles_axis.xaxis.get_offset_text().get_text() == ""
+
+
+def test_a_trend_caption_over_a_year_names_both_years(seeded_store):
+    assert trend_caption(seeded_store.trend("gaza", 366)).startswith("gaza, 23 Oct 2023 – 22 Oct 2024: ")
 
 
 @pytest.mark.parametrize("days, message", [

@@ -44,6 +44,7 @@ eval: setup $(EVAL_STAMP)
 	$(PY) -m bot eval updates ../shared/eval/t17_dev_topics.jsonl ../shared/eval/t17_dev_daily_updates.jsonl
 	$(PY) -m bot eval entities ../shared/eval/entities_dev.jsonl ../shared/eval/t17_dev_topics.jsonl
 	$(PY) -m bot eval timelines ../shared/eval/t17_dev_topics.jsonl
+	$(PY) -m bot eval delivery ../shared/eval/t17_dev_topics.jsonl ../shared/eval/t17_dev_daily_updates.jsonl ../shared/eval/cnndm_summeval.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -517,7 +517,8 @@ def _entity_news(
     people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE[size]]
     others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS[size]]
     updated: list[EntityNews] = []
-    taken = set(developed)
+    # A sentence a new entity's clause is quoted from is not shown again whole for a known one.
+    taken = set(developed) | {n.sentences[0][0] for n in people + others if n.clause}
     for news in sorted(updated_list, key=importance):
         news.sentences = [s for s in news.sentences if s[0] not in taken]
         if news.sentences and len(updated) < MAX_UPDATED_ENTITIES[size]:

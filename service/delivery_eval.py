@@ -51,7 +51,7 @@ class DevRun:
     db: sqlite_utils.Database
     steps: list[Step] = field(default_factory=list)
     items: list[tuple[str, BriefItem]] = field(default_factory=list)  # (where, item) for every shown sentence
-    lines: list[tuple[str, str]] = field(default_factory=list)  # (where, text) for every other shown text
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (where, text): other verbatim text shown
 
 
 def read_jsonl(path: str) -> list[dict]:
@@ -101,7 +101,8 @@ def dev_run(topics_path: str, updates_path: str, render: Callable[[Changes], str
         where = f"diff {timeline} {update['date']}"
         for size, diff in diffs.items():
             run.items += [(f"{where} {size}", i) for i in diff.changes.developments]
-            run.lines += [(f"{where} {size}", line) for line in diff.changes.shown_text()[len(diff.changes.developments):]]
+            run.lines += [(f"{where} {size}", t) for n in diff.changes.updated_entities for _, t, _ in n.sentences]
+            run.lines += [(f"{where} {size}", n.clause) for n in diff.changes.new_entities if n.clause]
         run.steps.append(Step(timeline, update["summary"], firsts, {k: d.changes for k, d in diffs.items()},
                               {k: render(d.changes) for k, d in diffs.items()}))
         covered[timeline] |= {a.id for a in articles}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 MAX_CLAUSE_WORDS = 10
-STOP = re.compile(r"[,;:—–()\"“”]|(?<![A-Z])\.(?:\s|$)")  # 'U.S.' does not end a clause
+STOP = re.compile(r"[,;:—–()\"“”?!]|(?<![A-Z])\.(?:\s|$)")  # 'U.S.' does not end a clause
 NOT_A_VERB = frozenset(
     """and or of in on at to for with from by as the a an 's ’s who whose which that last this next earlier later
     since after before during when while yesterday today tomorrow""".split()
@@ -17,8 +17,8 @@ def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subje
     officials in Beirut …'), skipping an apposition ('Saar, the foreign minister, said …'); None when the name is
     not a subject (then, unless ``subject_only``, the short clause that names them) or nothing follows. Cut at the clause's end or at ``limit`` words (then marked with '…')."""
     at = sentence.find(name)
-    if at < 0:
-        return None
+    if at < 0 or sentence.rstrip("\"”’' ").endswith("?"):
+        return None  # a question says nothing anyone did
     rest = sentence[at + len(name):]
     if rest.startswith(","):
         close = rest.find(",", 1)
@@ -32,7 +32,10 @@ def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subje
     if len(words) < 3 or not words[0][:1].islower() or words[0].casefold() in NOT_A_VERB:
         return None if subject_only else _clause_naming(sentence, at, at + len(name), limit)
     if len(words) > limit:
-        return " ".join(words[:limit]).rstrip(",;") + " …"
+        kept = words[:limit]
+        while len(kept) > 2 and kept[-1].casefold() in NOT_A_VERB:
+            kept.pop()  # never end on 'with the'
+        return " ".join(kept).rstrip(",;") + " …"
     return " ".join(words).rstrip(".")
 
 

@@ -92,6 +92,12 @@ BYLINE = re.compile(
     r"business|economics)\s+(?:writer|correspondent|reporter|editor)s?\s*$",
     re.IGNORECASE,
 )
+# A byline run into the text: 'Robert Peston Business editor, BBC News', 'Norman Smith BBC News channel chief political
+# correspondent' (a name, then a desk and a job, with no verb: a label, never prose).
+INLINE_BYLINE = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’\-]+,?\s+(?:(?:[A-Z]{2,5}|[A-Z][a-z]+)\s+){1,4}"
+    r"(?:[a-z]+\s+){0,3}(?:editor|correspondent|reporter)\b(?:,\s*[A-Z]{2,5}\s+News(?:\s+channel)?)?"
+)
 QUESTION_START = re.compile(
     r"^(?:what|who|whom|whose|why|how|when|where|which|is|are|was|were|can|could|will|would|should|does|do|did|"
     r"has|have|had)\b",
@@ -132,6 +138,7 @@ def strip_furniture(paragraph: str) -> str:
     text = paragraph.strip()
     text = re.sub(r"\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled|edited)\s+by\b[^)]*\)", " ", text,
                   flags=re.IGNORECASE)
+    text = INLINE_BYLINE.sub(" ", text)
     text = re.sub(r"^\(\s*(?:adds|updates?|recasts|corrects?|refiles|changes|writes through|repeats|fixes)\b[^)]*\)\s*",
                   "", text, flags=re.IGNORECASE)
     for _ in range(3):  # stamp, then a credit, then a dateline, in any order
@@ -206,7 +213,7 @@ def furniture_class(sentence: str) -> str | None:
         return "editorial-note"
     if TIMESTAMP.search(text):
         return "timestamp"
-    if BYLINE.search(text):
+    if BYLINE.search(text) or INLINE_BYLINE.search(text):
         return "byline"
     if _is_photo_credit(text):
         return "photo-credit"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot import render
 from tests.conftest import SEED
 
 
@@ -106,3 +107,16 @@ def test_unknown_topic_for_a_chat(seeded_store):
 def test_diff_is_bounded(story):
     _, _, third = story
     assert len(third.new_entities) <= 16 and all(len(n.sentences) <= 2 for n in third.updated_entities)
+
+
+@pytest.mark.parametrize("length, budget", [("short", 100), ("medium", 180), ("long", 300)])
+def test_a_diff_fits_its_length_and_says_no_sentence_twice(service, length, budget):
+    service.ingest([str(SEED["003"])])
+    service.brief("Gaza", chat_id=9)
+    service.ingest([str(SEED[k]) for k in ("004", "000", "001", "002")])
+    c = service.changes(9, "Gaza", length=length)
+    sentences = [i.text for i in c.developments] + [t for n in c.updated_entities for _, t, _ in n.sentences]
+    clauses = [n.clause.rstrip(" …") for n in c.new_entities if n.clause]
+    assert len(sentences) == len(set(sentences))
+    assert not [cl for cl in clauses if any(cl in s for s in sentences)]
+    assert c.developments and len(render.to_plain(render.changes(c)).split()) <= budget  # what the reader gets

@@ -90,6 +90,8 @@ def test_time_stamps_are_furniture(stamp):
     "By Jane Doe | Reuters",                  # Reuters
     "Jane Doe, Middle East correspondent",    # Guardian
     "Associated Press Writer",                # AP
+    "Jane Doe Business editor, BBC News",     # a live page's byline
+    "John Roe BBC News channel chief political correspondent",
 ])
 def test_bylines_are_furniture(byline):
     assert furniture_class(byline) == "byline"
@@ -120,6 +122,7 @@ def test_list_and_navigation_debris_is_furniture(debris):
     ("Storm kills dozens in the south Rescue teams struggle 30 August 2011 Last updated at 10:33 " + LEAD, LEAD),
     ("Floods kill dozens in the south The death toll rose to 44 on Tuesday.", "The death toll rose to 44 on Tuesday."),
     ("Quake hits the coast BEIRUT (Reuters) - " + LEAD, LEAD),
+    ("Jane Doe Business editor, BBC News " + LEAD, LEAD),
 ])
 def test_a_headline_glued_to_the_lead_is_split_off(glued, lead):
     assert strip_furniture(glued) == lead

@@ -457,8 +457,9 @@ def _entity_news(
     """New people, organisations and places as one line each, and (long form) news about known entities.
 
     Left out: an outlet (the article's publisher is not its news), an organisation or place named in fewer than
-    two of the new articles (a city a quote passes through is not news), a one-word 'person' with no role named
-    once (more often a place or a word the model misread), and any line that would only repeat a development.
+    two of the new articles (a city a quote passes through is not news), a one-word 'person' with no role (more
+    often a first name in a reader's comment, a place or a word the model misread), and any line that would only
+    repeat a development.
     """
     size = length_name(length)
     known = {m.entity_id for m in old_mentions}
@@ -487,7 +488,7 @@ def _entity_news(
             continue
         role = roles.get(entity_id)
         if entity.label == "PERSON":
-            if len(entity.name.split()) < 2 and role is None and articles < 2:
+            if len(entity.name.split()) < 2 and role is None:
                 continue
         elif articles < MIN_ARTICLES_FOR_PLACE:
             continue

@@ -8,7 +8,7 @@ MAX_CLAUSE_WORDS = 10
 STOP = re.compile(r"[,;:—–()\"“”?!]|(?<![A-Z])\.(?:\s|$)")  # 'U.S.' does not end a clause
 NOT_A_VERB = frozenset(
     """and or of in on at to for with from by as the a an 's ’s who whose which that last this next earlier later
-    since after before during when while yesterday today tomorrow""".split()
+    since after before during when while yesterday today tomorrow why how what where whom whether""".split()
 )
 
 

@@ -108,7 +108,14 @@ NAVIGATION = re.compile(r"(?:\s\|\s.*){2,}|^(?:next|previous|prev|back|home|more
                         r"comments?|listen|watch|play|expand|close|top|skip)\b\W*$", re.IGNORECASE)
 # A lowercase word followed by a determiner or pronoun that opens a sentence: 'efforts The World Health Organization
 # says' — two pieces glued without a full stop (a caption or headline run into the lead).
-GLUED = re.compile(r"(?<=[a-z])\s+(?:The|An|It|He|She|They|We|This|There|These|Those|Its|His|Her|Their)\s+[a-z]")
+GLUED = re.compile(
+    r"(?<=[a-z])\s+(?:(?:A|An)\s+[A-Za-z]|(?:The|It|He|She|They|We|This|There|These|Those|Its|His|Her|Their)\s+[a-z])")
+# Words after which such a capital is no sentence start: a title ('author of A Journey') or a letter label
+# ('type A influenza', 'hepatitis A').
+NOT_GLUED_AFTER = frozenset(
+    """of in on at to for from with by and or the a an about called named titled type vitamin hepatitis grade class
+    category plan group size exhibit""".split()
+)
 # A date or stamp inside a sentence, with text before it: 'Headline Standfirst 30 August 2011 Last updated at 10:33'.
 INNER_STAMP = re.compile(
     rf"(?<=[a-z])\s+(?:{DAY_DATE})\s+(?:last updated|updated|published|{CLOCK})", re.IGNORECASE
@@ -189,17 +196,27 @@ def _split_glued_dateline(text: str) -> str:
     return rest[end:] if end else text
 
 
+def _glued(text: str) -> list[re.Match[str]]:
+    """Where a sentence-opening word follows a lowercase word with no full stop between them."""
+    return [m for m in GLUED.finditer(text)
+            if text[: m.start()].rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER]
+
+
 def _drop_glued_captions(text: str) -> str:
     """'… said. Mexico has ramped up its efforts The virus has killed …': a caption or headline run without a full
     stop into the next sentence is cut out (up to the last full stop before it, at most 30 words)."""
-    while (match := GLUED.search(text)) is not None:
+    position = 0
+    while found := [m for m in _glued(text) if m.start() >= position]:
+        match = found[0]
         head = text[: match.start()]
         stop = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind('." '), head.rfind(".” "))
         start = stop + 2 if stop >= 0 else 0
-        if len(head[start:].split()) > 30:
-            return text
-        text = (text[:start] + text[match.start():].lstrip()).strip()
-    return text
+        if len(head[start:].split()) <= 30:
+            text = text[:start] + text[match.start():].lstrip()
+            position = start + 1
+        else:
+            position = match.end()
+    return text.strip()
 
 
 def furniture_class(sentence: str) -> str | None:
@@ -221,7 +238,7 @@ def furniture_class(sentence: str) -> str | None:
         return "list-debris"
     if _is_question_heading(text):
         return "question-heading"
-    if GLUED.search(text) or INNER_STAMP.search(text):
+    if _glued(text) or INNER_STAMP.search(text):
         return "glued-headline"
     return None
 

@@ -122,6 +122,9 @@ def test_list_and_navigation_debris_is_furniture(debris):
     ("Storm kills dozens in the south Rescue teams struggle 30 August 2011 Last updated at 10:33 " + LEAD, LEAD),
     ("Floods kill dozens in the south The death toll rose to 44 on Tuesday.", "The death toll rose to 44 on Tuesday."),
     ("Quake hits the coast BEIRUT (Reuters) - " + LEAD, LEAD),
+    ("Aid groups have complained of delays getting aid to survivors A ship carrying supplies is to be sent.",
+     "A ship carrying supplies is to be sent."),
+    ("Aid groups complain of delays A Royal Navy ship is to be sent.", "A Royal Navy ship is to be sent."),
     ("Jane Doe Business editor, BBC News " + LEAD, LEAD),
 ])
 def test_a_headline_glued_to_the_lead_is_split_off(glued, lead):
@@ -138,6 +141,7 @@ def test_a_headline_glued_to_the_lead_is_split_off(glued, lead):
     "He died.",
     "Officials and aid workers said the road to the north was closed.",
     "As I said before, the ceasefire must hold, the minister told reporters.",
+    "Doctors said the outbreak of type A influenza had peaked, according to a report by the author of A Journey.",
 ])
 def test_prose_is_not_furniture(prose):
     assert furniture_class(prose) is None

@@ -9,6 +9,7 @@ analysis; ``furniture_class`` names what is left in a sentence that is not prose
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 CLASSES = (
     "dateline", "editorial-note", "photo-credit", "timestamp", "byline", "question-heading", "list-debris",
@@ -95,7 +96,7 @@ BYLINE = re.compile(
 # A byline run into the text: 'Robert Peston Business editor, BBC News', 'Norman Smith BBC News channel chief political
 # correspondent' (a name, then a desk and a job, with no verb: a label, never prose).
 INLINE_BYLINE = re.compile(
-    r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’\-]+,?\s+(?:(?:[A-Z]{2,5}|[A-Z][a-z]+)\s+){1,4}"
+    r"(?:\bBy\s+)?\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’\-]+\s+(?:(?:[A-Z]{2,5}|[A-Z][a-z]+)\s+){1,4}"
     r"(?:[a-z]+\s+){0,3}(?:editor|correspondent|reporter)\b(?:,\s*[A-Z]{2,5}\s+News(?:\s+channel)?)?"
 )
 QUESTION_START = re.compile(
@@ -110,6 +111,9 @@ NAVIGATION = re.compile(r"(?:\s\|\s.*){2,}|^(?:next|previous|prev|back|home|more
 # says' — two pieces glued without a full stop (a caption or headline run into the lead).
 GLUED = re.compile(
     r"(?<=[a-z])\s+(?:(?:A|An)\s+[A-Za-z]|(?:The|It|He|She|They|We|This|There|These|Those|Its|His|Her|Their)\s+[a-z])")
+# A capitalised word between lowercase ones: a proper name, or the first word of a sentence run into a headline.
+CAPITALISED_COMMON = re.compile(r"(?<=[a-z])\s+([A-Z][a-z]+)\s+(?=[a-z])")
+MAX_HEADLINE_WORDS = 25
 # Words after which such a capital is no sentence start: a title ('author of A Journey') or a letter label
 # ('type A influenza', 'hepatitis A').
 NOT_GLUED_AFTER = frozenset(
@@ -139,9 +143,13 @@ def _dateline_end(text: str) -> int:
     return offset if offset and STAMP_LEAD.match(text) and offset < len(text) else 0
 
 
-def strip_furniture(paragraph: str) -> str:
+def strip_furniture(paragraph: str, common: Callable[[str], bool] | None = None) -> str:
     """A paragraph without its leading dateline, time stamp, photo credit or glued headline, and without
-    editorial notes in brackets; '' when nothing of it is prose."""
+    editorial notes in brackets; '' when nothing of it is prose.
+
+    ``common`` says whether a word is a common word in the article (written in lower case, never capitalised
+    inside a sentence): a headline run into a lead that opens with one ('… oil spill Oil giant BP has …') is split
+    there too."""
     text = paragraph.strip()
     text = re.sub(r"\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled|edited)\s+by\b[^)]*\)", " ", text,
                   flags=re.IGNORECASE)
@@ -157,6 +165,8 @@ def strip_furniture(paragraph: str) -> str:
         text = _split_glued_stamp(text)
         text = _split_glued_dateline(text)
         text = _drop_glued_captions(text)
+        if common is not None:
+            text = _split_glued_lead(text, common)
         if text == before:
             break
     return re.sub(r"\s{2,}", " ", text).strip()
@@ -200,6 +210,17 @@ def _glued(text: str) -> list[re.Match[str]]:
     """Where a sentence-opening word follows a lowercase word with no full stop between them."""
     return [m for m in GLUED.finditer(text)
             if text[: m.start()].rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER]
+
+
+def _split_glued_lead(text: str, common: Callable[[str], bool]) -> str:
+    """A headline with no full stop run into a lead that opens with a capitalised common word: the lead."""
+    for match in CAPITALISED_COMMON.finditer(text):
+        head = text[: match.start()]
+        if len(head.split()) > MAX_HEADLINE_WORDS or re.search(r"[.!?;:]\s|[.!?]$", head):
+            return text
+        if head.rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER and common(match.group(1).casefold()):
+            return text[match.start():].lstrip()
+    return text
 
 
 def _drop_glued_captions(text: str) -> str:

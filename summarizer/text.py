@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from summarizer.furniture import furniture_class, strip_furniture
@@ -216,6 +218,7 @@ def clean_article(raw: str, title: str = "") -> CleanText:
     if not title and content and is_heading_line(content[0]):
         title = content[0]
     seen_headings = {title.casefold()} if title else set()
+    common = common_words(raw)
     paragraphs: list[str] = []
     for line in content:
         folded = line.casefold()
@@ -227,10 +230,18 @@ def clean_article(raw: str, title: str = "") -> CleanText:
             continue
         if not paragraphs:
             line = DATELINE.sub("", line, count=1)
-        line = strip_inline_junk(strip_furniture(line))
+        line = strip_inline_junk(strip_furniture(line, common))
         if line:
             paragraphs.append(line)
     return CleanText(title=title, paragraphs=paragraphs)
+
+
+def common_words(raw: str) -> Callable[[str], bool]:
+    """Whether a word is common in this text: written in lower case somewhere and never capitalised after a
+    lowercase word except once (the place where a headline runs into a sentence)."""
+    lower = set(re.findall(r"\b[a-z]+\b", raw))
+    capitalised = Counter(m.casefold() for m in re.findall(r"(?<=[a-z,] )([A-Z][a-z]+)", raw))
+    return lambda word: word in lower and capitalised[word] <= 1
 
 
 def headline_for(text: CleanText, limit: int = 90) -> str:

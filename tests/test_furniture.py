@@ -125,10 +125,23 @@ def test_list_and_navigation_debris_is_furniture(debris):
     ("Aid groups have complained of delays getting aid to survivors A ship carrying supplies is to be sent.",
      "A ship carrying supplies is to be sent."),
     ("Aid groups complain of delays A Royal Navy ship is to be sent.", "A Royal Navy ship is to be sent."),
+    ("By Jane Doe Environment correspondent, BBC News Vast amounts of gas are present.",
+     "Vast amounts of gas are present."),
     ("Jane Doe Business editor, BBC News " + LEAD, LEAD),
 ])
 def test_a_headline_glued_to_the_lead_is_split_off(glued, lead):
     assert strip_furniture(glued) == lead
+
+
+def test_a_headline_run_into_a_lead_that_opens_with_a_common_word_is_split_off():
+    text = "BP says oil spill cost up to $8bn Oil giant BP has said the spill cost $8bn, and oil prices rose."
+    common = {"oil", "giant", "spill", "cost", "says"}.__contains__
+    assert strip_furniture(text, common) == "Oil giant BP has said the spill cost $8bn, and oil prices rose."
+
+
+def test_a_proper_name_after_a_headline_word_is_not_a_sentence_start():
+    text = "The minister told Parliament that the budget would pass."
+    assert strip_furniture(text, {"budget"}.__contains__) == text
 
 
 @pytest.mark.parametrize("prose", [
@@ -141,6 +154,7 @@ def test_a_headline_glued_to_the_lead_is_split_off(glued, lead):
     "He died.",
     "Officials and aid workers said the road to the north was closed.",
     "As I said before, the ceasefire must hold, the minister told reporters.",
+    "Jane Doe, BBC Middle East correspondent, said the talks had stalled in Cairo on Monday.",
     "Doctors said the outbreak of type A influenza had peaked, according to a report by the author of A Journey.",
 ])
 def test_prose_is_not_furniture(prose):

@@ -24,7 +24,7 @@ from storage import entities as entity_store
 from storage.records import Article, Entity, FactRow, Mention, SentenceRow
 from summarizer import ranking
 from summarizer.clauses import what_they_did
-from summarizer.entities import NEWS_LABELS, alias_key
+from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
 from summarizer.facts import WORLD
 
 # A diff sized for a phone: words of the rendered text (sentences, lines and credits) per length, and how many
@@ -490,7 +490,7 @@ def _entity_news(
         if entity.label == "PERSON":
             if len(entity.name.split()) < 2 and role is None:
                 continue
-        elif articles < MIN_ARTICLES_FOR_PLACE:
+        elif articles < MIN_ARTICLES_FOR_PLACE or looks_like_adjective(entity.name):
             continue
         news = EntityNews(entity, [], sources, len(mentions), role=role, articles=articles)
         surfaces = {m.sentence_id: m.surface for m in mentions}

@@ -46,6 +46,6 @@ def _clause_naming(sentence: str, start: int, end: int, limit: int) -> str | Non
     after = STOP.search(sentence, end)
     clause = sentence[(before[-1] if before else 0): (after.start() if after else len(sentence))].strip()
     words = clause.split()
-    if len(words) < 4 or len(words) > limit + 4:
-        return None
+    if len(words) < 4 or len(words) > limit + 4 or sum(w[:1].islower() for w in words) < 3:
+        return None  # too short, too long, or a list of names rather than something done
     return clause.rstrip(".")

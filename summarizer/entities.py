@@ -65,6 +65,17 @@ def strip_titles(name: str, person: bool) -> tuple[str, str]:
     return " ".join(words[:cut]), " ".join(words[cut:])
 
 
+ADJECTIVE_ENDINGS = ("ish", "ese", "ern")
+
+
+def looks_like_adjective(name: str) -> bool:
+    """A nationality or direction tagged as a place ('Scottish', 'Chinese', 'Middle Eastern', 'Egyptian'): an
+    adjective, never news of its own."""
+    words = name.split()
+    last = words[-1].casefold() if words else ""
+    return last.endswith(ADJECTIVE_ENDINGS) or (len(words) == 1 and last.endswith("ian"))
+
+
 def alias_key(surface: str) -> str:
     """Case-, dot-, hyphen-, particle- and article-insensitive lookup key: 'the U.S.' -> 'us', 'al-Assad' -> 'assad'."""
     text = clean_surface(surface).replace(".", "")

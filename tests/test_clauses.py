@@ -16,6 +16,7 @@ from summarizer.clauses import what_they_did
      "emphasized that U.S. aid would continue to flow"),
     ("Israel's killing of Hamas leader Yahya Sinwar last week changed the talks.", "Yahya Sinwar", None),
     ("Is there a connection between Lynn and the Evans family I am researching?", "Evans", None),
+    ("Prayers were said in three churches, St Paul's and St Augustine's in Leicester.", "St Augustine", None),
 ])
 def test_a_clause_says_what_the_person_did(sentence, name, clause):
     assert what_they_did(sentence, name, subject_only=name == "Yahya Sinwar") == clause

@@ -5,6 +5,7 @@ import pytest
 from scipy import sparse
 
 from summarizer import dedup, ranking
+from summarizer.entities import looks_like_adjective
 from summarizer.facts import cardinal_value, ordinal_value
 from summarizer.roles import is_unique_office, mentions_succession, normalise_office, same_scope, scope_key
 from summarizer.words import ranking_words, stem, stem_with, stemmer
@@ -109,3 +110,11 @@ def test_select_spreads_a_briefing_over_the_people_in_the_news():
     similarity = sparse.identity(3, format="csr")
     picked = ranking.select(scores, similarity, 2, subjects=[1, 1, 2])
     assert [s.index for s in picked] == [0, 2]
+
+
+@pytest.mark.parametrize("name, adjective", [
+    ("Scottish", True), ("Chinese", True), ("Middle Eastern", True), ("Egyptian", True),
+    ("Scotland", False), ("China", False), ("Middle East", False), ("Egypt", False), ("Indian Ocean", False),
+])
+def test_nationalities_and_directions_tagged_as_places_are_adjectives(name, adjective):
+    assert looks_like_adjective(name) is adjective

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import sqlite_utils
 
@@ -566,15 +567,26 @@ def _words(text: str, citations: Sequence[Citation]) -> int:
     return len(text.split()) + sum(len(c.source.split()) + 1 for c in citations)
 
 
+def _entity_words(news: EntityNews) -> int:
+    """Words of a new entity's line: a person's with its clause's credit, anyone else's name alone."""
+    if news.entity.label != "PERSON":
+        return len(news.line().split())
+    return _words(news.line(), [news.sentences[0][2]] if news.clause else [])
+
+
+def _fact_words(fact: FactChange) -> int:
+    """Words of a changed figure's line, every value credited."""
+    return _words(fact.line(), [c for _, c in fact.values])
+
+
 def _fit(changes: Changes, budget: int) -> None:
-    """Keep the diff within ``budget`` words: the most important development always, then the rest in reading
-    order (developments, new entities, figures, news about known entities) while they fit; what is left out is
-    counted for the reader ('more' is one tap away)."""
+    """Keep the diff within ``budget`` words: the most important development always, then the rest while they
+    fit, in this order: developments (leaving up to a third of the budget for the lines), changed figures, new
+    people, new organisations and places, news about known entities, who went quiet. What is left out is counted
+    for the reader ('more' is one tap away)."""
     # The heading, the 'N new articles since …' line and the closing 'N more lines' pointer.
     used = 18 + len(changes.topic.split())
-    # Developments after the first leave room for the people and figures lines (up to a third of the budget).
-    lines = sum(_words(n.line(), [n.sentences[0][2]]) + 1 for n in changes.new_entities if n.sentences)
-    lines += sum(len(f.line().split()) + 2 * len(f.values) for f in changes.fact_changes)
+    lines = sum(_entity_words(n) + 1 for n in changes.new_entities) + sum(_fact_words(f) + 1 for f in changes.fact_changes)
     reserve = min(lines, budget // 3)
     kept_developments: list[BriefItem] = []
     for item in changes.developments:
@@ -586,7 +598,7 @@ def _fit(changes: Changes, budget: int) -> None:
         kept_developments.append(item)
     changes.developments = kept_developments
 
-    def keep(items: list, cost_of) -> list:
+    def keep(items: list, cost_of: Callable[[Any], int]) -> list:
         nonlocal used
         kept: list = []
         for item in items:
@@ -598,13 +610,10 @@ def _fit(changes: Changes, budget: int) -> None:
             kept.append(item)
         return kept
 
-    # A changed figure is the most precise news there is: it goes before the people lines.
-    changes.fact_changes = keep(changes.fact_changes, lambda f: len(f.line().split())
-                                + sum(len(c.source.split()) + 1 for _, c in f.values))
-    people = keep([n for n in changes.new_entities if n.entity.label == "PERSON"],
-                  lambda n: _words(n.line(), [n.sentences[0][2]] if n.clause else []))
-    others = keep([n for n in changes.new_entities if n.entity.label != "PERSON"], lambda n: len(n.line().split()))
+    changes.fact_changes = keep(changes.fact_changes, _fact_words)
+    people = keep([n for n in changes.new_entities if n.entity.label == "PERSON"], _entity_words)
+    others = keep([n for n in changes.new_entities if n.entity.label != "PERSON"], _entity_words)
     changes.new_entities = people + others
     changes.updated_entities = keep(changes.updated_entities,
                                     lambda n: 1 + len(n.entity.name.split()) + sum(_words(t, [c]) for _, t, c in n.sentences))
-    changes.quiet = keep(changes.quiet, lambda e: len(e.name.split()) + 1) if changes.quiet else []
+    changes.quiet = keep(changes.quiet, lambda e: len(e.name.split()) + 1)

@@ -81,8 +81,8 @@ def build_briefing(
                                           briefing.items, topic)
     else:
         said = reports(db, rows)
-        same_fact = credible(fact_groups(db, article_ids, [r.id for r in rows]), said)
-        scores, similarity = rank(rows, method, same_fact, count)
+        same_fact = fact_groups(db, article_ids, [r.id for r in rows])
+        scores, similarity = rank(rows, method, credible(same_fact, said), count)
         briefing.items = select_items(rows, scores, similarity, count, same_fact, said=said)
     briefing.entities = top_entities(db, briefing.article_ids)
     return briefing

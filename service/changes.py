@@ -316,8 +316,9 @@ def diff_articles(
         similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in fresh])
         subjects = subjects_of(entity_store.people_by_sentence(db, [r.id for r in fresh]))
         said = reports(db, fresh)
-        same = credible(same_development(fresh, similarity, subjects, same_fact), said)
-        fresh_scores, _ = rank(fresh, same_fact=same, similarity=similarity)
+        same = same_development(fresh, similarity, subjects, same_fact)
+        # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
+        fresh_scores, _ = rank(fresh, same_fact=credible(same, said), similarity=similarity)
         fresh_scores = fresh_scores * recency(fresh)
         items = select_items(fresh, fresh_scores, similarity, developments_count(length), same,
                              [subjects.get(r.id) for r in fresh], said)

@@ -225,10 +225,11 @@ def best_items(
     similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
     people = entity_store.people_by_sentence(db, [r.id for r in rows])
     subjects = subjects_of(people)
-    # One development reported by several outlets is corroborated, and said once: only where they agree.
+    # One development reported by several outlets is said once, and corroborated where their reports agree.
     said = reports(db, rows)
-    same = credible(same_development(rows, similarity, subjects, same_fact), said)
-    scores, _ = rank(rows, DEFAULT_METHOD, same, count, similarity)
+    same = same_development(rows, similarity, subjects, same_fact)
+    # Said once whoever said it; corroborated (ranked higher) only by outlets whose reports agree.
+    scores, _ = rank(rows, DEFAULT_METHOD, credible(same, said), count, similarity)
     if newest_first:
         scores = scores * recency(rows)
     scores = scores * relevance(rows, topic)

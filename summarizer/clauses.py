@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 MAX_CLAUSE_WORDS = 10
+MIN_CLAUSE_WORDS = 4  # "said he had" says nothing
 STOP = re.compile(r"[,;:—–()\"“”?!]|(?<![A-Z])\.(?:\s|$)")  # 'U.S.' does not end a clause
 NOT_A_VERB = frozenset(
     """and or of in on at to for with from by as the a an 's ’s who whose which that last this next earlier later
@@ -29,7 +30,7 @@ def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subje
     stop = STOP.search(rest)
     clause = rest[: stop.start()] if stop else rest
     words = clause.split()
-    if len(words) < 3 or not words[0][:1].islower() or words[0].casefold() in NOT_A_VERB:
+    if len(words) < MIN_CLAUSE_WORDS or not words[0][:1].islower() or words[0].casefold() in NOT_A_VERB:
         return None if subject_only else _clause_naming(sentence, at, at + len(name), limit)
     if len(words) > limit:
         kept = words[:limit]

@@ -15,6 +15,7 @@ from summarizer.clauses import what_they_did
     ("The deputy spokesperson Vedant Patel emphasized that U.S. aid would continue to flow.", "Vedant Patel",
      "emphasized that U.S. aid would continue to flow"),
     ("Israel's killing of Hamas leader Yahya Sinwar last week changed the talks.", "Yahya Sinwar", None),
+    ("Conrad Murray said he had.", "Conrad Murray", None),
     ("Is there a connection between Lynn and the Evans family I am researching?", "Evans", None),
     ("Prayers were said in three churches, St Paul's and St Augustine's in Leicester.", "St Augustine", None),
 ])

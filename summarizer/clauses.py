@@ -30,8 +30,10 @@ def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subje
     stop = STOP.search(rest)
     clause = rest[: stop.start()] if stop else rest
     words = clause.split()
-    if len(words) < MIN_CLAUSE_WORDS or not words[0][:1].islower() or words[0].casefold() in NOT_A_VERB:
+    if not words or not words[0][:1].islower() or words[0].casefold() in NOT_A_VERB:
         return None if subject_only else _clause_naming(sentence, at, at + len(name), limit)
+    if len(words) < MIN_CLAUSE_WORDS:
+        return None  # the subject of a clause too short to say what they did
     if len(words) > limit:
         kept = words[:limit]
         while len(kept) > 2 and kept[-1].casefold() in NOT_A_VERB:

@@ -15,8 +15,9 @@ NOT_A_VERB = frozenset(
 
 def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subject_only: bool = False) -> str | None:
     """The words after ``name`` when it is the subject of its clause ('Amos Hochstein held talks with Lebanese
-    officials in Beirut …'), skipping an apposition ('Saar, the foreign minister, said …'); None when the name is
-    not a subject (then, unless ``subject_only``, the short clause that names them) or nothing follows. Cut at the clause's end or at ``limit`` words (then marked with '…')."""
+    officials in Beirut …'), skipping an apposition ('Saar, the foreign minister, said …'). When the name is not a
+    subject: the short clause that names them, unless ``subject_only``; None for a question or too few words. Cut
+    at the clause's end or at ``limit`` words (then marked with '…')."""
     at = sentence.find(name)
     if at < 0 or sentence.rstrip("\"”’' ").endswith("?"):
         return None  # a question says nothing anyone did

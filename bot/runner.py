@@ -1,4 +1,5 @@
-"""The one place blocking work (SQLite, spaCy, ranking) leaves the event loop: a single worker thread."""
+"""The one place blocking work (SQLite, spaCy, ranking, the network) leaves the event loop: one writer thread,
+reader threads beside it, and network threads that never touch the database."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from service.app import Service
+from service.app import FEEDS_AT_ONCE, Service
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -27,8 +28,9 @@ class BlockingRunner:
     def __init__(self, service_factory: Callable[[], Service], reader_path: str | Path | None = None,
                  readers: int = 2) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-service")
-        # Network work (fetching pages and feeds) runs apart: a slow site never delays an interactive command.
-        self._network = ThreadPoolExecutor(max_workers=2, thread_name_prefix="briefbot-fetch")
+        # Network work (name look-ups, pages, feeds) runs apart: a slow site never delays a database call, and a
+        # feed poll uses at most FEEDS_AT_ONCE of these threads, so /ingest and /feeds add always find one free.
+        self._network = ThreadPoolExecutor(max_workers=FEEDS_AT_ONCE + 2, thread_name_prefix="briefbot-fetch")
         # Reads run beside the writer (SQLite WAL), so a digest wave never queues a /brief behind it.
         # Without a file (an in-memory database) reads share the writer's thread.
         self._reader_path = reader_path if reader_path and str(reader_path) != ":memory:" else None

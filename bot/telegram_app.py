@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, LinkPreviewOptions
@@ -17,7 +18,7 @@ from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.runner import BlockingRunner
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from service.app import FetchPolicy, Language, Service
+from service.app import FEEDS_AT_ONCE, Feed, FetchPolicy, Language, Service
 
 log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "0:console"
@@ -96,13 +97,19 @@ async def post_shutdown(app: Application) -> None:
 
 
 async def poll_feeds_job(context: Context) -> None:
-    """The repeating feed-polling job: each feed fetched on the network threads, stored on the worker thread."""
+    """The repeating feed-polling job: feeds fetched side by side on the network threads (a few at a time, each
+    within its own deadline), each stored on the worker thread as soon as it arrives."""
     runner = context.bot_data.runner
     service = runner.service
-    try:
-        for feed in await runner.run(service.feeds):
+    at_once = asyncio.Semaphore(FEEDS_AT_ONCE)
+
+    async def poll(feed: Feed) -> None:
+        async with at_once:
             fetched = await runner.fetch(service.fetch_feed, feed)
-            poll = await runner.run(service.store_feed, feed, fetched)
-            log.info("feed %s: %s", poll.url, poll.status)
+        result = await runner.run(service.store_feed, feed, fetched)
+        log.info("feed %s: %s", result.url, result.status)
+
+    try:
+        await asyncio.gather(*(poll(feed) for feed in await runner.run(service.feeds)))
     finally:
         await runner.run(service.finish_feed_poll)

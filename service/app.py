@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 import re
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +23,7 @@ from service.changes import (  # noqa: F401  (EntityNews: a result type the bot 
     Changes, DiffCache, EntityNews, compute_changes, more_changes, record_briefing,
 )
 from service.digests import Claim, Digest
-from service.feeds import FeedFetch, FeedPoll
+from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll
 from service.fetch import FetchError, FetchPolicy, check_address
 from service.ingest import IngestReport, ingest
 from service.atom import briefing_atom
@@ -344,10 +345,14 @@ class Service:
         return feed_store.list_feeds(self.db)
 
     def poll_feeds(self) -> list[FeedPoll]:
-        """Poll every feed once (conditional requests) and ingest new entries; a broken feed is recorded on that
-        feed and polling goes on with the next."""
+        """Poll every feed once (conditional requests) and ingest new entries; a broken or slow feed is recorded
+        on that feed and never holds up the others."""
+        feeds = self.feeds()
         try:
-            return [self.store_feed(feed, self.fetch_feed(feed)) for feed in self.feeds()]
+            # Fetched side by side (each feed within its own deadline), stored here in list order.
+            with ThreadPoolExecutor(feed_polls.FEEDS_AT_ONCE, thread_name_prefix="briefbot-poll") as pool:
+                fetches = [pool.submit(self.fetch_feed, feed) for feed in feeds]
+                return [self.store_feed(feed, fetched.result()) for feed, fetched in zip(feeds, fetches)]
         finally:
             self.finish_feed_poll()
 

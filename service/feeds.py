@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 # Teaser entries completed from their pages per feed poll (the rest keep their teaser text).
 MAX_PAGES_PER_POLL = 20
+# Feeds fetched at the same time: one slow or hostile host holds up only its own feed.
+FEEDS_AT_ONCE = 4
 
 
 @dataclass

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from service.fetch import FetchError, FetchPolicy, check_address
 from storage import articles as store
 from tests.conftest import SEED
+from tests.rawhttp import page as raw_page, raw_server, trickle
 
 ARTICLE = SEED["003"].read_text()
 
@@ -273,3 +274,62 @@ def test_a_poll_completes_only_so_many_teasers_from_their_pages(service, httpser
     assert [(i.status, i.reason) for i in poll.report.items][2:] == [
         ("failed", "page not fetched: this poll's limit of pages or time was reached")] * 2
     assert [i.status for i in poll.report.items][:2] == ["new", "new"]
+
+
+def _headers_a_byte_at_a_time(conn, path):
+    trickle(conn, raw_page(), 0.1)
+
+
+def _processing_forever(conn, path):
+    while True:
+        conn.sendall(b"HTTP/1.1 102 Processing\r\n\r\n")
+        time.sleep(0.05)
+
+
+def _slow_redirects(conn, path):
+    hop = int(path.strip("/") or 0)
+    time.sleep(0.6)
+    if hop < 3:
+        conn.sendall(f"HTTP/1.1 302 Found\r\nLocation: /{hop + 1}\r\nContent-Length: 0\r\n\r\n".encode())
+    else:
+        conn.sendall(raw_page())
+
+
+@pytest.mark.parametrize("script", [_headers_a_byte_at_a_time, _processing_forever, _slow_redirects],
+                         ids=["headers trickled", "102 Processing forever", "three slow redirects"])
+def test_one_deadline_covers_the_whole_fetch(script):
+    from service.fetch import fetch
+
+    with raw_server(script) as base:
+        start = time.monotonic()
+        with pytest.raises(FetchError, match="timed out after 1.5 s"):
+            fetch(base + "/", FetchPolicy(timeout=1.5, allow_private=True))
+        assert time.monotonic() - start < 2.5
+
+
+def test_a_resolver_that_never_answers_is_a_timeout(monkeypatch):
+    from service import fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lambda *a, **k: time.sleep(5))
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="timed out after 1 s"):
+        fetch_module.fetch("http://slow-resolver.example/", FetchPolicy(timeout=1))
+    assert time.monotonic() - start < 2
+
+
+def test_feeds_are_polled_side_by_side_so_slow_hosts_do_not_add_up(db, nlp, httpserver):
+    from service.app import Service
+
+    service = Service(db, nlp, FetchPolicy(timeout=1.5, allow_private=True))
+    feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", ARTICLE.replace("<", " "))])
+    httpserver.expect_request("/good").respond_with_data(feed, content_type="application/rss+xml")
+    with raw_server(_processing_forever) as slow:
+        for n in range(3):
+            service.add_feed(f"{slow}/slow{n}")
+        service.add_feed(httpserver.url_for("/good"))
+        start = time.monotonic()
+        polls = service.poll_feeds()
+        elapsed = time.monotonic() - start
+    assert [p.status for p in polls] == ["error: timed out after 1.5 s"] * 3 + [
+        "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed"]
+    assert elapsed < 3.5

@@ -32,7 +32,7 @@ COMMANDS = [
     ("digest", "Daily digest: /digest HH:MM [time zone], /digest off, /digest quiet on|off"),
     ("length", "Briefing length: /length short|medium|long"),
     ("ingest", "Admins: ingest a URL: /ingest <url>"),
-    ("feeds", "Admins: /feeds add|list|remove <url>, /feeds import|export (OPML)"),
+    ("feeds", "Admins: /feeds add|remove <url>, /feeds list [page], /feeds import|export (OPML)"),
     ("stats", "Admins: store and bot statistics"),
 ]
 MAX_ARGUMENT = 300
@@ -367,8 +367,12 @@ async def feeds(update: Update, context: Context) -> None:
     action = args[0].casefold() if args else ""
     runner, service = context.bot_data.runner, context.bot_data.service
     if action == "list":
-        items = await runner.run(service.feeds)
-        await answer(update, context, render.feeds(items))
+        try:
+            page = await runner.read(Service.feed_page, args[1] if len(args) > 1 else None)
+        except InputError as exc:
+            await answer(update, context, render.esc(str(exc)))
+            return
+        await answer(update, context, render.feeds(page))
         return
     if action == "export":
         data = await runner.run(service.export_feeds)
@@ -381,12 +385,19 @@ async def feeds(update: Update, context: Context) -> None:
         return
     if action not in {"add", "remove"} or len(args) != 2:
         await answer(update, context, render.esc(
-            "Use /feeds add <url>, /feeds list, /feeds remove <url>, /feeds import or /feeds export."))
+            "Use /feeds add <url>, /feeds list [page], /feeds remove <url>, /feeds import or /feeds export."))
         return
     try:
         if action == "add":
-            feed, new = await runner.run(service.add_feed, args[1])
-            text = f"Added feed {feed.url}." if new else f"Already polling {feed.url}."
+            # The host is resolved and vetted on a fetch thread; the writer only writes.
+            checked = await runner.fetch(service.check_feed, args[1])
+            report = await runner.run(service.save_feeds, checked)
+            if report.added:
+                text = f"Added feed {report.added[0]}."
+            elif report.already:
+                text = f"Already polling {report.already[0]}."
+            else:
+                text = f"Not added: {report.refused[0][1]}."
         else:
             removed = await runner.run(service.remove_feed, args[1])
             text = f"Removed {args[1]}." if removed else f"Not polling {args[1]}."
@@ -463,7 +474,9 @@ async def document(update: Update, context: Context) -> None:
     async with typing(update, context.bot):
         data = bytes(await (await doc.get_file()).download_as_bytearray())
         try:
-            report = await context.bot_data.runner.run(context.bot_data.service.import_feeds, data)
+            runner, service = context.bot_data.runner, context.bot_data.service
+            checked = await runner.fetch(service.check_feed_list, data)  # hosts resolved off the writer
+            report = await runner.run(service.save_feeds, checked)
         except InputError as exc:
             await answer(update, context, render.esc(str(exc)))
             return

@@ -9,7 +9,8 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from service.app import (
-    Briefing, Changes, Chat, Citation, Digest, EntityNews, Feed, FeedImport, IngestReport, Lookup, Profile, Timeline,
+    Briefing, Changes, Chat, Citation, Digest, EntityNews, FeedImport, FeedPage, IngestReport, Lookup, Profile,
+    Timeline,
 )
 
 LIMIT = 4096  # Telegram's message limit, in UTF-16 code units
@@ -229,16 +230,19 @@ def feed_import(report: FeedImport) -> str:
     return "\n".join(lines)
 
 
-def feeds(items: list[Feed]) -> str:
-    """/feeds list: each feed with its last poll."""
-    if not items:
+def feeds(page: FeedPage) -> str:
+    """/feeds list: one page of feeds, each with its last poll, and where the next page is."""
+    if not page.total:
         return esc("No feeds. Add one with /feeds add <url>.")
-    lines = [f"<b>{plural(len(items), 'feed')}</b>"]
-    for f in items:
+    heading = plural(page.total, "feed") + (f", page {page.page} of {page.pages}" if page.pages > 1 else "")
+    lines = [f"<b>{esc(heading)}</b>"]
+    for f in page.feeds:
         title = f"{esc(f.title)} — " if f.title else ""
         polled = f"{esc(f.last_status)} ({esc(utc_minute(f.last_polled_at))})" if f.last_polled_at \
             else "not polled yet"
         lines.append(f"• {title}{esc(f.url)}\n  {polled}")
+    if page.page < page.pages:
+        lines.append(f"\nNext: /feeds list {page.page + 1}")
     return "\n".join(lines)
 
 

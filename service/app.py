@@ -24,7 +24,8 @@ from service.changes import (  # noqa: F401  (EntityNews: a result type the bot 
 )
 from service.digests import Claim, Digest
 from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll
-from service.fetch import FetchError, FetchPolicy, check_address
+from service.feed_urls import MAX_FEEDS, CheckedFeeds, FeedURLError, check_feed_urls, normalise_feed_url, too_many
+from service.fetch import FetchPolicy
 from service.ingest import IngestReport, ingest
 from service.atom import briefing_atom
 from service.opml import OPMLError, read_opml, write_opml
@@ -46,6 +47,25 @@ from summarizer.registry import SUMMARIZERS
 SUMMARY_METHODS = tuple(SUMMARIZERS)  # what brief(method=…) accepts
 
 MAX_TOPIC = 200
+
+
+FEEDS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of the feed list."""
+
+    feeds: list[Feed]
+    page: int
+    pages: int
+    total: int
+
+
+def _sentence(reason: str) -> str:
+    """A reason as a sentence: capitalised, with a full stop."""
+    reason = reason[:1].upper() + reason[1:]
+    return reason if reason.endswith((".", "!", "?")) else reason + "."
 
 
 @dataclass
@@ -304,45 +324,70 @@ class Service:
             return None
         return chat_store.button_action(self.db, action_id)
 
-    # Feeds and stats
-    def add_feed(self, url: str) -> tuple[Feed, bool]:
-        """Subscribe the store to a feed URL."""
-        if not re.match(r"^https?://\S+$", url or ""):
-            raise InputError("A feed is an http(s) URL, for example https://example.com/rss.xml.")
-        try:
-            # The same check /ingest makes: a private or metadata address is refused now, not on every poll.
-            check_address(url, self.policy)
-        except FetchError as exc:
-            raise InputError(str(exc)) from None
-        return feed_store.add_feed(self.db, url)
+    # Feeds and stats: adding a feed is a network step (``check_feeds``, on a fetch thread: it resolves hosts) and
+    # a database step (``save_feeds``, on the writer); ``add_feed`` and ``import_feeds`` do both, for the CLI.
+    def check_feed(self, url: str) -> CheckedFeeds:
+        """Normalise and vet one feed URL (network only); raises InputError with the reason it cannot be added."""
+        checked = check_feed_urls([url], self.policy)
+        if checked.refused:
+            raise InputError(_sentence(checked.refused[0][1]))
+        return checked
 
-    def import_feeds(self, data: bytes) -> FeedImport:
-        """Add every feed of an OPML file, each checked like ``add_feed``; a file that is not OPML adds nothing."""
+    def check_feed_list(self, data: bytes) -> CheckedFeeds:
+        """Read an OPML file and vet every feed it lists (network only); a file that is not OPML raises
+        InputError."""
         try:
             subscriptions = read_opml(data)
         except OPMLError as exc:
             raise InputError(f"That file cannot be imported: {exc}.") from None
-        report = FeedImport()
-        for subscription in subscriptions:
-            try:
-                _, new = self.add_feed(subscription.url)
-            except InputError as exc:
-                report.refused.append((subscription.url, str(exc)))
-                continue
-            (report.added if new else report.already).append(subscription.url)
-        return report
+        return check_feed_urls([s.url for s in subscriptions], self.policy)
+
+    def save_feeds(self, checked: CheckedFeeds) -> FeedImport:
+        """Add vetted feeds in one transaction, up to the store's cap (database only)."""
+        added, already, over = feed_store.add_feeds(self.db, checked.urls, MAX_FEEDS)
+        return FeedImport(added, already, checked.refused + [(url, too_many()) for url in over])
+
+    def add_feed(self, url: str) -> tuple[Feed, bool]:
+        """Subscribe the store to a feed URL: the feed and whether it is new."""
+        report = self.save_feeds(self.check_feed(url))
+        if report.refused:
+            raise InputError(_sentence(report.refused[0][1]))
+        feed = feed_store.get_feed(self.db, (report.added + report.already)[0])
+        assert feed is not None
+        return feed, bool(report.added)
+
+    def import_feeds(self, data: bytes) -> FeedImport:
+        """Add every feed of an OPML file, each checked like ``add_feed``; a file that is not OPML adds nothing."""
+        return self.save_feeds(self.check_feed_list(data))
 
     def export_feeds(self) -> bytes:
         """Every feed as an OPML 2.0 subscription list."""
         return write_opml(self.feeds())
 
     def remove_feed(self, url: str) -> bool:
-        """Remove a feed."""
+        """Remove a feed (spelt any way ``add_feed`` accepts it); False when the store does not poll it."""
+        try:
+            url = normalise_feed_url(url)
+        except FeedURLError:
+            return False
         return feed_store.remove_feed(self.db, url)
 
     def feeds(self) -> list[Feed]:
         """All feeds."""
         return feed_store.list_feeds(self.db)
+
+    def feed_page(self, page: int | str | None = None) -> FeedPage:
+        """One page of the feed list (pages count from 1; a page past the end shows the last)."""
+        total = feed_store.count_feeds(self.db)
+        pages = max(1, -(-total // FEEDS_PER_PAGE))
+        if page is None or page == "":
+            number = 1
+        elif str(page).isdigit() and int(page) >= 1:
+            number = min(int(page), pages)
+        else:
+            raise InputError(f"A page is a whole number from 1, not {str(page)[:20]!r}.")
+        items = feed_store.list_feeds(self.db, (number - 1) * FEEDS_PER_PAGE, FEEDS_PER_PAGE)
+        return FeedPage(items, number, pages, total)
 
     def poll_feeds(self) -> list[FeedPoll]:
         """Poll every feed once (conditional requests) and ingest new entries; a broken or slow feed is recorded

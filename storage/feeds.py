@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.db import utcnow
+from storage.db import transaction, utcnow
 from storage.records import Feed
 
 _FEED = "SELECT id, url, title, etag, last_modified, last_polled_at, last_status FROM feeds"
@@ -16,15 +16,39 @@ def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> t
     return get_feed(db, url), cursor.rowcount == 1  # type: ignore[return-value]
 
 
+def add_feeds(db: sqlite_utils.Database, urls: list[str], limit: int) -> tuple[list[str], list[str], list[str]]:
+    """Add feeds in one transaction while the store holds fewer than ``limit``: (added, already there, over)."""
+    added: list[str] = []
+    already: list[str] = []
+    over: list[str] = []
+    with transaction(db):
+        count = db.execute("SELECT count(*) FROM feeds").fetchone()[0]
+        for url in urls:
+            if db.execute("SELECT 1 FROM feeds WHERE url = ?", [url]).fetchone():
+                already.append(url)
+            elif count >= limit:
+                over.append(url)
+            else:
+                db.execute("INSERT INTO feeds (url, added_at) VALUES (?, ?)", [url, utcnow()])
+                added.append(url)
+                count += 1
+    return added, already, over
+
+
 def get_feed(db: sqlite_utils.Database, url: str) -> Feed | None:
     """One feed by URL."""
     row = db.execute(f"{_FEED} WHERE url = ?", [url]).fetchone()
     return Feed(*row) if row else None
 
 
-def list_feeds(db: sqlite_utils.Database) -> list[Feed]:
-    """All feeds, oldest first."""
-    return [Feed(*r) for r in db.execute(f"{_FEED} ORDER BY id")]
+def list_feeds(db: sqlite_utils.Database, offset: int = 0, limit: int = -1) -> list[Feed]:
+    """Feeds, oldest first: all of them, or ``limit`` from ``offset``."""
+    return [Feed(*r) for r in db.execute(f"{_FEED} ORDER BY id LIMIT ? OFFSET ?", [limit, offset])]
+
+
+def count_feeds(db: sqlite_utils.Database) -> int:
+    """How many feeds the store polls."""
+    return db.execute("SELECT count(*) FROM feeds").fetchone()[0]
 
 
 def remove_feed(db: sqlite_utils.Database, url: str) -> bool:

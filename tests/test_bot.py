@@ -636,3 +636,34 @@ async def test_feeds_export_a_file_and_an_opml_document_imports(app, double, mon
     double.push_document(USER, "feedly.opml", FEEDLY, user_id=USER)  # not an administrator
     await wait_for(lambda: len(double.sent(USER)) == 1)
     assert double.sent(USER)[0]["text"] == "I read one kind of file: an .opml list of feeds, sent by an administrator."
+
+
+async def test_a_slow_resolver_for_a_feed_host_holds_no_other_chat(app, double, monkeypatch):
+    import socket
+    import time
+
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host != "slow-dns.example":
+            return real(host, port, *args, **kwargs)
+        time.sleep(1.8)  # a slow resolver, within the 2 s deadline; the answer is loopback, so nothing leaves the machine
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    double.push_message(ADMIN, "/feeds add http://slow-dns.example/rss", user_id=ADMIN)
+    await asyncio.sleep(0.3)
+    [brief] = await say(double, "/brief gaza")
+    assert double.sent(ADMIN) == []  # answered while the feed's host was still being resolved
+    await wait_for(lambda: double.sent(ADMIN))
+    assert double.sent(ADMIN)[0]["text"] == "Added feed http://slow-dns.example/rss."
+
+
+async def test_the_feed_list_is_sent_a_page_at_a_time(app, double, httpserver):
+    for n in range(25):
+        await say(double, f"/feeds add {httpserver.url_for(f'/f{n}.xml')}", chat_id=ADMIN)
+    [first] = await say(double, "/feeds list", chat_id=ADMIN)
+    [second] = await say(double, "/feeds list 2", chat_id=ADMIN)
+    assert first["text"].startswith("<b>25 feeds, page 1 of 2</b>") and first["text"].count("• ") == 20
+    assert first["text"].endswith("Next: /feeds list 2")
+    assert second["text"].startswith("<b>25 feeds, page 2 of 2</b>") and second["text"].count("• ") == 5

@@ -135,7 +135,7 @@ def test_bad_trend_days_get_one_line(seeded_store, days, message):
     (FEEDLY, {"https://feeds.example.org/bbc/world.xml", "https://feeds.example.org/bbc/me.xml",
               "https://feeds.example.net/ars.rss"}),
     (THUNDERBIRD, {"https://feeds.example.com/reuters/top", "https://feeds.example.com/reuters/biz"}),
-    (NEWSBLUR, {"https://example.info/feed/", "https://blog.example.io/atom.xml"}),
+    (NEWSBLUR, {"https://example.info/feed", "https://blog.example.io/atom.xml"}),
 ])
 def test_other_readers_exports_import_and_round_trip(feeds_service, tmp_path, nlp, public_resolver, opml, urls):
     from service.app import Service
@@ -163,12 +163,58 @@ def test_an_opml_feed_the_url_checks_refuse_is_named_and_the_rest_added(feeds_se
     assert "10.0.0.5" in report.refused[0][1]
 
 
+@pytest.mark.parametrize("encoding, title", [
+    ("Shift_JIS", "日本のニュース"), ("ISO-2022-JP", "日本のニュース"), ("GB18030", "新闻"), ("Big5", "新聞"),
+    ("EUC-KR", "뉴스"), ("UTF-16", "Новости"),
+])
+def test_a_subscription_list_in_any_encoding_python_knows_imports(feeds_service, public_resolver, encoding, title):
+    opml = (f'<?xml version="1.0" encoding="{encoding}"?><opml version="2.0"><body>'
+            f'<outline text="{title}" xmlUrl="https://feeds.example.jp/news.rdf"/></body></opml>')
+    report = feeds_service.import_feeds(opml.encode(encoding))
+    assert (report.added, report.refused) == (["https://feeds.example.jp/news.rdf"], [])
+
+
+def test_one_feed_spelt_several_ways_is_one_feed(feeds_service, public_resolver):
+    spellings = ["https://News.Example.com/dup", "https://news.example.com/dup/", "https://news.example.com/dup#top",
+                 "HTTPS://news.example.com:443/dup"]
+    outlines = "".join(f'<outline text="d" xmlUrl="{url}"/>' for url in spellings)
+    report = feeds_service.import_feeds(f"<opml version='2.0'><body>{outlines}</body></opml>".encode())
+    assert (report.added, report.already) == (["https://news.example.com/dup"], [])
+    assert feeds_service.add_feed("https://news.example.com/dup/")[1] is False
+    assert feeds_service.remove_feed("https://NEWS.example.com/dup#x") is True
+    assert feeds_service.feeds() == []
+
+
+def test_the_store_polls_at_most_so_many_feeds(feeds_service, public_resolver):
+    from service.feed_urls import MAX_FEEDS
+
+    outlines = "".join(f'<outline text="f" xmlUrl="https://feeds.example.org/{n}.xml"/>' for n in range(MAX_FEEDS + 10))
+    report = feeds_service.import_feeds(f"<opml version='2.0'><body>{outlines}</body></opml>".encode())
+    assert (len(report.added), len(report.refused)) == (MAX_FEEDS, 10)
+    assert report.refused[0] == (f"https://feeds.example.org/{MAX_FEEDS}.xml", f"the store polls at most {MAX_FEEDS} feeds")
+    with pytest.raises(InputError, match=f"The store polls at most {MAX_FEEDS} feeds."):
+        feeds_service.add_feed("https://feeds.example.org/one-more.xml")
+
+
+def test_the_feed_list_comes_in_pages(feeds_service, public_resolver):
+    for n in range(45):
+        feeds_service.add_feed(f"https://feeds.example.org/{n}.xml")
+    pages = [feeds_service.feed_page(n) for n in (None, "2", "3", "9")]
+    assert [(p.page, p.pages, len(p.feeds)) for p in pages] == [(1, 3, 20), (2, 3, 20), (3, 3, 5), (3, 3, 5)]
+    with pytest.raises(InputError, match="A page is a whole number from 1, not 'x'."):
+        feeds_service.feed_page("x")
+
+
 @pytest.mark.parametrize("data, reason", [
     (b"", "the file is empty"),
     (b"<html><body>not a list</body></html>", "its root element is <html>, not <opml>"),
     (b"<opml version='2.0'><body><outline text='folder only'/></body></opml>", "the file lists no feeds"),
     (b"<opml><body><outline text='x' xmlUrl='https://a.example/f'></body>", "not an OPML subscription list"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "not an OPML subscription list"),
+    (b'<?xml version="1.0" encoding="x-klingon"?><opml/>', "its encoding 'x-klingon' is not one I know"),
+    (b'<?xml version="1.0" encoding="utf-8"?><opml>\xff\xfe</opml>', "(not valid utf-8 text)"),
+    (b'<!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><opml>&b;</opml>',
+     "the file declares XML entities"),
 ])
 def test_a_malformed_opml_file_gets_one_line_and_imports_nothing(feeds_service, public_resolver, data, reason):
     with pytest.raises(InputError) as error:

@@ -1,4 +1,5 @@
-"""Inline buttons: each carries 'a:<id>' for an action stored by the service, never a topic that might not fit."""
+"""Inline buttons: each carries 'a:<token>' for an action the service stored for that chat (a random token that
+expires), never a topic that might not fit."""
 
 from __future__ import annotations
 
@@ -12,19 +13,19 @@ from service.app import Entity
 
 WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE, SUBSCRIBE, MORE = (
     "who", "changes", "timeline", "trend", "unsubscribe", "subscribe", "more")
-PAYLOAD = re.compile(r"^a:([0-9]{1,19})$")
+PAYLOAD = re.compile(r"^a:([A-Za-z0-9_-]{16,43})$")
 MAX_LABEL = 60
 
 
-def payload(action_id: int) -> str:
-    """The callback data of a stored action: at most 21 bytes."""
-    return f"a:{action_id}"
+def payload(token: str) -> str:
+    """The callback data of a stored action: at most 45 bytes (Telegram allows 64)."""
+    return f"a:{token}"
 
 
-def action_id(data: str | None) -> int | None:
-    """The action id in a button's data; None for data we never issued."""
+def action_token(data: str | None) -> str | None:
+    """The action token in a button's data; None for data we never issued."""
     match = PAYLOAD.match(data or "")
-    return int(match.group(1)) if match else None
+    return match.group(1) if match else None
 
 
 def who_label(entity: Entity) -> str:
@@ -33,8 +34,8 @@ def who_label(entity: Entity) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 2] + "…?"
 
 
-async def topic_keyboard(runner: BlockingRunner, entities: Sequence[Entity], topic: str, subscribed: bool,
-                         changes: bool = True, more_from: int | None = None) -> InlineKeyboardMarkup:
+async def topic_keyboard(runner: BlockingRunner, chat_id: int, entities: Sequence[Entity], topic: str,
+                         subscribed: bool, changes: bool = True, more_from: int | None = None) -> InlineKeyboardMarkup:
     """'Who is X?' for up to three people and organisations, then 'More' (the rest of a shortened diff),
     'What changed', 'Timeline', 'Trend', and 'Unsubscribe' or 'Subscribe'."""
     people = [e for e in entities if e.label in {"PERSON", "ORG"}][:3]
@@ -49,8 +50,8 @@ async def topic_keyboard(runner: BlockingRunner, entities: Sequence[Entity], top
         actions.append(("Unsubscribe", (UNSUBSCRIBE, topic)))
     elif topic:
         actions.append(("Subscribe", (SUBSCRIBE, topic)))
-    ids = await runner.run(runner.service.button_ids, [action for _, action in actions])
-    buttons = [InlineKeyboardButton(label, callback_data=payload(i)) for (label, _), i in zip(actions, ids)]
+    tokens = await runner.run(runner.service.button_tokens, chat_id, [action for _, action in actions])
+    buttons = [InlineKeyboardButton(label, callback_data=payload(t)) for (label, _), t in zip(actions, tokens)]
     rows = [[b] for b in buttons[: len(people)]]
     rows.append(buttons[len(people):])
     return InlineKeyboardMarkup(rows)

@@ -13,7 +13,7 @@ from telegram.ext import Application
 from bot import buttons, render
 from bot.context import BotData, Context
 from bot.messaging import send
-from service.app import Chat, Digest, Service
+from service.app import Chat, Digest, Service, topic_key
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +66,11 @@ async def send_digest(app: Application, digest: Digest) -> str:
     runner = _data(app).runner
     try:
         await send(app.bot, digest.chat.id, render.digest_header(digest))
-        subscribed = {t.casefold() for t, _ in digest.topics}
+        subscribed = {topic_key(t) for t, _ in digest.topics}
         for topic, changes in digest.news:
             more = changes.base if changes.left_out else None
-            markup = await buttons.topic_keyboard(runner, changes.entities, topic, topic.casefold() in subscribed,
-                                                  changes=False, more_from=more)
+            markup = await buttons.topic_keyboard(runner, digest.chat.id, changes.entities, topic,
+                                                  topic_key(topic) in subscribed, changes=False, more_from=more)
             await send(app.bot, digest.chat.id, render.changes(changes), markup)
     except Forbidden:
         return "forbidden"

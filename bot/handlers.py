@@ -14,7 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from bot import buttons, chart, digests, render
 from bot.context import Context
 from bot.messaging import alert, reply, send_document, send_photo, typing
-from service.app import Changes, InputError, Service
+from service.app import Changes, InputError, Service, topic_key
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ async def _topics_or_subscriptions(context: Context, topic: str, chat: int) -> t
     """The topic asked for, or the chat's first subscriptions, or the top stories; and the chat's subscriptions."""
     subscribed = await context.bot_data.runner.run(context.bot_data.service.subscriptions, chat)
     topics = [topic] if topic else subscribed[:MAX_TOPICS_PER_ANSWER] or [""]
-    return topics, {s.casefold() for s in subscribed}
+    return topics, {topic_key(s) for s in subscribed}
 
 
 async def brief(update: Update, context: Context) -> None:
@@ -148,8 +148,8 @@ async def brief(update: Update, context: Context) -> None:
                 return
             markup = None
             if b.items:
-                markup = await buttons.topic_keyboard(runner, b.named_entities(), b.topic,
-                                                      b.topic.casefold() in subscribed)
+                markup = await buttons.topic_keyboard(runner, chat, b.named_entities(), b.topic,
+                                                      topic_key(b.topic) in subscribed)
             await answer(update, context, render.briefing(b), markup)
 
 
@@ -240,10 +240,10 @@ async def _send_changes(update: Update, context: Context, topic: str, size: str 
             return False
         markup = None
         if not result.is_empty:
-            subscribed = {s.casefold() for s in await runner.run(service.subscriptions, chat)}
+            subscribed = {topic_key(s) for s in await runner.run(service.subscriptions, chat)}
             more = result.base if result.left_out and more_from is None else None
-            markup = await buttons.topic_keyboard(runner, result.entities, result.topic,
-                                                  result.topic.casefold() in subscribed, changes=False, more_from=more)
+            markup = await buttons.topic_keyboard(runner, chat, result.entities, result.topic,
+                                                  topic_key(result.topic) in subscribed, changes=False, more_from=more)
     await answer(update, context, render.changes(result), markup)
     return True
 
@@ -499,10 +499,10 @@ async def button(update: Update, context: Context) -> None:
     if query is None:
         return
     runner, service = context.bot_data.runner, context.bot_data.service
-    number = buttons.action_id(query.data)
-    action = await runner.run(service.button_action, number) if number is not None else None
+    token = buttons.action_token(query.data)
+    action = await runner.run(service.button_action, chat_id(update), token) if token is not None else None
     if action is None:
-        await alert(update, "That button no longer works; send the command again.")
+        await alert(update, "That button has expired or belongs to another chat; send the command again.")
         return
     if action.kind == buttons.UNSUBSCRIBE:
         if not await may_configure(update, context):

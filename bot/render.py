@@ -280,7 +280,7 @@ def ingest_report(report: IngestReport, limit: int = 10) -> str:
     for item in [i for i in report.items if i.status == "failed"][:limit]:
         lines.append(f"• {esc(item.origin)}: {esc(item.reason)}")
     for item in [i for i in report.items if i.status == "new"][:limit]:
-        lines.append(f"• new: {esc(item.title)}")
+        lines.append(f"• new: {esc(item.title)}" + (f" ({esc(item.reason)})" if item.reason else ""))
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import re
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -26,7 +26,7 @@ from service.digests import Claim, Digest
 from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll
 from service.feed_urls import MAX_FEEDS, CheckedFeeds, FeedURLError, check_feed_urls, normalise_feed_url, too_many
 from service.fetch import FetchPolicy
-from service.ingest import IngestReport, ingest
+from service.ingest import EARLIEST_PUBLISHED, IngestReport, in_date_range, ingest
 from service.atom import briefing_atom
 from service.opml import OPMLError, read_opml, write_opml
 from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
@@ -38,7 +38,7 @@ from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
-from storage.db import StoreError, open_database, open_reader, utcnow
+from storage.db import StoreError, open_database, open_reader, topic_key, utcnow  # noqa: F401
 # Result types the bot and the command line use, re-exported so they never import storage/.
 from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, load_pipeline, model_installed
@@ -60,6 +60,14 @@ class FeedPage:
     page: int
     pages: int
     total: int
+
+
+# How long a button keeps working after it was sent.
+BUTTON_DAYS = 30
+
+
+def _button_expiry() -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=BUTTON_DAYS)).replace(microsecond=0).isoformat()
 
 
 def _sentence(reason: str) -> str:
@@ -132,6 +140,14 @@ def parse_since(value: str | None) -> str | None:
         raise InputError(f"A date looks like 2024-10-21, not {value[:30]!r}.") from None
 
 
+def parse_published(value: str | None) -> str | None:
+    """A publication date given for a whole ingest (YYYY-MM-DD, 1990 to tomorrow); raises InputError otherwise."""
+    day = parse_since(value)
+    if day is not None and not in_date_range(day):
+        raise InputError(f"A publication date is between {EARLIEST_PUBLISHED} and tomorrow, not {day}.")
+    return day
+
+
 log = logging.getLogger(__name__)
 
 
@@ -192,13 +208,12 @@ class Service:
     def ingest_items(self, items: Iterable[sources.RawArticle | sources.Failure],
                      published: str | None = None) -> IngestReport:
         """Store what ``collect`` gathered (each item in its own transaction)."""
-        return ingest(self.db, self.nlp, items, parse_since(published) if published else None)
+        return ingest(self.db, self.nlp, items, parse_published(published))
 
     def ingest(self, targets: Iterable[str], published: str | None = None,
                progress: Callable[[int], None] | None = None) -> IngestReport:
         """Ingest files, folders and URLs (pages or feeds)."""
-        published = parse_since(published) if published else None
-        return ingest(self.db, self.nlp, self._read(targets), published, progress)
+        return ingest(self.db, self.nlp, self._read(targets), parse_published(published), progress)
 
     def ingest_text(self, text: str, origin: str, title: str = "", source: str | None = None,
                     published: str | None = None, url: str | None = None) -> IngestReport:
@@ -314,15 +329,13 @@ class Service:
         return chat_store.subscriptions(self.db, chat_id)
 
     # Buttons
-    def button_ids(self, actions: Iterable[tuple[str, str]]) -> list[int]:
-        """Short ids for button actions (kind, value): a button carries the id, never a long topic."""
-        return [chat_store.button_action_id(self.db, kind, value) for kind, value in actions]
+    def button_tokens(self, chat_id: int, actions: Iterable[tuple[str, str]]) -> list[str]:
+        """Tokens for a chat's button actions (kind, value): a button carries the token, never a long topic."""
+        return chat_store.button_tokens(self.db, chat_id, list(actions), _button_expiry())
 
-    def button_action(self, action_id: int) -> ButtonAction | None:
-        """What a button id stands for; None for an id never issued (a forged or foreign button)."""
-        if not 0 < action_id < 2**63:
-            return None
-        return chat_store.button_action(self.db, action_id)
+    def button_action(self, chat_id: int, token: str) -> ButtonAction | None:
+        """What a chat's button token stands for; None for a token never issued to this chat, or expired."""
+        return chat_store.button_action(self.db, chat_id, token, _button_expiry())
 
     # Feeds and stats: adding a feed is a network step (``check_feeds``, on a fetch thread: it resolves hosts) and
     # a database step (``save_feeds``, on the writer); ``add_feed`` and ``import_feeds`` do both, for the CLI.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import sqlite_utils
@@ -19,6 +19,7 @@ from storage import articles as store
 from storage import entities as entity_store
 from storage.records import Article, Entity, SentenceRow
 from summarizer import ranking
+from summarizer.dates import shift_day
 from summarizer.registry import DEFAULT_METHOD, get_summarizer
 from summarizer.words import ranking_words
 
@@ -91,7 +92,7 @@ def build_briefing(
 def latest_cutoff(articles: Sequence[Article]) -> str:
     """The first day of 'the latest': the newest days of coverage, reaching back far enough for a few articles."""
     days = sorted((a.published_at[:10] for a in articles), reverse=True)
-    window = (date.fromisoformat(days[0]) - timedelta(days=LATEST_DAYS - 1)).isoformat()
+    window = shift_day(date.fromisoformat(days[0]), -(LATEST_DAYS - 1)).isoformat()
     return min(window, days[min(LATEST_MIN_ARTICLES, len(days)) - 1])
 
 

@@ -20,7 +20,7 @@ from storage.records import Entity
 from summarizer import dedup
 from summarizer.analysis import Analysis, analyse_many
 from summarizer.analysis import MentionInfo
-from summarizer.dates import mentioned_dates
+from summarizer.dates import mentioned_dates, shift_day
 from summarizer.entities import (
     PLACE_LABELS, alias_key, display_name, initials_key, is_acronym, is_short_form, majority_label, names_compatible,
     suffix_keys, surname_key,
@@ -29,6 +29,8 @@ from summarizer.roles import same_scope
 from summarizer.text import CleanText, clean_article, headline_for
 
 BATCH = 256
+# The earliest publication date believed: older stated dates are broken feeds (0001-01-01), not archives.
+EARLIEST_PUBLISHED = date(1990, 1, 1)
 LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -182,6 +184,27 @@ def _source_name(raw: RawArticle) -> str:
     return raw.origin.rsplit("/", 1)[-1]
 
 
+def in_date_range(value: str, now: datetime | None = None) -> bool:
+    """Whether an ISO date or timestamp is a plausible publication date: from 1990 to a day after ``now``."""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    today = (now or datetime.now(timezone.utc)).date()
+    return EARLIEST_PUBLISHED <= day <= shift_day(today, 1)
+
+
+def _published_at(stated: str | None, result: ItemResult) -> str:
+    """The stated date when plausible; otherwise the day the article arrived (a feed dated 9999 or 0001 must not
+    pin its item as the latest news, or the oldest, of every briefing)."""
+    now = datetime.now(timezone.utc)
+    if stated and in_date_range(stated, now):
+        return stated
+    if stated:
+        result.reason = f"its date {stated[:25]} is out of range, so it is dated on arrival"
+    return now.date().isoformat()
+
+
 def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, published: str | None, result: ItemResult) -> None:
     raw = item.raw
     bands = dedup.bands(item.signature)
@@ -190,7 +213,7 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         row = {
             "url": raw.url, "canonical_url": item.canonical, "title": item.clean.title or None,
             "source": _source_name(raw),
-            "published_at": raw.published or published or datetime.now(timezone.utc).date().isoformat(),
+            "published_at": _published_at(raw.published or published, result),
             "ingested_at": utcnow(), "text": item.clean.body, "content_hash": item.content_hash,
             "signature": dedup.encode(item.signature), "duplicate_of": twin, "story_id": twin,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlite_utils
 
@@ -13,6 +13,7 @@ from service.results import BriefItem
 from service.selection import best_items, find_articles, no_match_message, novel_ids
 from storage import articles as store
 from storage.records import Article, SentenceRow
+from summarizer.dates import shift_day
 from summarizer.text import sentence_quality
 
 DEFAULT_DATES = 8
@@ -63,7 +64,7 @@ def date_scores(articles: Sequence[Article], mentions: Sequence[tuple[int, str]]
         named[day].add(article_of[sentence_id])
     for day, by in named.items():
         # Days inside the coverage (and the eve of it: the event the first reports tell of).
-        if first and (date.fromisoformat(first) - timedelta(days=7)).isoformat() <= day <= last:
+        if first and shift_day(date.fromisoformat(first), -7).isoformat() <= day <= last:
             scores[day] += MENTION_WEIGHT * len(by)
     return scores
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlite_utils
 
@@ -11,6 +11,7 @@ from service.selection import find_articles, no_match_message
 from service.timeline import TIMELINE_ARTICLES, build_timeline
 from storage import entities as entity_store
 from storage.records import Entity
+from summarizer.dates import shift_day
 from summarizer.entities import NEWS_LABELS
 
 DEFAULT_DAYS = 30
@@ -54,9 +55,9 @@ def build_trend(db: sqlite_utils.Database, topic: str, days: int | None = None) 
     published = sorted({date.fromisoformat(a.published_at[:10]) for a in articles})
     last = published[-1]
     days = days or latest_stretch(published)
-    first = last - timedelta(days=days - 1)
+    first = shift_day(last, -(days - 1))
     window = [a for a in articles if date.fromisoformat(a.published_at[:10]) >= first]
-    trend.days = [(first + timedelta(days=n)).isoformat() for n in range(days)]
+    trend.days = [shift_day(first, n).isoformat() for n in range(days)]
     index = {day: n for n, day in enumerate(trend.days)}
     trend.articles = [0] * days
     for article in window:

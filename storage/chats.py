@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable
 
 import sqlite_utils
 
-from storage.db import row_id, transaction, utcnow
+from storage.db import row_id, topic_key, transaction, utcnow
 from storage.records import ButtonAction, Chat, Snapshot
 
 _CHAT = "SELECT id, timezone, digest_time, length, active, digest_quiet FROM chats"
@@ -46,24 +47,23 @@ def chats_with_digests(db: sqlite_utils.Database) -> list[Chat]:
 
 
 def subscribe(db: sqlite_utils.Database, chat_id: int, topic: str) -> bool:
-    """Subscribe a chat to a topic; False when it already was."""
+    """Subscribe a chat to a topic, kept as the chat spelt it; False when it already was (under any spelling)."""
     ensure_chat(db, chat_id)
     cursor = db.execute(
-        "INSERT OR IGNORE INTO subscriptions (chat_id, topic, created_at) VALUES (?, ?, ?)", [chat_id, topic, utcnow()]
+        "INSERT OR IGNORE INTO subscriptions (chat_id, topic, topic_key, created_at) VALUES (?, ?, ?, ?)",
+        [chat_id, topic, topic_key(topic), utcnow()],
     )
     return cursor.rowcount == 1
 
 
 def unsubscribe(db: sqlite_utils.Database, chat_id: int, topic: str) -> bool:
-    """Remove a subscription (topic compared case-insensitively); False when there was none."""
-    cursor = db.execute(
-        "DELETE FROM subscriptions WHERE chat_id = ? AND lower(topic) = lower(?)", [chat_id, topic]
-    )
+    """Remove a subscription (under any spelling of the topic); False when there was none."""
+    cursor = db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND topic_key = ?", [chat_id, topic_key(topic)])
     return cursor.rowcount > 0
 
 
 def subscriptions(db: sqlite_utils.Database, chat_id: int) -> list[str]:
-    """A chat's topics, in the order subscribed."""
+    """A chat's topics as it spelt them, in the order subscribed."""
     rows = db.execute(
         "SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY created_at, rowid", [chat_id]
     ).fetchall()
@@ -81,26 +81,28 @@ def record_snapshot(
 ) -> int:
     """Record a briefing delivered to a chat, in one row: the newest article it covered and the sentences it
     showed. Briefings on the topic older than ``keep_since`` are forgotten, except the latest."""
+    key = topic_key(topic)
     with transaction(db):
         ensure_chat(db, chat_id)
         snapshot_id = row_id(db.execute(
-            "INSERT INTO snapshots (chat_id, topic, kind, created_at, covered_to, shown) VALUES (?, ?, ?, ?, ?, ?)",
-            [chat_id, topic, kind, utcnow(), covered_to, json.dumps(sorted(set(sentence_ids)))],
+            "INSERT INTO snapshots (chat_id, topic, topic_key, kind, created_at, covered_to, shown) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [chat_id, topic, key, kind, utcnow(), covered_to, json.dumps(sorted(set(sentence_ids)))],
         ).lastrowid)
         if keep_since is not None:
             db.execute(
-                "DELETE FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?) AND created_at < ? AND id < ?",
-                [chat_id, topic, keep_since, snapshot_id],
+                "DELETE FROM snapshots WHERE chat_id = ? AND topic_key = ? AND created_at < ? AND id < ?",
+                [chat_id, key, keep_since, snapshot_id],
             )
     return snapshot_id
 
 
 def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapshot | None:
-    """The chat's most recent briefing on a topic (case-insensitive)."""
+    """The chat's most recent briefing on a topic (under any spelling)."""
     row = db.execute(
         "SELECT id, chat_id, topic, kind, created_at, covered_to FROM snapshots "
-        "WHERE chat_id = ? AND lower(topic) = lower(?) ORDER BY id DESC LIMIT 1",
-        [chat_id, topic],
+        "WHERE chat_id = ? AND topic_key = ? ORDER BY id DESC LIMIT 1",
+        [chat_id, topic_key(topic)],
     ).fetchone()
     return Snapshot(*row) if row else None
 
@@ -108,7 +110,7 @@ def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapsh
 def delivered_sentence_ids(db: sqlite_utils.Database, chat_id: int, topic: str) -> set[int]:
     """The sentences the chat's kept briefings on a topic showed (bounded by how long briefings are kept)."""
     rows = db.execute(
-        "SELECT shown FROM snapshots WHERE chat_id = ? AND lower(topic) = lower(?)", [chat_id, topic]
+        "SELECT shown FROM snapshots WHERE chat_id = ? AND topic_key = ?", [chat_id, topic_key(topic)]
     ).fetchall()
     return {sentence_id for (shown,) in rows for sentence_id in json.loads(shown)}
 
@@ -166,15 +168,28 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 
 
-def button_action_id(db: sqlite_utils.Database, kind: str, value: str) -> int:
-    """The id of the button action (kind, value), created on first use; the same action always gets the same id."""
-    db.execute(
-        "INSERT OR IGNORE INTO button_actions (kind, value, created_at) VALUES (?, ?, ?)", [kind, value, utcnow()]
-    )
-    return db.execute("SELECT id FROM button_actions WHERE kind = ? AND value = ?", [kind, value]).fetchone()[0]
+def button_tokens(db: sqlite_utils.Database, chat_id: int, actions: Iterable[tuple[str, str]],
+                  expire_before: str) -> list[str]:
+    """Tokens for button actions (kind, value) of one chat, in one transaction: a chat's same action keeps its
+    token; a new one gets a random token. Actions created before ``expire_before`` are deleted first."""
+    tokens = []
+    with transaction(db):
+        db.execute("DELETE FROM button_actions WHERE created_at < ?", [expire_before])
+        for kind, value in actions:
+            db.execute(
+                "INSERT OR IGNORE INTO button_actions (token, chat_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
+                [secrets.token_urlsafe(16), chat_id, kind, value, utcnow()],
+            )
+            tokens.append(db.execute(
+                "SELECT token FROM button_actions WHERE chat_id = ? AND kind = ? AND value = ?", [chat_id, kind, value]
+            ).fetchone()[0])
+    return tokens
 
 
-def button_action(db: sqlite_utils.Database, action_id: int) -> ButtonAction | None:
-    """A stored button action, or None for an id never issued."""
-    row = db.execute("SELECT id, kind, value FROM button_actions WHERE id = ?", [action_id]).fetchone()
+def button_action(db: sqlite_utils.Database, chat_id: int, token: str, expire_before: str) -> ButtonAction | None:
+    """The chat's button action under ``token``; None for a token never issued to this chat, or expired."""
+    row = db.execute(
+        "SELECT token, kind, value FROM button_actions WHERE token = ? AND chat_id = ? AND created_at >= ?",
+        [token, chat_id, expire_before],
+    ).fetchone()
     return ButtonAction(*row) if row else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -379,6 +380,73 @@ def _m009_shown_sentences_in_the_briefing_row(db: sqlite_utils.Database) -> None
     )
 
 
+def _m010_publication_dates_in_range(db: sqlite_utils.Database) -> None:
+    # Articles stored before dates were range-checked (0001-01-02, 9999-12-30) are dated on arrival, as ingest now
+    # dates them; the days their sentences named were read against the broken date, so they are dropped.
+    _script(
+        db,
+        """
+        CREATE TEMP TABLE redated AS SELECT id FROM articles
+            WHERE substr(published_at, 1, 10) < '1990-01-01'
+               OR substr(published_at, 1, 10) > date(ingested_at, '+1 day');
+        UPDATE articles SET published_at = substr(ingested_at, 1, 10) WHERE id IN (SELECT id FROM redated);
+        DELETE FROM sentence_dates WHERE article_id IN (SELECT id FROM redated);
+        DROP TABLE redated;
+        """,
+    )
+
+
+def topic_key(topic: str) -> str:
+    """What makes two spellings of a topic the same topic: NFKC-normalised, case-folded, single-spaced."""
+    return " ".join(unicodedata.normalize("NFKC", topic).casefold().split())
+
+
+def _m011_topic_keys(db: sqlite_utils.Database) -> None:
+    # "Gaza" and "GAZA", "Élysée" and "élysée" are one topic: subscriptions and briefings are found by their key.
+    # A chat subscribed twice under two spellings keeps the first.
+    db.conn.create_function("topic_key", 1, topic_key, deterministic=True)
+    _script(
+        db,
+        """
+        CREATE TABLE subscriptions_keyed (
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            topic TEXT NOT NULL,
+            topic_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, topic_key)
+        );
+        INSERT OR IGNORE INTO subscriptions_keyed (chat_id, topic, topic_key, created_at)
+            SELECT chat_id, topic, topic_key(topic), created_at FROM subscriptions ORDER BY created_at, rowid;
+        DROP TABLE subscriptions;
+        ALTER TABLE subscriptions_keyed RENAME TO subscriptions;
+        ALTER TABLE snapshots ADD COLUMN topic_key TEXT NOT NULL DEFAULT '';
+        UPDATE snapshots SET topic_key = topic_key(topic);
+        DROP INDEX idx_snapshots_chat_topic_key;
+        CREATE INDEX idx_snapshots_topic_key ON snapshots(chat_id, topic_key, id);
+        """,
+    )
+
+
+def _m012_buttons_bound_to_chats(db: sqlite_utils.Database) -> None:
+    # A button's action belongs to the chat it was sent to, under a random token (not a counter another chat could
+    # walk), and expires. Buttons sent before this answer "expired".
+    _script(
+        db,
+        """
+        DROP TABLE button_actions;
+        CREATE TABLE button_actions (
+            token TEXT PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (chat_id, kind, value)
+        );
+        CREATE INDEX idx_button_actions_created ON button_actions(created_at);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -389,6 +457,9 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("007_entity_stats", _m007_entity_stats),
     ("008_history_high_water_mark", _m008_history_high_water_mark),
     ("009_shown_sentences_in_the_briefing_row", _m009_shown_sentences_in_the_briefing_row),
+    ("010_publication_dates_in_range", _m010_publication_dates_in_range),
+    ("011_topic_keys", _m011_topic_keys),
+    ("012_buttons_bound_to_chats", _m012_buttons_bound_to_chats),
 ]
 
 

@@ -114,9 +114,10 @@ class Chat:
 
 @dataclass(frozen=True)
 class ButtonAction:
-    """What an inline button does: a kind ('changes', 'timeline', 'unsubscribe', 'who') and its value."""
+    """What an inline button does: a kind ('who', 'changes', 'timeline', 'trend', 'more', 'subscribe',
+    'unsubscribe') and its value, under the token its button carries."""
 
-    id: int
+    token: str
     kind: str
     value: str
 

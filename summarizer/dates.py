@@ -33,6 +33,14 @@ FUTURE = re.compile(r"\b(?:will|shall|(?:is|are|was|were)\s+(?:expected|due|set|
 MAX_DISTANCE = timedelta(days=400)
 
 
+def shift_day(day: date, days: int) -> date:
+    """``day`` moved by ``days``, held at the calendar's ends (0001-01-01, 9999-12-31) instead of overflowing."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _resolve(month: int, day: int, year: int | None, published: date) -> date | None:
     """A day and month without a year is the nearest such date to publication (news looks back, a little ahead)."""
     try:
@@ -59,9 +67,9 @@ def mentioned_dates(text: str, published: date) -> list[date]:
         ahead = match.group("cue").casefold() == "next" or (
             match.group("cue").casefold() in {"on", "by", "until", "this"} and FUTURE.search(text[: match.start()]))
         if ahead:
-            found.append(published + timedelta(days=(weekday - published.weekday() - 1) % 7 + 1))
+            found.append(shift_day(published, (weekday - published.weekday() - 1) % 7 + 1))
         else:
-            found.append(published - timedelta(days=(published.weekday() - weekday) % 7))
+            found.append(shift_day(published, -((published.weekday() - weekday) % 7)))
     for match in RELATIVE.finditer(text):
-        found.append(published + timedelta(days=RELATIVE_DAYS[match.group("word").casefold()]))
+        found.append(shift_day(published, RELATIVE_DAYS[match.group("word").casefold()]))
     return sorted({d for d in found if abs(d - published) <= MAX_DISTANCE})

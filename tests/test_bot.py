@@ -211,15 +211,43 @@ async def test_buttons_are_answered_at_once(app, double):
     assert "<b>Antony Blinken</b>" in double.sent(USER)[-1]["text"]
 
 
-@pytest.mark.parametrize("data", ["who:123", "a:99999999999999999999", "a:9223372036854775807", "a:-1", "", "tml:gaza"])
+STALE = "That button has expired or belongs to another chat; send the command again."
+
+
+@pytest.mark.parametrize("data", ["who:123", "a:1", "a:99999999999999999999", "a:-1", "", "tml:gaza",
+                                  "a:AAAAAAAAAAAAAAAAAAAAAA", "a:" + "x" * 60])
 async def test_forged_or_stale_buttons_get_a_pop_up_not_an_error(app, double, data):
     double.press(USER, data, user_id=USER)
     await wait_for(lambda: len(double.sent(method="answerCallbackQuery")) == 1)
     [answer] = double.sent(method="answerCallbackQuery")
-    assert (answer["text"], str(answer["show_alert"]).lower()) == (
-        "That button no longer works; send the command again.", "true")
+    assert (answer["text"], str(answer["show_alert"]).lower()) == (STALE, "true")
     await asyncio.sleep(0.2)
     assert double.sent(USER) == []
+
+
+async def test_a_button_pressed_in_another_chat_shows_nothing_of_the_first(app, double):
+    [reply] = await say(double, "/changes gaza")
+    other = 99
+    for data in keyboard(reply).values():
+        double.press(other, data, user_id=other)
+    await wait_for(lambda: len(double.sent(method="answerCallbackQuery")) == len(keyboard(reply)))
+    assert {a["text"] for a in double.sent(method="answerCallbackQuery")} == {STALE}
+    await asyncio.sleep(0.2)
+    assert double.sent(other) == []
+
+
+async def test_old_buttons_expire_and_are_deleted(app, double, bot_settings):
+    import sqlite3
+
+    [reply] = await say(double, "/brief gaza")
+    with sqlite3.connect(bot_settings.db_path) as conn:
+        conn.execute("UPDATE button_actions SET created_at = '2000-01-01T00:00:00+00:00'")
+    double.press(USER, keyboard(reply)["Timeline"], user_id=USER)
+    await wait_for(lambda: double.sent(method="answerCallbackQuery"))
+    assert double.sent(method="answerCallbackQuery")[0]["text"] == STALE
+    await say(double, "/brief gaza")  # the next buttons issued clear the expired ones away
+    with sqlite3.connect(bot_settings.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM button_actions WHERE created_at < '2001'").fetchone()[0] == 0
 
 
 async def test_hostile_text_is_escaped(app, double):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from service.app import InputError
 from storage import articles as store
 from storage import entities as entity_store
 from tests.conftest import SEED, SEEDS
@@ -188,3 +189,22 @@ def test_an_overlong_jsonl_line_fails_alone_with_bounded_memory(service, tmp_pat
     path.write_text(json.dumps({"text": "x" * 50_000}) + "\n" + json.dumps({"text": text}) + "\n", "utf-8")
     report = service.ingest([str(path)])
     assert [(i.status, i.reason) for i in report.items] == [("failed", "line too long (over 10,000 bytes)"), ("new", "")]
+
+
+@pytest.mark.parametrize("published", ["9999-12-30", "0001-01-02", "1989-12-31T23:00:00", "2999-01-01T00:00:00"])
+def test_an_implausible_publication_date_gives_way_to_the_day_of_arrival(service, tmp_path, published):
+    from datetime import datetime, timezone
+
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"title": "Talks", "text": SEED["001"].read_text(), "published": published}))
+    [item] = service.ingest([str(path)]).items
+    assert (item.status, item.reason) == ("new", f"its date {published} is out of range, so it is dated on arrival")
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert store.get_article(service.db, item.article_id).published_at == today
+
+
+@pytest.mark.parametrize("published", ["1989-12-31", "9999-12-30"])
+def test_a_publication_date_given_for_an_ingest_is_range_checked(service, published):
+    with pytest.raises(InputError, match=f"A publication date is between 1990-01-01 and tomorrow, not {published}."):
+        service.ingest([str(SEED["003"])], published=published)
+    assert service.stats()["articles"] == 0

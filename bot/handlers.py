@@ -6,7 +6,7 @@ import logging
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telegram import Message, MessageEntity, MessageOriginChannel, MessageOriginChat, MessageOriginHiddenUser, \
+from telegram import Bot, Message, MessageEntity, MessageOriginChannel, MessageOriginChat, MessageOriginHiddenUser, \
     MessageOriginUser, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
@@ -64,6 +64,20 @@ def _topic_and_number(text: str) -> tuple[str, str | None]:
 async def answer(update: Update, context: Context, html_text: str, markup=None) -> None:
     """Reply with HTML in the update's chat (a reply to the command in groups)."""
     await reply(update, context.bot, html_text, markup)
+
+
+TOO_BUSY = "You sent more at once than I queue; I dropped the rest. Send it again when the answers are in."
+
+
+async def too_busy(update: Update, bot: Bot) -> None:
+    """Tell a chat, once per burst, that its updates beyond the queue were dropped (a pop-up for a button)."""
+    try:
+        if update.callback_query is not None:
+            await alert(update, TOO_BUSY)
+        else:
+            await reply(update, bot, render.esc(TOO_BUSY))
+    except TelegramError as exc:
+        log.warning("could not tell chat %s it was dropped: %s", update.effective_chat, exc)
 
 
 async def _too_long(update: Update, context: Context, text: str) -> bool:

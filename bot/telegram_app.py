@@ -33,6 +33,7 @@ def build_application(settings: Settings, db_path: str | None = None, request: B
     policy = FetchPolicy(settings.fetch_timeout, settings.fetch_max_bytes, settings.allow_private_urls)
     path = db_path or settings.db_path
     runner = BlockingRunner(lambda: Service.open(path, settings.spacy_model, policy, nlp), reader_path=path)
+    processor = PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(settings.token or CONSOLE_TOKEN)
@@ -43,11 +44,12 @@ def build_application(settings: Settings, db_path: str | None = None, request: B
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    processor.on_overflow = lambda update: handlers.too_busy(update, app.bot)
     data: BotData = app.bot_data
     data.configure(runner, settings)
     add_handlers(app)

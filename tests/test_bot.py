@@ -695,3 +695,20 @@ async def test_the_feed_list_is_sent_a_page_at_a_time(app, double, httpserver):
     assert first["text"].startswith("<b>25 feeds, page 1 of 2</b>") and first["text"].count("• ") == 20
     assert first["text"].endswith("Next: /feeds list 2")
     assert second["text"].startswith("<b>25 feeds, page 2 of 2</b>") and second["text"].count("• ") == 5
+
+
+async def test_a_flooding_chat_holds_up_no_other_chat_and_is_told_once(app, double):
+    from bot.handlers import TOO_BUSY
+    from bot.updates import MAX_QUEUED_PER_CHAT
+
+    for _ in range(150):
+        double.push_message(USER, "/brief gaza", user_id=USER)
+    await wait_for(lambda: double.sent(USER))  # the flood is being answered
+    start = asyncio.get_running_loop().time()
+    [reply] = await say(double, "/help", chat_id=8)
+    assert asyncio.get_running_loop().time() - start < 1.5 and "/brief" in reply["text"]
+    await wait_for(lambda: len(double.sent(USER)) >= MAX_QUEUED_PER_CHAT + 2, timeout=60)
+    await asyncio.sleep(1)
+    texts = [m["text"] for m in double.sent(USER)]
+    assert texts.count(TOO_BUSY) == 1
+    assert MAX_QUEUED_PER_CHAT + 1 <= len(texts) - 1 < 150

@@ -26,7 +26,7 @@ from summarizer.entities import (
     suffix_keys, surname_key,
 )
 from summarizer.roles import same_scope
-from summarizer.text import CleanText, clean_article, headline_for
+from summarizer.text import CleanText, clean_article, clean_label, headline_for
 
 BATCH = 256
 # The earliest publication date believed: older stated dates are broken feeds (0001-01-01), not archives.
@@ -177,11 +177,12 @@ def _ingest_batch(
 
 
 def _source_name(raw: RawArticle) -> str:
-    if raw.source:
-        return raw.source
+    name = clean_label(raw.source or "")
+    if name:
+        return name
     if raw.url:
-        return urlsplit(raw.url).hostname or raw.url
-    return raw.origin.rsplit("/", 1)[-1]
+        return clean_label(urlsplit(raw.url).hostname or raw.url)
+    return clean_label(raw.origin.rsplit("/", 1)[-1]) or "unnamed source"
 
 
 def in_date_range(value: str, now: datetime | None = None) -> bool:

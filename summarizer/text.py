@@ -32,7 +32,14 @@ DATELINE = re.compile(
     r"|Webdesk:\s*)"
 )
 # Control and format characters other than newline and tab (zero-width spaces, BOMs, NULs).
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
+# Also Unicode non-characters (U+FDD0..U+FDEF and the last two code points of every plane) and lone surrogates,
+# which XML (the Atom feed) forbids and UTF-8 cannot encode.
+CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff"
+    "\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
+    + "]"
+)
 TERMINAL = re.compile(r"[.!?…:;\"”’')\]]$")
 MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MD_MARKS = re.compile(r"(\*\*|__|\*|`+|~~)")
@@ -183,6 +190,12 @@ def normalise_whitespace(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = CONTROL.sub("", text)
     return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
+
+
+def clean_label(text: str, limit: int = 120) -> str:
+    """A one-line field (an outlet's name, a title) cleaned like article text: NFC, no control or non-characters,
+    single-spaced, at most ``limit`` characters."""
+    return " ".join(CONTROL.sub("", unicodedata.normalize("NFC", text)).split())[:limit].strip()
 
 
 def strip_markdown(text: str) -> str:

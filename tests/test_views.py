@@ -239,6 +239,23 @@ def test_a_briefing_as_an_atom_feed_parses_and_keeps_the_links(seeded_store):
     assert wanted and wanted <= found
 
 
+def test_characters_xml_forbids_are_cleaned_at_ingest(seeded_store):
+    text = "The Portmere harbour authority said the ferry terminal will open in March.\ufffe " * 3
+    seeded_store.ingest_text(text, "t", title="Portmere\uffff ferry", source="Harbour\x07 Post\x00",
+                             published="2024-10-20")
+    assert seeded_store.db.execute("SELECT source FROM articles WHERE id = 6").fetchone() == ("Harbour Post",)
+    parsed = feedparser.parse(seeded_store.briefing_feed("Portmere"))
+    assert not parsed.bozo and parsed.entries[0].author == "Harbour Post"
+
+
+def test_one_article_stored_with_forbidden_characters_does_not_break_the_feed(seeded_store):
+    seeded_store.db.execute("UPDATE articles SET source = 'VOA\x01\x1b', url = 'https://x.example/\x0b' WHERE id = 1")
+    seeded_store.db.execute("UPDATE sentences SET text = text || '\ufffe' WHERE article_id = 1")
+    parsed = feedparser.parse(seeded_store.briefing_feed("gaza"))
+    assert not parsed.bozo and parsed.entries
+    assert "VOA" in {e.author for e in parsed.entries}
+
+
 def test_no_feed_for_a_topic_with_nothing(seeded_store):
     with pytest.raises(InputError, match="No stored articles match"):
         seeded_store.briefing_feed("curling")

@@ -138,7 +138,11 @@ def test_feed_polling_uses_conditional_requests(service, httpserver):
 
 @pytest.mark.parametrize(
     "address",
-    ["100.100.100.200", "100.64.0.1", "169.254.169.254", "::ffff:127.0.0.1", "2002:7f00:1::1", "fd00::1", "0.0.0.0"],
+    ["100.100.100.200", "100.64.0.1", "169.254.169.254", "::ffff:127.0.0.1", "2002:7f00:1::1", "fd00::1", "0.0.0.0",
+     # IPv6 forms that reach IPv4 or were never global: NAT64 (well-known and local-use), IPv4-compatible,
+     # IPv4-translated (SIIT), site-local.
+     "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", "::7f00:1", "::a9fe:a9fe", "::ffff:0:7f00:1",
+     "fec0::1", "feff::1"],
 )
 def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, address):
     # A resolver we control: no packet is sent anywhere, the check refuses before connecting.
@@ -333,3 +337,25 @@ def test_feeds_are_polled_side_by_side_so_slow_hosts_do_not_add_up(db, nlp, http
     assert [p.status for p in polls] == ["error: timed out after 1.5 s"] * 3 + [
         "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed"]
     assert elapsed < 3.5
+
+
+def test_an_internationalised_domain_name_is_fetched_under_its_ascii_form(monkeypatch):
+    import socket
+
+    from service import fetch as fetch_module
+
+    looked_up = []
+
+    def resolve(host, port, *a, **k):
+        looked_up.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    def script(conn, path):
+        conn.sendall(raw_page())
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", resolve)
+    with raw_server(script) as base:
+        port = base.rsplit(":", 1)[1]
+        response = fetch_module.fetch(f"http://Bücher.example:{port}/Straße", FetchPolicy(timeout=2, allow_private=True))
+    assert (response.status, looked_up[0]) == (200, "xn--bcher-kva.example")  # then 127.0.0.1, to connect
+    assert response.url == f"http://xn--bcher-kva.example:{port}/Straße"

@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from bot import render
 from bot.settings import Settings, SettingsError, load_settings
-from service.app import SUMMARY_METHODS, FetchPolicy, InputError, Service, StoreError, parse_since, preflight
+from service.app import (
+    SUMMARY_METHODS, FetchPolicy, InputError, ModelNotInstalled, Service, StoreError, parse_since, preflight,
+)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # The command line's own chat for `changes` and `brief --chat`: Telegram never uses chat id 0.
@@ -143,7 +145,7 @@ def _main(argv: list[str] | None) -> int:
         return 2
     try:
         return _dispatch(args, service)
-    except InputError as exc:
+    except (InputError, ModelNotInstalled) as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     finally:

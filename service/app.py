@@ -41,7 +41,7 @@ from storage import feeds as feed_store
 from storage.db import StoreError, open_database, open_reader, topic_key, utcnow  # noqa: F401
 # Result types the bot and the command line use, re-exported so they never import storage/.
 from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
-from summarizer.nlp import DEFAULT_MODEL, load_pipeline, model_installed
+from summarizer.nlp import DEFAULT_MODEL, ModelNotInstalled, load_pipeline, model_installed  # noqa: F401
 from summarizer.registry import SUMMARIZERS
 
 SUMMARY_METHODS = tuple(SUMMARIZERS)  # what brief(method=…) accepts

@@ -9,10 +9,10 @@ import pytest
 from tests.conftest import ROOT, SEED, SEEDS
 
 
-def briefbot(*args, db, check=True):
+def briefbot(*args, db, check=True, env=None):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(db), *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {})},
     )
     if check:
         assert result.returncode == 0, result.stderr
@@ -204,3 +204,10 @@ def test_feeds_export_and_a_bad_import_from_the_command_line(cli_db, tmp_path):
     out = tmp_path / "feeds.opml"
     assert briefbot("feeds", "export", str(out), db=cli_db).stdout == f"0 feeds written to {out}\n"
     assert b"<opml version=\"2.0\">" in out.read_bytes()
+
+
+@pytest.mark.parametrize("command", [["ingest", str(SEED["000"])], ["start"]])
+def test_a_missing_spacy_model_is_one_line_in_every_command(tmp_path, command):
+    result = briefbot(*command, db=tmp_path / "x.db", check=False, env={"BRIEFBOT_SPACY_MODEL": "en_no_such_model"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "is not installed" in result.stderr

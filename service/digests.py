@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -58,9 +58,15 @@ def last_scheduled(chat: Chat, now: datetime) -> datetime:
     hh, mm = map(int, chat.digest_time.split(":"))
     local = now.astimezone(zone)
     candidate = datetime.combine(local.date(), time(hh, mm), tzinfo=zone)
-    if candidate > local:
+    # Compared as instants: two datetimes in one zone compare by wall clock, and on the spring-forward day a 02:30
+    # that does not exist (it is 03:30 summer time) would look past at 03:10.
+    if _instant(candidate) > _instant(now):
         candidate = datetime.combine(local.date() - timedelta(days=1), time(hh, mm), tzinfo=zone)
     return candidate
+
+
+def _instant(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
 
 
 def slot_for(chat: Chat, scheduled: datetime) -> str:
@@ -113,6 +119,6 @@ def missed_digests(db: sqlite_utils.Database, now: datetime, grace: timedelta) -
     for chat in chats:
         scheduled = last_scheduled(chat, now)
         if chat_store.delivery_status(db, chat.id, slot_for(chat, scheduled)) in (None, "failed") \
-                and now - scheduled <= grace:
+                and _instant(now) - _instant(scheduled) <= grace:
             missed.append(chat)
     return chats, missed

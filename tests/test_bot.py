@@ -415,6 +415,20 @@ def test_a_late_run_keeps_the_slot_it_was_scheduled_for():
     assert slot_for(chat, last_scheduled(chat, late)) == "2024-10-21 23:59 Europe/Berlin"
 
 
+@pytest.mark.parametrize("minute, slot", [
+    (10, "2026-03-28 02:30 Europe/Berlin"),  # 03:10 summer time: the day's 02:30 (03:30 summer time) is ahead
+    (29, "2026-03-28 02:30 Europe/Berlin"),
+    (30, "2026-03-29 02:30 Europe/Berlin"),  # when the job queue fires it
+])
+def test_a_digest_time_the_spring_forward_skips_is_not_due_early(minute, slot):
+    from storage.records import Chat
+
+    berlin = ZoneInfo("Europe/Berlin")
+    chat = Chat(id=1, timezone="Europe/Berlin", digest_time="02:30", length="medium", active=True)
+    now = datetime(2026, 3, 29, 3, minute, tzinfo=berlin)
+    assert slot_for(chat, last_scheduled(chat, now)) == slot
+
+
 async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, double, nlp):
     from storage.db import open_database
 

@@ -50,11 +50,6 @@ def text(name: str, value: str, errors: list[str]) -> str:
     return value
 
 
-def optional(name: str, value: str, errors: list[str]) -> str | None:
-    """Text, or None when empty."""
-    return value or None
-
-
 def flag(name: str, value: str, errors: list[str]) -> bool:
     """true/false, yes/no, on/off, 1/0."""
     lowered = value.casefold()
@@ -109,6 +104,13 @@ def bot_token(name: str, value: str, errors: list[str]) -> str | None:
     """A bot token from @BotFather, or None."""
     if value and ":" not in value:
         errors.append(f"{name} does not look like a bot token (expected '123456:ABC…' from @BotFather)")
+    return value or None
+
+
+def webhook_secret(name: str, value: str, errors: list[str]) -> str | None:
+    """What Telegram accepts as a webhook's secret token: 1 to 256 of A-Z, a-z, 0-9, _ and -; or None."""
+    if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        errors.append(f"{name} must be 1 to 256 letters, digits, '_' or '-' (what Telegram accepts as a secret token)")
     return value or None
 
 
@@ -169,7 +171,7 @@ TABLE: tuple[Setting, ...] = (
             "Webhook mode: the public https URL Telegram posts to (empty: long polling)."),
     Setting("BRIEFBOT_WEBHOOK_PORT", "webhook_port", "8443", number(int, 1, 65535),
             "Local port the webhook server listens on."),
-    Setting("BRIEFBOT_WEBHOOK_SECRET", "webhook_secret", "", optional,
+    Setting("BRIEFBOT_WEBHOOK_SECRET", "webhook_secret", "", webhook_secret,
             "Secret token Telegram sends with each webhook request."),
     Setting("BRIEFBOT_LOG_LEVEL", "log_level", "INFO", log_level, "Log level: DEBUG, INFO, WARNING or ERROR."),
 )

@@ -47,6 +47,9 @@ def test_the_tables_defaults_are_the_settings_defaults():
     assert load_settings({}) == Settings()
 
 
+SECRET = "BRIEFBOT_WEBHOOK_SECRET must be 1 to 256 letters, digits, '_' or '-' (what Telegram accepts as a secret token)"
+
+
 @pytest.mark.parametrize(
     "name, value, message",
     [
@@ -59,9 +62,16 @@ def test_the_tables_defaults_are_the_settings_defaults():
         ("BRIEFBOT_WEBHOOK_PORT", "99999", "BRIEFBOT_WEBHOOK_PORT must be at most 65535, not '99999'"),
         ("BRIEFBOT_BOT_API_URL", "notaurl",
          "BRIEFBOT_BOT_API_URL must be an http(s) URL such as https://api.telegram.org/bot, not 'notaurl'"),
+        ("BRIEFBOT_WEBHOOK_SECRET", "s3cr3t!", SECRET),
+        ("BRIEFBOT_WEBHOOK_SECRET", "a" * 257, SECRET),
+        ("BRIEFBOT_WEBHOOK_SECRET", "pässwort", SECRET),
     ],
 )
 def test_bad_values_get_one_line_naming_the_setting(name, value, message):
     with pytest.raises(SettingsError) as error:
         load_settings({name: value})
     assert str(error.value).splitlines()[1:] == [f"  {message}"]
+
+
+def test_a_webhook_secret_telegram_accepts_is_kept():
+    assert load_settings({"BRIEFBOT_WEBHOOK_SECRET": "A-z_09" * 40}).webhook_secret == "A-z_09" * 40

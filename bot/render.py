@@ -305,7 +305,7 @@ def _split_long_line(line: str, limit: int) -> list[str]:
         closing = "".join(f"</{t.split()[0].strip('<>')}>" for t in reversed(open_tags))
         if tg_len(current) + tg_len(token) + tg_len(closing) > limit and current.strip() \
                 and current != "".join(open_tags):
-            pieces.append(current.rstrip() + closing)
+            pieces.append(_drop_empty_elements(current.rstrip() + closing))
             current = "".join(open_tags)
         if tg_len(token) > limit:  # a single word longer than a message: cut it, outside any tag
             while tg_len(token) > limit - tg_len(current) - 64:
@@ -313,7 +313,7 @@ def _split_long_line(line: str, limit: int) -> list[str]:
                 amp = token.rfind("&", 0, cut)
                 if amp > 0 and ";" not in token[amp:cut]:
                     cut = amp
-                pieces.append(current + token[:cut] + closing)
+                pieces.append(_drop_empty_elements(current + token[:cut] + closing))
                 current, token = "".join(open_tags), token[cut:]
         current += token
         if token.startswith("</"):
@@ -322,8 +322,20 @@ def _split_long_line(line: str, limit: int) -> list[str]:
         elif token.startswith("<") and not token.endswith("/>"):
             open_tags.append(token)
     if current.strip():
-        pieces.append(current)
-    return pieces
+        pieces.append(_drop_empty_elements(current))
+    return [piece for piece in pieces if piece.strip()]
+
+
+EMPTY_ELEMENT = re.compile(r"<([a-z][a-z-]*)(?:\s[^>]*)?>(\s*)</\1>")
+
+
+def _drop_empty_elements(html_text: str) -> str:
+    """Remove elements a split left empty (``<b></b>``, ``<a href="…"></a>``): a strict Bot API refuses them."""
+    while True:
+        shorter = EMPTY_ELEMENT.sub(r"\2", html_text)
+        if shorter == html_text:
+            return html_text
+        html_text = shorter
 
 
 def split_message(text: str, limit: int = LIMIT) -> list[str]:

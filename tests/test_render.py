@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import render
 from tests.telegram_html import html_problems, utf16_len
@@ -64,6 +66,13 @@ def test_a_single_huge_line_of_emoji_is_split_within_utf16_units():
     assert "".join(render.to_plain(p) for p in parts) == "😀" * 5000
 
 
+def test_a_split_never_leaves_an_empty_element():
+    text = " ".join(f'<b>w{i}</b> <a href="https://x.example/{i}">link {i}</a>' for i in range(1500))
+    parts = render.split_message(text)
+    assert len(parts) > 1 and not any(EMPTY_ELEMENT.search(p) for p in parts)
+    assert " ".join(render.to_plain(p) for p in parts).split() == render.to_plain(text).split()
+
+
 def test_a_single_huge_line_is_split_outside_tags_and_entities():
     text = "<i>" + render.esc("a&b " * 3000) + "</i>"
     parts = render.split_message(text)
@@ -93,3 +102,25 @@ def test_plain_text_for_the_terminal():
                                            (0, "sentence", "0 sentences"), (1, "sentence", "1 sentence")])
 def test_plurals(n, noun, text):
     assert render.plural(n, noun) == text
+
+
+EMPTY_ELEMENT = re.compile(r"<(b|i|a|code)(?:\s[^>]*)?>\s*</\1>")
+WORD = st.text(alphabet="ab😀é&<>", min_size=1, max_size=30).map(render.esc)
+INLINE = st.one_of(
+    WORD,
+    WORD.map(lambda w: f"<b>{w}</b>"),
+    st.tuples(WORD, WORD).map(lambda p: f'<a href="https://x.example/{p[0]}">{p[1]}</a>'),
+    st.lists(WORD, min_size=1, max_size=400).map(lambda ws: "<i>" + " ".join(ws) + "</i>"),
+    st.integers(0, 10**6).map(lambda n: f'<b>w{n}</b> <a href="https://x.example/{n}">link {n}</a>'),
+)
+LINE = st.lists(INLINE, min_size=1, max_size=700).map(" ".join)
+DOCUMENT = st.lists(st.lists(LINE, min_size=1, max_size=4).map("\n".join), min_size=1, max_size=12).map("\n\n".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(DOCUMENT)
+def test_any_document_splits_into_valid_parts_without_empty_elements(text):
+    parts = render.split_message(text)
+    assert all(utf16_len(p) <= render.LIMIT for p in parts)
+    assert all(html_problems(p) == [] and not EMPTY_ELEMENT.search(p) and p.strip() for p in parts)
+    assert " ".join(render.to_plain(p) for p in parts).split() == render.to_plain(text).split()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
@@ -13,7 +12,7 @@ from telegram.ext import Application
 from bot import buttons, render
 from bot.context import BotData, Context
 from bot.messaging import send
-from service.app import Chat, Digest, Service, topic_key
+from service.app import Chat, Digest, Service, next_scheduled, topic_key
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +30,27 @@ def job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
 
 
-def schedule(app: Application, chat: Chat) -> None:
-    """(Re)schedule a chat's daily digest in its own time zone, or remove it."""
+def schedule(app: Application, chat: Chat, after: datetime | None = None) -> None:
+    """(Re)schedule a chat's next digest in its own time zone, or remove it. Each run schedules the next: the job
+    queue's daily trigger skips a day whose digest time a DST change removes (00:00 in Cairo in April), this
+    never does."""
     if app.job_queue is None:
         return
     for job in app.job_queue.get_jobs_by_name(job_name(chat.id)):
         job.schedule_removal()
     if chat.digest_time and chat.active:
-        hh, mm = map(int, chat.digest_time.split(":"))
-        app.job_queue.run_daily(
-            digest_job, time(hh, mm, tzinfo=ZoneInfo(chat.timezone)), chat_id=chat.id, name=job_name(chat.id)
-        )
+        now = _data(app).clock()
+        when = next_scheduled(chat, max(now, after) if after else now)
+        app.job_queue.run_once(digest_job, when, chat_id=chat.id, name=job_name(chat.id), data=(chat, when))
 
 
 async def digest_job(context: Context) -> None:
-    """The JobQueue callback: deliver this chat's digest for the slot that just fired."""
+    """The JobQueue callback: schedule the chat's next digest, then deliver the slot that just fired."""
     job = context.job
-    if job is not None and job.chat_id is not None:
-        await deliver(context.application, job.chat_id, context.bot_data.clock())
+    if job is not None and job.chat_id is not None and isinstance(job.data, tuple):
+        chat, when = job.data
+        schedule(context.application, chat, after=when)  # the next slot, even should this one fire a little early
+        await deliver(context.application, job.chat_id, max(context.bot_data.clock(), when))
 
 
 async def _retry_job(context: Context) -> None:

@@ -22,7 +22,7 @@ from service.selection import LENGTHS, MAX_SENTENCES
 from service.changes import (  # noqa: F401  (EntityNews: a result type the bot renders)
     Changes, DiffCache, EntityNews, compute_changes, more_changes, record_briefing,
 )
-from service.digests import Claim, Digest
+from service.digests import Claim, Digest, next_scheduled  # noqa: F401  (the bot schedules by it)
 from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll
 from service.feed_urls import MAX_FEEDS, CheckedFeeds, FeedURLError, check_feed_urls, normalise_feed_url, too_many
 from service.fetch import FetchPolicy

@@ -62,11 +62,13 @@ def briefing_atom(briefing: Briefing, self_url: str | None = None) -> bytes:
 
 
 def _add_entry(generator: FeedGenerator, item: BriefItem) -> None:
+    text = " ".join(_xml(item.text).split())
+    if not text:
+        raise ValueError("nothing XML can carry in the sentence")
     entry = generator.add_entry()
     try:
         entry.id(_entry_id(item))
         first = item.citations[0]
-        text = _xml(item.text)
         entry.title(text if len(text) <= 120 else text[:117] + "…")
         entry.content(text, type="text")
         outlets = _xml(", ".join(dict.fromkeys(c.source for c in item.citations)))

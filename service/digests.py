@@ -65,6 +65,22 @@ def last_scheduled(chat: Chat, now: datetime) -> datetime:
     return candidate
 
 
+def next_scheduled(chat: Chat, after: datetime) -> datetime:
+    """The first scheduled digest time after ``after``: one per local day, even on days a DST change skips or
+    repeats the chosen time (a skipped 00:00 is the moment the day begins, 01:00 summer time; a repeated 01:00 is
+    its first occurrence). ``last_scheduled`` finds the same times."""
+    if not chat.digest_time:
+        raise ValueError(f"chat {chat.id} has no digest time")
+    zone = ZoneInfo(chat.timezone)
+    hh, mm = map(int, chat.digest_time.split(":"))
+    day = after.astimezone(zone).date()
+    while True:
+        candidate = datetime.combine(day, time(hh, mm), tzinfo=zone)
+        if _instant(candidate) > _instant(after):
+            return candidate
+        day += timedelta(days=1)
+
+
 def _instant(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 

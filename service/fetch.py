@@ -223,6 +223,9 @@ def _pinned_transport(backend: _PinnedBackend) -> httpx.HTTPTransport:
 _NOT_GLOBAL_V6 = tuple(ipaddress.ip_network(n) for n in (
     "64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96", "fec0::/10",
 ))
+# And IPv4 ranges Python 3.11's ``ipaddress`` counts as global though no news site lives there: IETF protocol
+# assignments (192.0.0.0/24, RFC 6890) and the deprecated 6to4 relay anycast (192.88.99.0/24, RFC 7526).
+_NOT_GLOBAL_V4 = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "192.88.99.0/24"))
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -235,6 +238,8 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         embedded = [address.ipv4_mapped, address.sixtofour, address.teredo[1] if address.teredo else None]
         if any(e is not None and not is_public(e) for e in embedded):
             return False
+    if isinstance(address, ipaddress.IPv4Address) and any(address in network for network in _NOT_GLOBAL_V4):
+        return False
     return address.is_global and not address.is_multicast
 
 

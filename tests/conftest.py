@@ -11,6 +11,7 @@ from service.app import Service
 from service.fetch import FetchPolicy
 from storage.db import open_database
 from summarizer.nlp import load_pipeline
+from tests import loopback
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -21,6 +22,38 @@ SEED = {
     "003": SEEDS / "003_b9fc4bf158c780d4.txt",
     "004": SEEDS / "004_5ef30ec43b82829e.txt",
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test session stays on loopback (see tests/loopback.py), from the first fixture to the last."""
+    loopback.install()
+
+
+def _off_loopback(start: int) -> None:
+    if len(loopback.violations) > start:
+        pytest.fail("\n".join(loopback.violations[start:]), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    """Fail a test whose fixtures tried to leave loopback."""
+    start = len(loopback.violations)
+    result = yield
+    _off_loopback(start)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Fail a test that tried to leave loopback, even when the code under test swallowed the refusal."""
+    start = len(loopback.violations)
+    result = yield
+    _off_loopback(start)
+    return result
+
+
+# Subprocesses the tests start (the command line) get the same guard through this sitecustomize folder.
+GUARDED_PATH = str(ROOT / "tests" / "guarded")
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,13 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, SEED, SEEDS
+from tests.conftest import GUARDED_PATH, ROOT, SEED, SEEDS
 
 
 def briefbot(*args, db, check=True, env=None):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(db), *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {})},
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH, **(env or {})},
     )
     if check:
         assert result.returncode == 0, result.stderr

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from storage import chats as chat_store
 from storage.db import open_database
 from tests.botapi import BotAPIDouble
-from tests.conftest import ROOT
+from tests.conftest import GUARDED_PATH, ROOT
 
 CHATS = list(range(101, 107))
 
@@ -21,7 +21,7 @@ def start_bot(db_path, double):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TELEGRAM_BOT_TOKEN": "123456:TEST",
         "BRIEFBOT_BOT_API_URL": double.url, "BRIEFBOT_DB": str(db_path), "BRIEFBOT_FEED_POLL_MINUTES": "600",
-        "BRIEFBOT_LOG_LEVEL": "WARNING",
+        "BRIEFBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": GUARDED_PATH,
     }
     return subprocess.Popen([sys.executable, "-m", "bot", "start"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.runner import BlockingRunner
-from service.app import Entity
+from service.app import Digest, Entity, topic_key
 
 WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE, SUBSCRIBE, MORE = (
     "who", "changes", "timeline", "trend", "unsubscribe", "subscribe", "more")
 PAYLOAD = re.compile(r"^a:([A-Za-z0-9_-]{16,43})$")
 MAX_LABEL = 60
+MAX_DIGEST_ROWS = 8
 
 
 def payload(token: str) -> str:
@@ -55,3 +56,25 @@ async def topic_keyboard(runner: BlockingRunner, chat_id: int, entities: Sequenc
     rows = [[b] for b in buttons[: len(people)]]
     rows.append(buttons[len(people):])
     return InlineKeyboardMarkup(rows)
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+async def digest_keyboard(runner: BlockingRunner, digest: Digest) -> InlineKeyboardMarkup | None:
+    """A digest's buttons: a single topic's keyboard when one topic has news; with several, one row per topic,
+    'More on X' for a shortened diff, 'Timeline of X' otherwise."""
+    news = digest.news
+    if not news:
+        return None
+    if len(news) == 1:
+        topic, changes = news[0]
+        subscribed = topic_key(topic) in {topic_key(t) for t, _ in digest.topics}
+        return await topic_keyboard(runner, digest.chat.id, changes.entities, topic, subscribed, changes=False,
+                                    more_from=changes.base if changes.left_out else None)
+    actions = [(_label(f"More on {topic}"), (MORE, f"{changes.base}:{topic}")) if changes.left_out
+               else (_label(f"Timeline of {topic}"), (TIMELINE, topic)) for topic, changes in news[:MAX_DIGEST_ROWS]]
+    tokens = await runner.run(runner.service.button_tokens, digest.chat.id, [action for _, action in actions])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=payload(token))]
+                                 for (label, _), token in zip(actions, tokens)])

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from bot import render
 from bot.settings import Settings, SettingsError, load_settings
 from service.app import (
-    SUMMARY_METHODS, FetchPolicy, InputError, ModelNotInstalled, Service, StoreError, parse_since, preflight,
+    SUMMARY_METHODS, DatabaseError, FetchPolicy, InputError, ModelNotInstalled, Service, StoreError, parse_since,
+    preflight,
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="evaluate only the first N items")
     p.add_argument("--store", help="entities: reuse (or create) this database instead of a fresh in-memory one")
     add("stats", "store statistics")
+    p = add("check", "check the database file page by page (opening it does not: that takes time linear in its size)")
+    p.add_argument("--full", action="store_true", help="also compare every index with its table (slower)")
     add("console", "the offline console chat")
     add("start", "run the bot: Telegram with a token, the offline console without")
     add("seed-if-empty", "ingest seeds/ when the database is empty")
@@ -147,6 +150,10 @@ def _main(argv: list[str] | None) -> int:
         return _dispatch(args, service)
     except (InputError, ModelNotInstalled) as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"briefbot: the database is damaged ({exc}); `briefbot check` tells where, restore it from a backup",
+              file=sys.stderr)
         return 2
     finally:
         service.close()
@@ -240,6 +247,11 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         c = service.changes(args.chat, " ".join(args.topic))
         _emit(args, c.as_dict(), render.changes(c))
         return 0
+    if args.command == "check":
+        problems = service.check(args.full)
+        _emit(args, {"ok": not problems, "problems": problems},
+              render.esc("\n".join(problems[:50]) if problems else "The database is sound."))
+        return 1 if problems else 0
     if args.command == "stats":
         stats = service.stats()
         _emit(args, stats, render.stats(stats))

@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot import buttons, render
 from bot.context import BotData, Context
 from bot.messaging import send
-from service.app import Chat, Digest, Service, next_scheduled, topic_key
+from service.app import Chat, Digest, Service, next_scheduled
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +61,14 @@ async def _retry_job(context: Context) -> None:
 
 
 async def send_digest(app: Application, digest: Digest) -> str:
-    """Send a claimed digest: a header, then one message per topic with news and its buttons. Returns 'sent',
-    'nothing-new' (nothing the chat wants to hear), 'forbidden' or 'failed'."""
+    """Send a claimed digest as one message (split only past Telegram's 4,096 units): the header, then what
+    changed on each topic with news, and the buttons. Returns 'sent', 'nothing-new' (nothing the chat wants to
+    hear), 'forbidden' or 'failed'."""
     if not digest.has_content:
         return "nothing-new"
-    runner = _data(app).runner
     try:
-        await send(app.bot, digest.chat.id, render.digest_header(digest))
-        subscribed = {topic_key(t) for t, _ in digest.topics}
-        for topic, changes in digest.news:
-            more = changes.base if changes.left_out else None
-            markup = await buttons.topic_keyboard(runner, digest.chat.id, changes.entities, topic,
-                                                  topic_key(topic) in subscribed, changes=False, more_from=more)
-            await send(app.bot, digest.chat.id, render.changes(changes), markup)
+        markup = await buttons.digest_keyboard(_data(app).runner, digest)
+        await send(app.bot, digest.chat.id, render.digest(digest), markup)
     except Forbidden:
         return "forbidden"
     except TelegramError as exc:

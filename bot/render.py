@@ -199,7 +199,7 @@ def when(iso: str, zone: str = "UTC") -> str:
 
 
 def digest_header(d: Digest) -> str:
-    """A digest's first message: the date, the chat's topics, and one line per topic with nothing new."""
+    """A digest's opening: the date, the chat's topics, and one line per topic with nothing new."""
     day = d.scheduled.astimezone(ZoneInfo(d.chat.timezone)).strftime("%a %-d %b")
     lines = [f"<b>Your daily digest, {esc(day)}</b>",
              "<i>Topics: " + ", ".join(esc(t) for t, _ in d.topics) + "</i>"]
@@ -210,6 +210,11 @@ def digest_header(d: Digest) -> str:
             since = f" since {esc(when(c.since, d.chat.timezone))}" if c.since else ""
             lines.append(f"Nothing new on “{esc(topic)}”{since}.")
     return "\n".join(lines)
+
+
+def digest(d: Digest) -> str:
+    """A whole digest as one document: the header, then what changed on each topic with news."""
+    return "\n\n".join([digest_header(d)] + [changes(c) for _, c in d.news])
 
 
 def topics(chat: Chat, subscriptions: list[str]) -> str:

@@ -38,7 +38,9 @@ from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
-from storage.db import StoreError, open_database, open_reader, topic_key, utcnow  # noqa: F401
+from storage.db import (  # noqa: F401  (DatabaseError, topic_key: for the bot)
+    DatabaseError, StoreError, check_database, open_database, open_reader, topic_key, utcnow,
+)
 # Result types the bot and the command line use, re-exported so they never import storage/.
 from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, ModelNotInstalled, load_pipeline, model_installed  # noqa: F401
@@ -425,6 +427,10 @@ class Service:
     def finish_feed_poll(self) -> None:
         """Record that a poll of every feed ran."""
         chat_store.set_meta(self.db, "last_feed_poll", utcnow())
+
+    def check(self, full: bool = False) -> list[str]:
+        """What is wrong with the database file (empty when sound): every page, and with ``full`` every index."""
+        return check_database(self.db, full)
 
     def stats(self) -> dict:
         """Store and bot statistics."""

@@ -82,8 +82,8 @@ def insert_sentences(db: sqlite_utils.Database, article_id: int, rows: Sequence[
 def insert_mentions(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
     """Insert (sentence_id, article_id, entity_id, surface, label, start, end) rows."""
     db.conn.executemany(
-        'INSERT INTO mentions (sentence_id, article_id, entity_id, surface, label, start, "end") '
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        'INSERT INTO mentions (sentence_id, article_id, entity_id, surface, label, start, "end", published_at) '
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT published_at FROM articles WHERE id = ?2))",
         rows,
     )
 
@@ -91,8 +91,8 @@ def insert_mentions(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
 def insert_roles(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
     """Insert (entity_id, sentence_id, article_id, role, office, scope, transitional) rows."""
     db.conn.executemany(
-        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, country, transitional) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, country, transitional, published_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT published_at FROM articles WHERE id = ?3))",
         rows,
     )
 

@@ -149,8 +149,8 @@ def entities_with_counts(db: sqlite_utils.Database, entity_ids: Sequence[int]) -
         return []
     marks = ", ".join("?" for _ in entity_ids)
     rows = db.execute(
-        f"SELECT e.id, e.name, e.label, (SELECT count(*) FROM mentions m WHERE m.entity_id = e.id) "
-        f"FROM entities e WHERE e.id IN ({marks})",
+        f"SELECT e.id, e.name, e.label, coalesce(t.mentions, 0) FROM entities e "
+        f"LEFT JOIN entity_totals t ON t.entity_id = e.id WHERE e.id IN ({marks})",
         list(entity_ids),
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
@@ -247,13 +247,17 @@ def co_mentioned(db: sqlite_utils.Database, entity_id: int, labels: Iterable[str
 
 def recent_sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int, limit: int) -> list[int]:
     """Ids of the ``limit`` newest sentences that mention an entity (by their article's date), newest first."""
-    rows = db.execute(
-        "SELECT m.sentence_id FROM mentions m JOIN articles a ON a.id = m.article_id "
-        "WHERE m.entity_id = ? AND a.duplicate_of IS NULL "
-        "GROUP BY m.sentence_id ORDER BY max(a.published_at) DESC, m.sentence_id DESC LIMIT ?",
-        [entity_id, limit],
-    ).fetchall()
-    return [r[0] for r in rows]
+    # The index (entity_id, published_at DESC, sentence_id DESC) is walked in order and left at ``limit`` distinct
+    # sentences: no sort of every mention. (Near-duplicate articles have no sentences, hence no mentions.)
+    found: dict[int, None] = {}
+    for (sentence_id,) in db.execute(
+        "SELECT sentence_id FROM mentions WHERE entity_id = ? ORDER BY published_at DESC, sentence_id DESC",
+        [entity_id],
+    ):
+        found[sentence_id] = None
+        if len(found) >= limit:
+            break
+    return list(found)
 
 
 _ROLE_SELECT = (
@@ -266,7 +270,7 @@ _ROLE_SELECT = (
 def roles_of(db: sqlite_utils.Database, entity_id: int, limit: int = 2000) -> list[Role]:
     """The newest ``limit`` titles and roles given to an entity, oldest first."""
     rows = db.execute(
-        f"SELECT * FROM ({_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY a.published_at DESC, r.id DESC LIMIT ?) "
+        f"SELECT * FROM ({_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY r.published_at DESC, r.id DESC LIMIT ?) "
         "ORDER BY published_at, sentence_id",
         [entity_id, limit],
     ).fetchall()
@@ -277,11 +281,16 @@ def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str], limit:
     """The newest ``limit`` role rows holding one of these offices, whoever holds them, oldest first."""
     if not offices:
         return []
-    marks = ", ".join("?" for _ in offices)
+    # One index walk per office, each stopping at ``limit``; only those few rows are merged and sorted.
+    offices = list(dict.fromkeys(offices))
+    newest = " UNION ALL ".join(
+        "SELECT * FROM (SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT ?)"
+        for _ in offices
+    )
     rows = db.execute(
-        f"SELECT * FROM ({_ROLE_SELECT} WHERE r.office IN ({marks}) ORDER BY a.published_at DESC, r.id DESC LIMIT ?) "
+        f"SELECT * FROM ({_ROLE_SELECT} WHERE r.id IN ({newest}) ORDER BY r.published_at DESC, r.id DESC LIMIT ?) "
         "ORDER BY published_at, sentence_id",
-        [*offices, limit],
+        [value for office in offices for value in (office, limit)] + [limit],
     ).fetchall()
     return [Role(*r) for r in rows]
 

@@ -285,13 +285,14 @@ async def test_digest_delivered_once_per_slot(app, double):
     before = len(double.sent(USER))
     assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, 3, tzinfo=TOKYO)) == "sent"
     assert await digests.deliver(app, USER, datetime(2024, 10, 22, 9, 30, tzinfo=TOKYO)) == "already"
-    header, topic = double.sent(USER)[before:]
-    assert header["text"] == ("<b>Your daily digest, Tue 22 Oct</b>\n<i>Topics: Gaza</i>\nNew on 1 topic: Gaza.")
-    assert topic["text"].startswith("<b>First briefing on Gaza</b>")
-    assert set(keyboard(topic)) >= {"Who is Antony Blinken?", "Timeline", "Unsubscribe"}
+    [digest] = double.sent(USER)[before:]  # one message: the header, then the topic
+    header, topic = digest["text"].split("\n\n", 1)
+    assert header == ("<b>Your daily digest, Tue 22 Oct</b>\n<i>Topics: Gaza</i>\nNew on 1 topic: Gaza.")
+    assert topic.startswith("<b>First briefing on Gaza</b>")
+    assert set(keyboard(digest)) >= {"Who is Antony Blinken?", "Timeline", "Unsubscribe"}
     # The next day nothing is new: one line says so.
     assert await digests.deliver(app, USER, datetime(2024, 10, 23, 8, 0, tzinfo=TOKYO)) == "sent"
-    [quiet] = double.sent(USER)[before + 2:]
+    [quiet] = double.sent(USER)[before + 1:]
     assert quiet["text"].startswith("<b>Your daily digest, Wed 23 Oct</b>\n<i>Topics: Gaza</i>\nNothing new on “Gaza” since ")
 
 
@@ -301,17 +302,36 @@ async def test_digest_with_news_on_one_topic_and_quiet_lines_switched_off(app, d
         await say(double, command)
     before = len(double.sent(USER))
     assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=TOKYO)) == "sent"
-    header, topic = double.sent(USER)[before:]
-    lines = header["text"].splitlines()
+    [digest] = double.sent(USER)[before:]
+    header, topic = digest["text"].split("\n\n", 1)
+    lines = header.splitlines()
     assert lines[1:3] == ["<i>Topics: Gaza, Hezbollah</i>", "New on 1 topic: Hezbollah."]
     assert len(lines) == 4 and lines[3].startswith("Nothing new on “Gaza” since ")
-    assert topic["text"].startswith("<b>First briefing on Hezbollah</b>")
+    assert topic.startswith("<b>First briefing on Hezbollah</b>")
     [reply] = await say(double, "/digest quiet on")
     assert reply["text"] == "Digests will leave out topics with nothing new."
     before = len(double.sent(USER))
     assert await digests.deliver(app, USER, datetime(2024, 10, 23, 8, 0, tzinfo=TOKYO)) == "nothing-new"
     assert double.sent(USER)[before:] == []
     assert (await runner.run(runner.service.chat, USER)).digest_quiet is True
+
+
+async def test_a_digest_on_several_topics_is_one_message_with_a_row_of_buttons_each(app, double):
+    runner = app.bot_data.runner
+    for command in ("/subscribe Gaza", "/subscribe Hezbollah", "/digest 08:00 Asia/Tokyo"):
+        await say(double, command)
+    before = len(double.sent(USER))
+    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=TOKYO)) == "sent"
+    parts = double.sent(USER)[before:]  # one document, split only where it passes 4,096 units
+    text = "\n\n".join(p["text"] for p in parts)
+    assert len(parts) <= 2 and all("reply_markup" not in p for p in parts[:-1])  # was 3: header, one per topic
+    assert "New on 2 topics: Gaza, Hezbollah." in text
+    assert "<b>First briefing on Gaza</b>" in text and "<b>First briefing on Hezbollah</b>" in text
+    rows = json.loads(parts[-1]["reply_markup"])["inline_keyboard"]
+    assert [len(row) for row in rows] == [1, 1] and [r[0]["text"].endswith(("Gaza", "Hezbollah")) for r in rows] == [True] * 2
+    double.press(USER, rows[1][0]["callback_data"], user_id=USER)
+    await wait_for(lambda: len(double.sent(USER)) > before + len(parts))
+    assert "Hezbollah" in double.sent(USER)[-1]["text"]
 
 
 async def test_blocked_chat_is_deactivated_and_comes_back_with_start(app, double):

@@ -160,6 +160,12 @@ def test_unusable_databases_get_one_line_and_exit_2(tmp_path, seeded_path, make,
     assert line.startswith("briefbot: ") and reason in line
 
 
+def test_check_finds_what_opening_no_longer_reads(tmp_path, seeded_path, cli_db):
+    assert briefbot("check", db=cli_db).stdout.strip() == "The database is sound."
+    result = briefbot("check", "--full", db=_damaged(tmp_path, seeded_path), check=False)
+    assert result.returncode in (1, 2) and result.stdout.strip() != "The database is sound."
+
+
 def test_a_read_only_database_gets_one_line(tmp_path, seeded_path, monkeypatch):
     # The file opened read-only, as on a read-only mount (root ignores file modes, so the test opens it so).
     import shutil

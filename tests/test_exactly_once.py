@@ -35,7 +35,7 @@ def wait(predicate, timeout=60.0):
 
 
 def digest_counts(double) -> Counter:
-    """Digests per chat, counted by their header message (a digest is a header and one message per topic)."""
+    """Digests per chat, counted by their opening (a digest is one message, split only past 4,096 units)."""
     return Counter(int(p["chat_id"]) for p in double.sent()
                    if int(p["chat_id"]) in CHATS and p["text"].startswith("<b>Your daily digest"))
 

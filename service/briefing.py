@@ -77,8 +77,8 @@ def build_briefing(
         cutoff = latest_cutoff(focused or articles)
         focused_ids = {a.id for a in focused} if focused else set(article_ids)
         latest = [r for r in rows if r.published_at[:10] >= cutoff and r.article_id in focused_ids]
-        briefing.items = best_items(db, article_ids, latest, count, newest_first=True, topic=topic)
-        briefing.background = _background(db, article_ids, [r for r in rows if r.published_at[:10] < cutoff],
+        briefing.items = best_items(db, latest, count, newest_first=True, topic=topic)
+        briefing.background = _background(db, [r for r in rows if r.published_at[:10] < cutoff],
                                           briefing.items, topic)
     else:
         said = reports(db, rows)
@@ -97,8 +97,7 @@ def latest_cutoff(articles: Sequence[Article]) -> str:
 
 
 def _background(
-    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], shown: Sequence[BriefItem],
-    topic: str = "",
+    db: sqlite_utils.Database, rows: Sequence[SentenceRow], shown: Sequence[BriefItem], topic: str = "",
 ) -> list[tuple[str, list[BriefItem]]]:
     """The busiest earlier days, oldest first, each with its best sentence that repeats nothing shown."""
     if not rows:
@@ -116,7 +115,7 @@ def _background(
         day_rows = [r for r in by_day[day] if r.id in fresh]
         if not day_rows:
             continue
-        items = best_items(db, article_ids, day_rows, 1, topic=topic)
+        items = best_items(db, day_rows, 1, topic=topic)
         out.append((day, items))
         chosen_rows += store.sentences_by_id(db, [i.sentence_id for i in items])
     return sorted(out)

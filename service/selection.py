@@ -217,11 +217,11 @@ def relevance(rows: Sequence[SentenceRow], topic: str) -> np.ndarray:
 
 
 def best_items(
-    db: sqlite_utils.Database, article_ids: Sequence[int], rows: Sequence[SentenceRow], count: int,
-    newest_first: bool = False, topic: str = "",
+    db: sqlite_utils.Database, rows: Sequence[SentenceRow], count: int, newest_first: bool = False, topic: str = "",
 ) -> list[BriefItem]:
     """The ``count`` best sentences among ``rows``, one per development, the most important first."""
-    same_fact = fact_groups(db, article_ids, [r.id for r in rows])
+    # Only the candidates' own articles can hold their facts: a timeline's day reads its few, not the topic's 2,000.
+    same_fact = fact_groups(db, sorted({r.article_id for r in rows}), [r.id for r in rows])
     similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
     people = entity_store.people_by_sentence(db, [r.id for r in rows])
     subjects = subjects_of(people)

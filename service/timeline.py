@@ -107,7 +107,7 @@ def build_timeline(
         pool = [r for r in pool if r.id in fresh and sentence_quality(r.text) > 0]
         if not pool:
             continue
-        item = best_items(db, ids, pool, 1)[0]
+        item = best_items(db, pool, 1)[0]
         timeline.entries.append(TimelineEntry(day, item))
         chosen += [r for r in pool if r.id == item.sentence_id]
     timeline.entries.sort(key=lambda e: e.day)

@@ -87,7 +87,8 @@ def grow(base: Path, path: Path, articles: int) -> None:
         a, s = one("SELECT max(id) FROM articles"), one("SELECT max(id) FROM sentences")
         in_batch = f"article_id IN ({', '.join(str(i) for i in batch)})"
         later = f"'+{30 * copy} days'"
-        shifted = {"article_id": f"article_id + {a}", "sentence_id": f"sentence_id + {s}", "day": f"date(day, {later})"}
+        shifted = {"article_id": f"article_id + {a}", "sentence_id": f"sentence_id + {s}", "day": f"date(day, {later})",
+                   "published_at": f"date(published_at, {later}) || substr(published_at, 11)"}
         with transaction(db):
             copy_rows(db, "articles", in_batch.replace("article_id", "id"), {
                 "id": f"id + {a}", "story_id": f"story_id + {a}",

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup seed bench eval clean
+.PHONY: run test lint setup bench eval clean
 
 setup: $(STAMP)
 
@@ -21,10 +21,19 @@ run: setup
 	$(PY) -m bot seed-if-empty
 	$(PY) -m bot start
 
-# The type checker first (seconds), then every test, on as many processes as the machine has cores.
+SOURCES := bot service summarizer storage tests bench
+
+# The hygiene gate first (seconds: lint, format, types), then every test, on as many processes as there are cores.
 test: setup
+	$(PY) -m ruff check $(SOURCES)
+	$(PY) -m ruff format --check $(SOURCES)
 	$(PY) -m mypy
 	$(PY) -m pytest -n auto --durations=15
+
+# Fix what the linter and the formatter can fix by themselves; `make test` says what is left.
+lint: setup
+	$(PY) -m ruff check --fix $(SOURCES)
+	$(PY) -m ruff format $(SOURCES)
 
 bench: setup
 	$(PY) bench/ingest.py --articles 60

@@ -69,14 +69,18 @@ async def fan_out(settings: Settings, chats: int, nlp) -> None:
     double.stop()
     sent = len(double.sent())
     refused = [m for m, _ in double.calls if "!" in m]
-    print(f"chats: {len(all_chats)}, delivered: {statuses.count('sent')}, not delivered: "
-          f"{len(statuses) - statuses.count('sent')} ({', '.join(sorted(set(statuses) - {'sent'})) or 'none'}), "
-          f"messages sent: {sent}, refused by the API: {len(refused)}, in {elapsed:.1f} s")
+    print(
+        f"chats: {len(all_chats)}, delivered: {statuses.count('sent')}, not delivered: "
+        f"{len(statuses) - statuses.count('sent')} ({', '.join(sorted(set(statuses) - {'sent'})) or 'none'}), "
+        f"messages sent: {sent}, refused by the API: {len(refused)}, in {elapsed:.1f} s"
+    )
     # Sustained rate: the limiter allows a burst first, so measure over the whole fan-out.
     print(f"sustained rate: {sent / elapsed:.1f} messages/s  (target >= 28; Telegram's cap is 30)")
     compute.sort()
-    print(f"digest compute per chat: p50 {statistics.median(compute):.1f} ms, "
-          f"p95 {compute[int(0.95 * (len(compute) - 1))]:.1f} ms (first chat per topic state: {max(compute):.0f} ms)")
+    print(
+        f"digest compute per chat: p50 {statistics.median(compute):.1f} ms, "
+        f"p95 {compute[int(0.95 * (len(compute) - 1))]:.1f} ms (first chat per topic state: {max(compute):.0f} ms)"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB")
 

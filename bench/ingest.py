@@ -67,8 +67,9 @@ def main() -> None:
         if pair == 0:  # peak memory of ingestion itself, read before any raw pass runs
             peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         start, cpu = time.perf_counter(), time.process_time()
-        raw_tokens = sum(len(words(t.text for t in doc))
-                         for doc in nlp.pipe(flat, batch_size=BATCH_SIZE, n_process=n_process))
+        raw_tokens = sum(
+            len(words(t.text for t in doc)) for doc in nlp.pipe(flat, batch_size=BATCH_SIZE, n_process=n_process)
+        )
         raw_seconds, raw_cpu = time.perf_counter() - start, time.process_time() - cpu
         ratios.append((report.tokens / seconds) / (raw_tokens / raw_seconds))
 
@@ -79,11 +80,19 @@ def main() -> None:
     for item in report.items:
         if item.status == "failed":
             print(f"  failed: {item.origin}: {item.reason}")
-    print(f"raw nlp.pipe:   {raw_seconds:8.2f} s  {raw_tokens / raw_seconds:10,.0f} tokens/s  {len(items) / raw_seconds:8.1f} articles/s")
-    print(f"ingest (e2e):   {seconds:8.2f} s  {report.tokens / seconds:10,.0f} tokens/s  {stored / seconds:8.1f} articles/s")
+    print(
+        f"raw nlp.pipe:   {raw_seconds:8.2f} s  {raw_tokens / raw_seconds:10,.0f} tokens/s  "
+        f"{len(items) / raw_seconds:8.1f} articles/s"
+    )
+    print(
+        f"ingest (e2e):   {seconds:8.2f} s  {report.tokens / seconds:10,.0f} tokens/s  "
+        f"{stored / seconds:8.1f} articles/s"
+    )
     print(f"main-process CPU: ingest {ingest_cpu:.1f} s, raw {raw_cpu:.1f} s (the rest runs in the spaCy workers)")
-    print(f"ratio ingest/raw (tokens/s) per pair: {', '.join(f'{r:.3f}' for r in ratios)}; "
-          f"median {statistics.median(ratios):.3f}  (target >= 0.8; the last pair's times above)")
+    print(
+        f"ratio ingest/raw (tokens/s) per pair: {', '.join(f'{r:.3f}' for r in ratios)}; "
+        f"median {statistics.median(ratios):.3f}  (target >= 0.8; the last pair's times above)"
+    )
     print(f"peak RSS: main process {peak_self:.0f} MB (target < 500 MB); largest spaCy worker {peak_children:.0f} MB")
 
 

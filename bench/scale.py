@@ -23,7 +23,7 @@ import shutil
 import statistics
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,20 +83,31 @@ def grow(base: Path, path: Path, articles: int) -> None:
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     copy = 1
     while one("SELECT count(*) FROM articles") < articles:
-        batch = ids[:articles - one("SELECT count(*) FROM articles")]
+        batch = ids[: articles - one("SELECT count(*) FROM articles")]
         a, s = one("SELECT max(id) FROM articles"), one("SELECT max(id) FROM sentences")
         in_batch = f"article_id IN ({', '.join(str(i) for i in batch)})"
         later = f"'+{30 * copy} days'"
-        shifted = {"article_id": f"article_id + {a}", "sentence_id": f"sentence_id + {s}", "day": f"date(day, {later})",
-                   "published_at": f"date(published_at, {later}) || substr(published_at, 11)"}
+        shifted = {
+            "article_id": f"article_id + {a}",
+            "sentence_id": f"sentence_id + {s}",
+            "day": f"date(day, {later})",
+            "published_at": f"date(published_at, {later}) || substr(published_at, 11)",
+        }
         with transaction(db):
-            copy_rows(db, "articles", in_batch.replace("article_id", "id"), {
-                "id": f"id + {a}", "story_id": f"story_id + {a}",
-                "duplicate_of": f"CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of + {a} END",
-                "published_at": f"date(published_at, {later}) || substr(published_at, 11)",
-                "content_hash": f"content_hash || '-{copy}'",
-                "canonical_url": f"CASE WHEN canonical_url IS NULL THEN NULL ELSE canonical_url || '#{copy}' END",
-            }, keep_id=True)
+            copy_rows(
+                db,
+                "articles",
+                in_batch.replace("article_id", "id"),
+                {
+                    "id": f"id + {a}",
+                    "story_id": f"story_id + {a}",
+                    "duplicate_of": f"CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of + {a} END",
+                    "published_at": f"date(published_at, {later}) || substr(published_at, 11)",
+                    "content_hash": f"content_hash || '-{copy}'",
+                    "canonical_url": f"CASE WHEN canonical_url IS NULL THEN NULL ELSE canonical_url || '#{copy}' END",
+                },
+                keep_id=True,
+            )
             copy_rows(db, "sentences", in_batch, {**shifted, "id": f"id + {s}"}, keep_id=True)
             for table in ("mentions", "roles", "facts", "sentence_dates"):
                 copy_rows(db, table, in_batch, shifted)
@@ -169,10 +180,12 @@ def ingest_growth(base: Path, grown: Path, count: int, pairs: int = 3) -> None:
             service.close()
             copy.unlink()
     ratios = sorted(g / b for b, g in zip(times["base"], times["grown"]))
-    print(f"ingest of {count} new articles ({report.summary()}): per article "
-          f"{base.stem} {statistics.median(times['base']):.0f} ms, grown {statistics.median(times['grown']):.0f} ms; "
-          f"grown/base ratio per pair {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}); "
-          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target flat, < 500 MB)")
+    print(
+        f"ingest of {count} new articles ({report.summary()}): per article "
+        f"{base.stem} {statistics.median(times['base']):.0f} ms, grown {statistics.median(times['grown']):.0f} ms; "
+        f"grown/base ratio per pair {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}); "
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target flat, < 500 MB)"
+    )
 
 
 def history_rows(db) -> int:
@@ -187,10 +200,14 @@ def seen_cost(service: Service, topic: str, runs: int) -> tuple[float, float]:
         for day in range(days, 0, -1):
             service.brief(topic, chat_id=chat_id)
             # as if briefed ``day`` days ago: older briefings are forgotten when the next one is recorded
-            db.execute("UPDATE snapshots SET created_at = datetime('now', ?) WHERE id = (SELECT max(id) FROM snapshots)",
-                       [f"-{day} days"])
-    return tuple(latencies(lambda c=c: chat_store.delivered_sentence_ids(db, c, topic), runs)[0]  # type: ignore
-                 for c in (9_000_001, 9_000_100))
+            db.execute(
+                "UPDATE snapshots SET created_at = datetime('now', ?) WHERE id = (SELECT max(id) FROM snapshots)",
+                [f"-{day} days"],
+            )
+    return tuple(
+        latencies(lambda c=c: chat_store.delivered_sentence_ids(db, c, topic), runs)[0]  # type: ignore
+        for c in (9_000_001, 9_000_100)
+    )
 
 
 def latencies(fn, runs: int) -> tuple[float, float]:
@@ -213,9 +230,14 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=50)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--fresh", type=int, default=200, help="articles that arrived since a briefed chat's last one")
-    parser.add_argument("--ingest", type=int, default=0, metavar="N",
-                        help="also time ingesting N new (CNN/DailyMail) articles into the base and the grown store, "
-                             "3 alternating pairs")
+    parser.add_argument(
+        "--ingest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time ingesting N new (CNN/DailyMail) articles into the base and the grown store, "
+        "3 alternating pairs",
+    )
     args = parser.parse_args()
 
     base = base_store(args.base)
@@ -225,19 +247,29 @@ def main() -> None:
     service = Service(open_database(path))
     db = service.db
     count = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    print(f"store: {count:,} articles grown from {args.base} in {time.perf_counter() - start:.0f} s "
-          f"({path.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"store: {count:,} articles grown from {args.base} in {time.perf_counter() - start:.0f} s "
+        f"({path.stat().st_size / 1e6:.0f} MB)"
+    )
 
     name, mentions = db.execute(
         "SELECT e.name, sum(ea.n) AS n FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id "
-        "WHERE e.label = 'PERSON' GROUP BY e.id ORDER BY n DESC LIMIT 1").fetchone()
+        "WHERE e.label = 'PERSON' GROUP BY e.id ORDER BY n DESC LIMIT 1"
+    ).fetchone()
     p50, p95 = latencies(lambda: service.who(name), args.runs)
-    print(f"/who {name} ({mentions:,} mentions): p50 {p50:.0f} ms, p95 {p95:.0f} ms  (target p95 < 300); "
-          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target < 300)")
+    print(
+        f"/who {name} ({mentions:,} mentions): p50 {p50:.0f} ms, p95 {p95:.0f} ms  (target p95 < 300); "
+        f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target < 300)"
+    )
 
-    topics = [r[0] for r in db.execute(
-        "SELECT e.name FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id WHERE e.label IN "
-        "('PERSON', 'ORG', 'GPE') GROUP BY e.id ORDER BY count(*) DESC LIMIT ?", [args.topics])]
+    topics = [
+        r[0]
+        for r in db.execute(
+            "SELECT e.name FROM entity_articles ea JOIN entities e ON e.id = ea.entity_id WHERE e.label IN "
+            "('PERSON', 'ORG', 'GPE') GROUP BY e.id ORDER BY count(*) DESC LIMIT ?",
+            [args.topics],
+        )
+    ]
     broad = topics[0]
     chat = iter(range(10_000_000, 20_000_000))
     p50, p95 = latencies(lambda: service.brief(broad, length="medium", chat_id=next(chat)), args.runs)
@@ -263,7 +295,7 @@ def main() -> None:
     for chat_id, topic in histories:
         chat_store.record_snapshot(db, chat_id, topic, "brief", earlier, [])
     history_before = history_rows(db)
-    fired = datetime(int(newest[:4]) + 1, 1, 1, 8, 0, 30, tzinfo=timezone.utc)
+    fired = datetime(int(newest[:4]) + 1, 1, 1, 8, 0, 30, tzinfo=UTC)
     service.close()
     statuses, cpu, wall, during, cache = asyncio.run(wave(path, args.chats, fired, broad))
     service = Service(open_database(path))
@@ -271,14 +303,20 @@ def main() -> None:
     again = sum(service.open_digest(c, fired) is not None for c in range(1, args.chats + 1))
     history_after = history_rows(db)
     briefings = 2 * statuses.count("sent")
-    print(f"digest wave, as the bot runs it (claim on the writer, compute on 2 readers, record on the writer; "
-          f"CPU of the /brief probes taken out): "
-          f"{args.chats:,} chats x 2 of {len(topics)} topics: {cpu:.1f} s CPU, {wall:.1f} s wall, "
-          f"{statuses.count('sent'):,} sent, {statuses.count('lost')} lost, {again} sent twice; cache {cache}")
-    print(f"/brief from another chat during the wave ({len(during)} briefs): p50 {statistics.median(during):.0f} ms, "
-          f"p95 {sorted(during)[int(0.95 * (len(during) - 1))]:.0f} ms  (target p95 < 1000)")
-    print(f"history rows per delivered briefing: {(history_after - history_before) / max(1, briefings):.0f}  "
-          f"(target <= 10)")
+    print(
+        f"digest wave, as the bot runs it (claim on the writer, compute on 2 readers, record on the writer; "
+        f"CPU of the /brief probes taken out): "
+        f"{args.chats:,} chats x 2 of {len(topics)} topics: {cpu:.1f} s CPU, {wall:.1f} s wall, "
+        f"{statuses.count('sent'):,} sent, {statuses.count('lost')} lost, {again} sent twice; cache {cache}"
+    )
+    print(
+        f"/brief from another chat during the wave ({len(during)} briefs): p50 {statistics.median(during):.0f} ms, "
+        f"p95 {sorted(during)[int(0.95 * (len(during) - 1))]:.0f} ms  (target p95 < 1000)"
+    )
+    print(
+        f"history rows per delivered briefing: {(history_after - history_before) / max(1, briefings):.0f}  "
+        f"(target <= 10)"
+    )
     day1, day100 = seen_cost(service, broad, args.runs)
     print(f"seen check (a chat's delivered sentences on a topic): day 1 {day1:.2f} ms, day 100 {day100:.2f} ms")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -12,7 +12,14 @@ from bot.runner import BlockingRunner
 from service.app import Digest, Entity, topic_key
 
 WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE, SUBSCRIBE, MORE = (
-    "who", "changes", "timeline", "trend", "unsubscribe", "subscribe", "more")
+    "who",
+    "changes",
+    "timeline",
+    "trend",
+    "unsubscribe",
+    "subscribe",
+    "more",
+)
 PAYLOAD = re.compile(r"^a:([A-Za-z0-9_-]{16,43})$")
 MAX_LABEL = 60
 MAX_DIGEST_ROWS = 8
@@ -35,8 +42,15 @@ def who_label(entity: Entity) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 2] + "…?"
 
 
-async def topic_keyboard(runner: BlockingRunner, chat_id: int, entities: Sequence[Entity], topic: str,
-                         subscribed: bool, changes: bool = True, more_from: int | None = None) -> InlineKeyboardMarkup:
+async def topic_keyboard(
+    runner: BlockingRunner,
+    chat_id: int,
+    entities: Sequence[Entity],
+    topic: str,
+    subscribed: bool,
+    changes: bool = True,
+    more_from: int | None = None,
+) -> InlineKeyboardMarkup:
     """'Who is X?' for up to three people and organisations, then 'More' (the rest of a shortened diff),
     'What changed', 'Timeline', 'Trend', and 'Unsubscribe' or 'Subscribe'."""
     people = [e for e in entities if e.label in {"PERSON", "ORG"}][:3]
@@ -54,7 +68,7 @@ async def topic_keyboard(runner: BlockingRunner, chat_id: int, entities: Sequenc
     tokens = await runner.run(runner.service.button_tokens, chat_id, [action for _, action in actions])
     buttons = [InlineKeyboardButton(label, callback_data=payload(t)) for (label, _), t in zip(actions, tokens)]
     rows = [[b] for b in buttons[: len(people)]]
-    rows.append(buttons[len(people):])
+    rows.append(buttons[len(people) :])
     return InlineKeyboardMarkup(rows)
 
 
@@ -71,10 +85,22 @@ async def digest_keyboard(runner: BlockingRunner, digest: Digest) -> InlineKeybo
     if len(news) == 1:
         topic, changes = news[0]
         subscribed = topic_key(topic) in {topic_key(t) for t, _ in digest.topics}
-        return await topic_keyboard(runner, digest.chat.id, changes.entities, topic, subscribed, changes=False,
-                                    more_from=changes.base if changes.left_out else None)
-    actions = [(_label(f"More on {topic}"), (MORE, f"{changes.base}:{topic}")) if changes.left_out
-               else (_label(f"Timeline of {topic}"), (TIMELINE, topic)) for topic, changes in news[:MAX_DIGEST_ROWS]]
+        return await topic_keyboard(
+            runner,
+            digest.chat.id,
+            changes.entities,
+            topic,
+            subscribed,
+            changes=False,
+            more_from=changes.base if changes.left_out else None,
+        )
+    actions = [
+        (_label(f"More on {topic}"), (MORE, f"{changes.base}:{topic}"))
+        if changes.left_out
+        else (_label(f"Timeline of {topic}"), (TIMELINE, topic))
+        for topic, changes in news[:MAX_DIGEST_ROWS]
+    ]
     tokens = await runner.run(runner.service.button_tokens, digest.chat.id, [action for _, action in actions])
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=payload(token))]
-                                 for (label, _), token in zip(actions, tokens)])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=payload(token))] for (label, _), token in zip(actions, tokens)]
+    )

@@ -9,12 +9,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402  (the object API: no pyplot state shared between threads)
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from bot.render import label_name, plural  # noqa: E402
-from service.app import Trend  # noqa: E402
+from bot.render import label_name, plural
+from service.app import Trend
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 720, 100  # readable on a phone, under Telegram's photo limits
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
@@ -38,8 +38,7 @@ def trend_figure(trend: Trend) -> Figure:
     articles_axis.set_ylabel("articles per day")
     mentions_axis = articles_axis.twinx()
     for (entity, counts), colour in zip(trend.series, COLOURS):
-        mentions_axis.plot(days, counts, color=colour, linewidth=2,
-                           label=f"{entity.name} ({label_name(entity.label)})")
+        mentions_axis.plot(days, counts, color=colour, linewidth=2, label=f"{entity.name} ({label_name(entity.label)})")
     mentions_axis.set_ylabel("mentions per day")
     mentions_axis.set_ylim(bottom=0)
     for axis in (articles_axis, mentions_axis):
@@ -47,8 +46,9 @@ def trend_figure(trend: Trend) -> Figure:
     if trend.timeline_days:
         top = max(trend.articles or [0]) or 1
         marked = date2num([date.fromisoformat(d) for d in trend.timeline_days])
-        articles_axis.scatter(marked, [top * 1.05] * len(marked), marker="v", color="#444444", zorder=3,
-                              label="key dates (/timeline)")
+        articles_axis.scatter(
+            marked, [top * 1.05] * len(marked), marker="v", color="#444444", zorder=3, label="key dates (/timeline)"
+        )
         articles_axis.set_ylim(0, top * 1.15)
     locator = AutoDateLocator(maxticks=10)
     articles_axis.xaxis.set_major_locator(locator)
@@ -67,5 +67,7 @@ def trend_caption(trend: Trend) -> str:
     first, last = date.fromisoformat(trend.days[0]), date.fromisoformat(trend.days[-1])
     names = ", ".join(e.name for e, _ in trend.series[:3]) or "nobody in particular"
     start = f"{first:%-d %b}" if first.year == last.year else f"{first:%-d %b %Y}"
-    return (f"{trend.topic or 'Top stories'}, {start} – {last:%-d %b %Y}: "
-            f"{plural(sum(trend.articles), 'article')}; most named: {names}")
+    return (
+        f"{trend.topic or 'Top stories'}, {start} – {last:%-d %b %Y}: "
+        f"{plural(sum(trend.articles), 'article')}; most named: {names}"
+    )

@@ -14,7 +14,14 @@ from urllib.parse import urlsplit
 from bot import render
 from bot.settings import Settings, SettingsError, load_settings
 from service.app import (
-    SUMMARY_METHODS, DatabaseError, FetchPolicy, InputError, ModelNotInstalled, Service, StoreError, parse_since,
+    SUMMARY_METHODS,
+    DatabaseError,
+    FetchPolicy,
+    InputError,
+    ModelNotInstalled,
+    Service,
+    StoreError,
+    parse_since,
     preflight,
 )
 
@@ -65,8 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--sentences", "-n", help="number of sentences, or short|medium|long")
     p.add_argument("--method", default="news", help=f"ranking method: {', '.join(SUMMARY_METHODS)}")
-    p.add_argument("--chat", type=chat_id, default=LOCAL_CHAT,
-                   help=f"record the briefing as delivered to this chat (default {LOCAL_CHAT}, the command line's own)")
+    p.add_argument(
+        "--chat",
+        type=chat_id,
+        default=LOCAL_CHAT,
+        help=f"record the briefing as delivered to this chat (default {LOCAL_CHAT}, the command line's own)",
+    )
     p = add("timeline", "the most important dates of a story, one sentence each")
     p.add_argument("topic", nargs="*")
     p.add_argument("--dates", "-n", help="how many dates (default 8)")
@@ -74,8 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="+")
     p = add("changes", "what changed since the last briefing on a topic (the command line's own chat by default)")
     p.add_argument("topic", nargs="*")
-    p.add_argument("--chat", type=chat_id, default=LOCAL_CHAT,
-                   help=f"a Telegram chat id (default {LOCAL_CHAT}: the command line's own briefings)")
+    p.add_argument(
+        "--chat",
+        type=chat_id,
+        default=LOCAL_CHAT,
+        help=f"a Telegram chat id (default {LOCAL_CHAT}: the command line's own briefings)",
+    )
     p = add("eval", "evaluation against gold data: ROUGE for summaries and updates, /who for entities")
     p.add_argument("kind", choices=["summaries", "updates", "entities", "timelines", "junk", "credits", "delivery"])
     p.add_argument("files", nargs="+")
@@ -152,8 +167,10 @@ def _main(argv: list[str] | None) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     except DatabaseError as exc:
-        print(f"briefbot: the database is damaged ({exc}); `briefbot check` tells where, restore it from a backup",
-              file=sys.stderr)
+        print(
+            f"briefbot: the database is damaged ({exc}); `briefbot check` tells where, restore it from a backup",
+            file=sys.stderr,
+        )
         return 2
     finally:
         service.close()
@@ -170,8 +187,11 @@ def run(settings: Settings, db_path: str | None = None, console: bool = False) -
     app = build_application(settings, db_path)
     if settings.webhook_url:
         app.run_webhook(
-            listen="0.0.0.0", port=settings.webhook_port, url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            listen="0.0.0.0",
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
             allowed_updates=["message", "callback_query"],
         )
     else:
@@ -212,8 +232,9 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
     if args.command == "feeds":
         return _feeds(args, service)
     if args.command == "brief":
-        b = service.brief(" ".join(args.topic), _option("--since", parse_since, args.since), args.sentences,
-                          args.method, args.chat)
+        b = service.brief(
+            " ".join(args.topic), _option("--since", parse_since, args.since), args.sentences, args.method, args.chat
+        )
         _emit(args, b.as_dict(), render.briefing(b))
         return 0
     if args.command == "trend":
@@ -223,8 +244,11 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         if not trend.days:
             raise InputError(trend.message)
         _write(args.out, trend_png(trend))
-        _emit(args, {**trend.as_dict(), "file": args.out},
-              render.esc(f"{trend_caption(trend)}\nChart written to {args.out}"))
+        _emit(
+            args,
+            {**trend.as_dict(), "file": args.out},
+            render.esc(f"{trend_caption(trend)}\nChart written to {args.out}"),
+        )
         return 0
     if args.command == "feed":
         _output(args.out, service.briefing_feed(" ".join(args.topic)), "Atom feed")
@@ -238,9 +262,11 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         if profile:
             _emit(args, profile.as_dict(), render.profile(profile))
         else:
-            data = {"message": lookup.message,
-                    "candidates": [e.__dict__ for e in lookup.candidates],
-                    "suggestions": [e.__dict__ for e in lookup.suggestions]}
+            data = {
+                "message": lookup.message,
+                "candidates": [e.__dict__ for e in lookup.candidates],
+                "suggestions": [e.__dict__ for e in lookup.suggestions],
+            }
             _emit(args, data, render.lookup(lookup))
         return 0 if profile else 1
     if args.command == "changes":
@@ -249,8 +275,11 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         return 0
     if args.command == "check":
         problems = service.check(args.full)
-        _emit(args, {"ok": not problems, "problems": problems},
-              render.esc("\n".join(problems[:50]) if problems else "The database is sound."))
+        _emit(
+            args,
+            {"ok": not problems, "problems": problems},
+            render.esc("\n".join(problems[:50]) if problems else "The database is sound."),
+        )
         return 1 if problems else 0
     if args.command == "stats":
         stats = service.stats()
@@ -276,8 +305,9 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         else:
             from service.evaluation import run_eval
 
-            table, data = run_eval(args.kind, args.files, args.limit,
-                                   render=lambda c: render.to_plain(render.changes(c)))
+            table, data = run_eval(
+                args.kind, args.files, args.limit, render=lambda c: render.to_plain(render.changes(c))
+            )
         if args.json:
             print(json.dumps(data, indent=2))
         else:
@@ -319,20 +349,32 @@ def _feeds(args: argparse.Namespace, service: Service) -> int:
         return 1 if report.refused else 0
     if args.action == "list":
         feeds = service.feeds()
-        lines = [f"{f.url} — {f.title or 'untitled'} (last poll: {f.last_polled_at or 'never'}, {f.last_status or '-'})" for f in feeds]
+        lines = [
+            f"{f.url} — {f.title or 'untitled'} (last poll: {f.last_polled_at or 'never'}, {f.last_status or '-'})"
+            for f in feeds
+        ]
         _emit(args, {"feeds": [f.__dict__ for f in feeds]}, render.esc("\n".join(lines) or "No feeds."))
         return 0
     if args.action == "poll":
         polls = service.poll_feeds()
-        _emit(args, {"polls": [{"url": p.url, "status": p.status} for p in polls]},
-              render.esc("\n".join(f"{p.url}: {p.status}" for p in polls) or "No feeds."))
+        _emit(
+            args,
+            {"polls": [{"url": p.url, "status": p.status} for p in polls]},
+            render.esc("\n".join(f"{p.url}: {p.status}" for p in polls) or "No feeds."),
+        )
         return 1 if any(p.status.startswith("error") for p in polls) else 0
     if not args.url:
         raise InputError(f"feeds {args.action} needs a URL")
     if args.action == "add":
         feed, new = service.add_feed(args.url)
-        _emit(args, {"url": feed.url, "added": new}, render.esc(("Added " if new else "Already subscribed: ") + feed.url))
+        _emit(
+            args, {"url": feed.url, "added": new}, render.esc(("Added " if new else "Already subscribed: ") + feed.url)
+        )
         return 0
     removed = service.remove_feed(args.url)
-    _emit(args, {"url": args.url, "removed": removed}, render.esc(("Removed " if removed else "Not subscribed: ") + args.url))
+    _emit(
+        args,
+        {"url": args.url, "removed": removed},
+        render.esc(("Removed " if removed else "Not subscribed: ") + args.url),
+    )
     return 0 if removed else 1

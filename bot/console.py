@@ -41,8 +41,16 @@ class ConsoleRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(self, url, method, request_data: RequestData | None = None, read_timeout=None,
-                         write_timeout=None, connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url,
+        method,
+        request_data: RequestData | None = None,
+        read_timeout=None,
+        write_timeout=None,
+        connect_timeout=None,
+        pool_timeout=None,
+    ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         result: object = True
@@ -60,8 +68,10 @@ class ConsoleRequest(BaseRequest):
                 labels = [b["text"] for row in rows.get("inline_keyboard", []) for b in row]
                 self._write("[buttons: " + " | ".join(labels) + "]")
             result = {
-                "message_id": next(self._ids), "date": int(time.time()),
-                "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"}, "text": text,
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"},
+                "text": text,
             }
         elif endpoint in {"sendPhoto", "sendDocument"}:
             # A terminal shows no pictures: the file is saved and its path printed with the caption.
@@ -71,10 +81,15 @@ class ConsoleRequest(BaseRequest):
                 path = self._files / f"{next(self._ids)}-{Path(filename or name).name}"
                 path.write_bytes(data if isinstance(data, bytes) else data.read())
                 caption = params.get("caption", "")
-                self._write(f"[{endpoint[4:].lower()} saved to {path}] "
-                            + (render.to_plain(caption) if params.get("parse_mode") == "HTML" else caption))
-            result = {"message_id": next(self._ids), "date": int(time.time()),
-                      "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"}}
+                self._write(
+                    f"[{endpoint[4:].lower()} saved to {path}] "
+                    + (render.to_plain(caption) if params.get("parse_mode") == "HTML" else caption)
+                )
+            result = {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"},
+            }
         elif endpoint == "getChatMember":
             result = {"status": "creator", "user": {"id": CONSOLE_USER, "is_bot": False, "first_name": "you"}}
         return 200, json.dumps({"ok": True, "result": result}).encode()
@@ -83,7 +98,9 @@ class ConsoleRequest(BaseRequest):
 def console_update(text: str, update_id: int) -> dict:
     """A Bot API update for a line typed in the console (a command gets its bot_command entity)."""
     message = {
-        "message_id": update_id, "date": int(time.time()), "text": text,
+        "message_id": update_id,
+        "date": int(time.time()),
+        "text": text,
         "chat": {"id": CONSOLE_CHAT, "type": "private"},
         "from": {"id": CONSOLE_USER, "is_bot": False, "first_name": "you"},
     }

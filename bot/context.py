@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
@@ -12,13 +12,12 @@ from bot.runner import BlockingRunner
 from bot.settings import Settings
 from service.app import Service
 
-
 DIGESTS_IN_FLIGHT = 16
 
 
 def utc_now() -> datetime:
     """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class BotData:

@@ -104,11 +104,12 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
         schedule(app, replace(claim.chat, active=False))
         log.info("chat %s blocked the bot; marked inactive", chat_id)
     elif status == "failed" and app.job_queue is not None:
-        delay = RETRY_FIRST_SECONDS * (2 ** attempt)
+        delay = RETRY_FIRST_SECONDS * (2**attempt)
         grace = timedelta(minutes=data.settings.digest_grace_minutes)
         if data.clock() + timedelta(seconds=delay) - claim.scheduled <= grace:
-            app.job_queue.run_once(_retry_job, delay, data=(chat_id, claim.scheduled, attempt + 1),
-                                   name=f"{job_name(chat_id)}:retry")
+            app.job_queue.run_once(
+                _retry_job, delay, data=(chat_id, claim.scheduled, attempt + 1), name=f"{job_name(chat_id)}:retry"
+            )
     return status
 
 

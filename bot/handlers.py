@@ -6,8 +6,16 @@ import logging
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telegram import Bot, Message, MessageEntity, MessageOriginChannel, MessageOriginChat, MessageOriginHiddenUser, \
-    MessageOriginUser, Update
+from telegram import (
+    Bot,
+    Message,
+    MessageEntity,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    Update,
+)
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 
@@ -82,7 +90,9 @@ async def too_busy(update: Update, bot: Bot) -> None:
 
 async def _too_long(update: Update, context: Context, text: str) -> bool:
     if len(text) > MAX_ARGUMENT:
-        await answer(update, context, render.esc(f"That is too long ({len(text):,} characters; at most {MAX_ARGUMENT})."))
+        await answer(
+            update, context, render.esc(f"That is too long ({len(text):,} characters; at most {MAX_ARGUMENT}).")
+        )
         return True
     return False
 
@@ -162,8 +172,9 @@ async def brief(update: Update, context: Context) -> None:
                 return
             markup = None
             if b.items:
-                markup = await buttons.topic_keyboard(runner, chat, b.named_entities(), b.topic,
-                                                      topic_key(b.topic) in subscribed)
+                markup = await buttons.topic_keyboard(
+                    runner, chat, b.named_entities(), b.topic, topic_key(b.topic) in subscribed
+                )
             await answer(update, context, render.briefing(b), markup)
 
 
@@ -239,8 +250,9 @@ def _topic_and_length(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-async def _send_changes(update: Update, context: Context, topic: str, size: str | None = None,
-                        more_from: int | None = None) -> bool:
+async def _send_changes(
+    update: Update, context: Context, topic: str, size: str | None = None, more_from: int | None = None
+) -> bool:
     runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
     async with typing(update, context.bot):
         settings = await runner.run(service.chat, chat)
@@ -256,8 +268,15 @@ async def _send_changes(update: Update, context: Context, topic: str, size: str 
         if not result.is_empty:
             subscribed = {topic_key(s) for s in await runner.run(service.subscriptions, chat)}
             more = result.base if result.left_out and more_from is None else None
-            markup = await buttons.topic_keyboard(runner, chat, result.entities, result.topic,
-                                                  topic_key(result.topic) in subscribed, changes=False, more_from=more)
+            markup = await buttons.topic_keyboard(
+                runner,
+                chat,
+                result.entities,
+                result.topic,
+                topic_key(result.topic) in subscribed,
+                changes=False,
+                more_from=more,
+            )
     await answer(update, context, render.changes(result), markup)
     return True
 
@@ -276,7 +295,9 @@ async def subscribe(update: Update, context: Context) -> None:
         await answer(update, context, render.esc(str(exc)))
         return
     text = f"Subscribed to “{topic}”." if new else f"You already follow “{topic}”."
-    await answer(update, context, render.esc(text) + " See /topics; set a daily digest with /digest 08:00 Europe/London.")
+    await answer(
+        update, context, render.esc(text) + " See /topics; set a daily digest with /digest 08:00 Europe/London."
+    )
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -319,8 +340,13 @@ async def digest(update: Update, context: Context) -> None:
     if args[0].casefold() == "quiet":
         quiet = args[1].casefold() == "on"
         await runner.run(service.update_chat, chat, digest_quiet=int(quiet))
-        await answer(update, context, "Digests will leave out topics with nothing new." if quiet
-                     else "Digests will say which topics have nothing new.")
+        await answer(
+            update,
+            context,
+            "Digests will leave out topics with nothing new."
+            if quiet
+            else "Digests will say which topics have nothing new.",
+        )
         return
     if args[0].casefold() == "off":
         settings = await runner.run(service.update_chat, chat, digest_time=None)
@@ -332,13 +358,19 @@ async def digest(update: Update, context: Context) -> None:
         await answer(update, context, render.esc(f"“{args[0][:40]}” is not a time; use 24-hour HH:MM, e.g. 07:30."))
         return
     current = await runner.run(service.chat, chat)
-    zone = args[1] if len(args) == 2 else (current.timezone if current.digest_time
-                                           else context.bot_data.settings.default_timezone)
+    zone = (
+        args[1]
+        if len(args) == 2
+        else (current.timezone if current.digest_time else context.bot_data.settings.default_timezone)
+    )
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a folder of zones: IsADirectoryError
-        await answer(update, context, render.esc(
-            f"“{zone[:60]}” is not an IANA time zone; try Europe/London or America/New_York."))
+        await answer(
+            update,
+            context,
+            render.esc(f"“{zone[:60]}” is not an IANA time zone; try Europe/London or America/New_York."),
+        )
         return
     hhmm = f"{int(match.group(1)):02d}:{match.group(2)}"
     settings = await runner.run(service.update_chat, chat, digest_time=hhmm, timezone=zone)
@@ -391,15 +423,25 @@ async def feeds(update: Update, context: Context) -> None:
     if action == "export":
         data = await runner.run(service.export_feeds)
         count = len(await runner.run(service.feeds))
-        await send_document(update, context.bot, data, "briefbot-feeds.opml",
-                            f"{count} feeds as OPML 2.0 (Feedly, Thunderbird, NewsBlur and others import it)")
+        await send_document(
+            update,
+            context.bot,
+            data,
+            "briefbot-feeds.opml",
+            f"{count} feeds as OPML 2.0 (Feedly, Thunderbird, NewsBlur and others import it)",
+        )
         return
     if action == "import":
         await answer(update, context, "Send the .opml file here as a document; I will add every feed it lists.")
         return
     if action not in {"add", "remove"} or len(args) != 2:
-        await answer(update, context, render.esc(
-            "Use /feeds add <url>, /feeds list [page], /feeds remove <url>, /feeds import or /feeds export."))
+        await answer(
+            update,
+            context,
+            render.esc(
+                "Use /feeds add <url>, /feeds list [page], /feeds remove <url>, /feeds import or /feeds export."
+            ),
+        )
         return
     try:
         if action == "add":
@@ -463,12 +505,15 @@ async def text(update: Update, context: Context) -> None:
         origin = f"{'forwarded' if forwarded else 'pasted'} message {message.message_id}"
         runner, service = context.bot_data.runner, context.bot_data.service
         async with typing(update, context.bot):
-            report = await runner.run(service.ingest_text, message.text, origin, source=source,
-                                      published=published, url=url)
+            report = await runner.run(
+                service.ingest_text, message.text, origin, source=source, published=published, url=url
+            )
         await answer(update, context, render.ingest_report(report))
         return
     if update.effective_chat.type == ChatType.PRIVATE:
-        await answer(update, context, "I answer commands: try /brief, /who Blinken or /subscribe Gaza. /help lists them all.")
+        await answer(
+            update, context, "I answer commands: try /brief, /who Blinken or /subscribe Gaza. /help lists them all."
+        )
 
 
 async def document(update: Update, context: Context) -> None:
@@ -483,7 +528,9 @@ async def document(update: Update, context: Context) -> None:
             await answer(update, context, "I read one kind of file: an .opml list of feeds, sent by an administrator.")
         return
     if (doc.file_size or 0) > MAX_OPML_FILE:
-        await answer(update, context, render.esc(f"That file is too large for a list of feeds ({doc.file_size:,} bytes)."))
+        await answer(
+            update, context, render.esc(f"That file is too large for a list of feeds ({doc.file_size:,} bytes).")
+        )
         return
     async with typing(update, context.bot):
         data = bytes(await (await doc.get_file()).download_as_bytearray())

@@ -23,8 +23,9 @@ def _is_markup_error(exc: BadRequest) -> bool:
     return any(word in text for word in ("parse", "entit", "tag"))
 
 
-async def send(bot: Bot, chat_id: int, html_text: str, markup: InlineKeyboardMarkup | None = None,
-               reply_to: int | None = None) -> list[Message]:
+async def send(
+    bot: Bot, chat_id: int, html_text: str, markup: InlineKeyboardMarkup | None = None, reply_to: int | None = None
+) -> list[Message]:
     """Send HTML split at Telegram's limit, buttons on the last part, honouring flood control; plain text when
     Telegram rejects the HTML. Only the first part replies to ``reply_to``."""
     parts = render.split_message(html_text)
@@ -40,8 +41,15 @@ async def send(bot: Bot, chat_id: int, html_text: str, markup: InlineKeyboardMar
                     if not _is_markup_error(exc):
                         raise
                     log.warning("HTML rejected (%s); sending plain text", exc)
-                    sent.append(await bot.send_message(chat_id, render.to_plain(part), reply_markup=keyboard,
-                                                       reply_parameters=reply, parse_mode=None))
+                    sent.append(
+                        await bot.send_message(
+                            chat_id,
+                            render.to_plain(part),
+                            reply_markup=keyboard,
+                            reply_parameters=reply,
+                            parse_mode=None,
+                        )
+                    )
                 break
             except RetryAfter as exc:
                 # Honour flood control: wait as told, then send the same part again.
@@ -71,15 +79,23 @@ def _reply_to(update: Update) -> ReplyParameters | None:
 async def send_photo(update: Update, bot: Bot, png: bytes, caption: str, filename: str = "trend.png") -> None:
     """Send a PNG as a photo with a one-line caption (escaped here), a reply in groups."""
     if update.effective_chat is not None:
-        await bot.send_photo(update.effective_chat.id, InputFile(io.BytesIO(png), filename=filename),
-                             caption=render.esc(caption[:1000]), reply_parameters=_reply_to(update))
+        await bot.send_photo(
+            update.effective_chat.id,
+            InputFile(io.BytesIO(png), filename=filename),
+            caption=render.esc(caption[:1000]),
+            reply_parameters=_reply_to(update),
+        )
 
 
 async def send_document(update: Update, bot: Bot, data: bytes, filename: str, caption: str) -> None:
     """Send a file as a document with a one-line caption (escaped here), a reply in groups."""
     if update.effective_chat is not None:
-        await bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(data), filename=filename),
-                                caption=render.esc(caption[:1000]), reply_parameters=_reply_to(update))
+        await bot.send_document(
+            update.effective_chat.id,
+            InputFile(io.BytesIO(data), filename=filename),
+            caption=render.esc(caption[:1000]),
+            reply_parameters=_reply_to(update),
+        )
 
 
 async def alert(update: Update, text: str) -> None:

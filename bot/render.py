@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
-
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from service.app import (
-    Briefing, Changes, Chat, Citation, Digest, EntityNews, FeedImport, FeedPage, IngestReport, Lookup, Profile,
+    Briefing,
+    Changes,
+    Chat,
+    Citation,
+    Digest,
+    EntityNews,
+    FeedImport,
+    FeedPage,
+    IngestReport,
+    Lookup,
+    Profile,
     Timeline,
 )
 
 LIMIT = 4096  # Telegram's message limit, in UTF-16 code units
 LABELS = {
-    "PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "facility",
-    "NORP": "group", "EVENT": "event", "LAW": "law", "PRODUCT": "product", "WORK_OF_ART": "work",
+    "PERSON": "person",
+    "ORG": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "facility",
+    "NORP": "group",
+    "EVENT": "event",
+    "LAW": "law",
+    "PRODUCT": "product",
+    "WORK_OF_ART": "work",
     "LANGUAGE": "language",
 }
 
@@ -64,16 +81,21 @@ def briefing(b: Briefing, heading: str | None = None) -> str:
     title = heading or (f"Briefing: {b.topic}" if b.topic else "Briefing: top stories")
     window = f" since {b.since}" if b.since else ""
     shown = len(b.shown)
-    parts = [f"<b>{esc(title)}</b>{esc(window)}\n"
-             f"<i>{plural(shown, 'sentence')} from {plural(len(b.article_ids), 'article')}</i>"]
+    parts = [
+        f"<b>{esc(title)}</b>{esc(window)}\n"
+        f"<i>{plural(shown, 'sentence')} from {plural(len(b.article_ids), 'article')}</i>"
+    ]
     if b.background:
         parts.append(f"<b>Latest</b> ({esc(day_label(b.items[0].citations[0].published_at))})")
     for item in b.items:
-        parts.append(f"• <b>{esc(day_label(item.citations[0].published_at))}</b>: {esc(item.text)} {cites(item.citations)}")
+        parts.append(
+            f"• <b>{esc(day_label(item.citations[0].published_at))}</b>: {esc(item.text)} {cites(item.citations)}"
+        )
     if b.background:
         lines = [
             f"• <b>{esc(day_label(day))}</b>: {esc(item.text)} {cites(item.citations)}"
-            for day, items in b.background for item in items
+            for day, items in b.background
+            for item in items
         ]
         parts.append("<b>Background</b>\n" + "\n".join(lines))
     if b.entities:
@@ -86,7 +108,9 @@ def timeline(t: Timeline) -> str:
     if not t.entries:
         return esc(t.message or "No dates to show.")
     title = f"Timeline: {t.topic}" if t.topic else "Timeline: top stories"
-    parts = [f"<b>{esc(title)}</b>\n<i>{plural(len(t.entries), 'date')} from {plural(len(t.article_ids), 'article')}</i>"]
+    parts = [
+        f"<b>{esc(title)}</b>\n<i>{plural(len(t.entries), 'date')} from {plural(len(t.article_ids), 'article')}</i>"
+    ]
     for entry in t.entries:
         parts.append(f"<b>{esc(day_label(entry.day))}</b> — {esc(entry.item.text)} {cites(entry.item.citations)}")
     return "\n\n".join(parts)
@@ -111,9 +135,10 @@ def profile(p: Profile) -> str:
     if p.aliases:
         parts[0] += "\nAlso written: " + ", ".join(esc(a) for a in p.aliases[:6])
     if p.roles:
-        parts.append("<b>Roles</b>\n" + "\n".join(
-            f"• {esc(r.role)} — {plural(r.articles, 'article')} {cites(r.sources)}" for r in p.roles[:6]
-        ))
+        parts.append(
+            "<b>Roles</b>\n"
+            + "\n".join(f"• {esc(r.role)} — {plural(r.articles, 'article')} {cites(r.sources)}" for r in p.roles[:6])
+        )
     for history in p.offices:
         holders = " → ".join(f"{esc(name)} ({esc(first)})" for name, first, _ in history.holders)
         where = f"{esc(history.scope)} " if history.scope else ""
@@ -140,9 +165,14 @@ def changes(c: Changes) -> str:
     if c.is_empty:
         return esc(c.message)
     since = utc_minute(c.since) if c.since else ""
-    parts = [f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n<i>{plural(c.new_articles, 'new article')} since {esc(since)}</i>"]
+    parts = [
+        f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n"
+        f"<i>{plural(c.new_articles, 'new article')} since {esc(since)}</i>"
+    ]
     if c.developments:
-        parts.append("<b>New developments</b>\n" + "\n".join(f"• {esc(i.text)} {cites(i.citations)}" for i in c.developments))
+        parts.append(
+            "<b>New developments</b>\n" + "\n".join(f"• {esc(i.text)} {cites(i.citations)}" for i in c.developments)
+        )
     people = [n for n in c.new_entities if n.entity.label == "PERSON"]
     others = [n for n in c.new_entities if n.entity.label != "PERSON"]
     if people:
@@ -193,7 +223,7 @@ def when(iso: str, zone: str = "UTC") -> str:
     except ValueError:
         return iso
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ZoneInfo(zone))
     return local.strftime("%-d %b %H:%M" if local.year == datetime.now(local.tzinfo).year else "%-d %b %Y %H:%M")
 
@@ -201,8 +231,7 @@ def when(iso: str, zone: str = "UTC") -> str:
 def digest_header(d: Digest) -> str:
     """A digest's opening: the date, the chat's topics, and one line per topic with nothing new."""
     day = d.scheduled.astimezone(ZoneInfo(d.chat.timezone)).strftime("%a %-d %b")
-    lines = [f"<b>Your daily digest, {esc(day)}</b>",
-             "<i>Topics: " + ", ".join(esc(t) for t, _ in d.topics) + "</i>"]
+    lines = [f"<b>Your daily digest, {esc(day)}</b>", "<i>Topics: " + ", ".join(esc(t) for t, _ in d.topics) + "</i>"]
     if d.news:
         lines.append(f"New on {plural(len(d.news), 'topic')}: " + ", ".join(esc(t) for t, _ in d.news) + ".")
     if not d.chat.digest_quiet:
@@ -222,15 +251,23 @@ def topics(chat: Chat, subscriptions: list[str]) -> str:
     lines = ["<b>Your topics</b>"] + ([f"• {esc(t)}" for t in subscriptions] or ["none yet — /subscribe Gaza"])
     digest = f"daily at {chat.digest_time} ({chat.timezone})" if chat.digest_time else "off"
     quiet = "left out" if chat.digest_quiet else "listed as “nothing new”"
-    lines += ["", f"Digest: {esc(digest)}", f"Quiet topics in the digest: {quiet} (/digest quiet on|off)",
-              f"Length: {esc(chat.length)}"]
+    lines += [
+        "",
+        f"Digest: {esc(digest)}",
+        f"Quiet topics in the digest: {quiet} (/digest quiet on|off)",
+        f"Length: {esc(chat.length)}",
+    ]
     return "\n".join(lines)
 
 
 def feed_import(report: FeedImport) -> str:
     """What importing a subscription list did, with one line per refused feed."""
-    lines = [esc(f"Imported {plural(len(report.added), 'new feed')}; {len(report.already)} already polled; "
-                 f"{len(report.refused)} refused.")]
+    lines = [
+        esc(
+            f"Imported {plural(len(report.added), 'new feed')}; {len(report.already)} already polled; "
+            f"{len(report.refused)} refused."
+        )
+    ]
     lines += [f"• {esc(url)}: {esc(reason)}" for url, reason in report.refused[:20]]
     return "\n".join(lines)
 
@@ -243,8 +280,7 @@ def feeds(page: FeedPage) -> str:
     lines = [f"<b>{esc(heading)}</b>"]
     for f in page.feeds:
         title = f"{esc(f.title)} — " if f.title else ""
-        polled = f"{esc(f.last_status)} ({esc(utc_minute(f.last_polled_at))})" if f.last_polled_at \
-            else "not polled yet"
+        polled = f"{esc(f.last_status)} ({esc(utc_minute(f.last_polled_at))})" if f.last_polled_at else "not polled yet"
         lines.append(f"• {title}{esc(f.url)}\n  {polled}")
     if page.page < page.pages:
         lines.append(f"\nNext: /feeds list {page.page + 1}")
@@ -252,10 +288,18 @@ def feeds(page: FeedPage) -> str:
 
 
 STAT_LABELS = {
-    "articles": "Articles", "near_duplicates": "Near-duplicates set aside", "sources": "Sources",
-    "newest_article": "Newest article", "sentences": "Sentences", "entities": "Entities", "feeds": "Feeds",
-    "chats": "Active chats", "digest_chats": "Chats with a daily digest", "subscriptions": "Subscriptions",
-    "last_feed_poll": "Last feed poll", "last_digest_run": "Last digest run",
+    "articles": "Articles",
+    "near_duplicates": "Near-duplicates set aside",
+    "sources": "Sources",
+    "newest_article": "Newest article",
+    "sentences": "Sentences",
+    "entities": "Entities",
+    "feeds": "Feeds",
+    "chats": "Active chats",
+    "digest_chats": "Chats with a daily digest",
+    "subscriptions": "Subscriptions",
+    "last_feed_poll": "Last feed poll",
+    "last_digest_run": "Last digest run",
 }
 
 
@@ -308,8 +352,11 @@ def _split_long_line(line: str, limit: int) -> list[str]:
         if not token:
             continue
         closing = "".join(f"</{t.split()[0].strip('<>')}>" for t in reversed(open_tags))
-        if tg_len(current) + tg_len(token) + tg_len(closing) > limit and current.strip() \
-                and current != "".join(open_tags):
+        if (
+            tg_len(current) + tg_len(token) + tg_len(closing) > limit
+            and current.strip()
+            and current != "".join(open_tags)
+        ):
             pieces.append(_drop_empty_elements(current.rstrip() + closing))
             current = "".join(open_tags)
         if tg_len(token) > limit:  # a single word longer than a message: cut it, outside any tag
@@ -353,7 +400,7 @@ def split_message(text: str, limit: int = LIMIT) -> list[str]:
         units = [paragraph] if tg_len(paragraph) <= limit else paragraph.split("\n")
         for i, unit in enumerate(units):
             sep = "\n\n" if i == 0 else "\n"
-            for piece in ([unit] if tg_len(unit) <= limit else _split_long_line(unit, limit)):
+            for piece in [unit] if tg_len(unit) <= limit else _split_long_line(unit, limit):
                 if current and tg_len(current) + len(sep) + tg_len(piece) > limit:
                     messages.append(current)
                     current = ""

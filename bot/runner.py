@@ -25,8 +25,9 @@ class BlockingRunner:
     like the calls themselves: a checker and an editor follow them to ``Service.brief`` and ``Service.who``.
     """
 
-    def __init__(self, service_factory: Callable[[], Service], reader_path: str | Path | None = None,
-                 readers: int = 2) -> None:
+    def __init__(
+        self, service_factory: Callable[[], Service], reader_path: str | Path | None = None, readers: int = 2
+    ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-service")
         # Network work (name look-ups, pages, feeds) runs apart: a slow site never delays a database call, and a
         # feed poll uses at most FEEDS_AT_ONCE of these threads, so /ingest and /feeds add always find one free.

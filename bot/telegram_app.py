@@ -8,8 +8,14 @@ import logging
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, Defaults,
-    MessageHandler, filters,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
@@ -24,8 +30,9 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "0:console"
 
 
-def build_application(settings: Settings, db_path: str | None = None, request: BaseRequest | None = None,
-                      nlp: Language | None = None) -> Application:
+def build_application(
+    settings: Settings, db_path: str | None = None, request: BaseRequest | None = None, nlp: Language | None = None
+) -> Application:
     """The Application with every handler, HTML defaults, the rate limiter and start-up/shutdown hooks.
 
     ``nlp`` lets tests share one loaded spaCy pipeline; otherwise it is loaded once in ``post_init``.
@@ -65,10 +72,21 @@ def file_url(api_url: str) -> str:
 def add_handlers(app: Application) -> None:
     """Register every command, button and message handler, and the error handler."""
     commands = {
-        "start": handlers.start, "help": handlers.help_command, "brief": handlers.brief, "who": handlers.who,
-        "timeline": handlers.timeline, "trend": handlers.trend, "changes": handlers.changes, "subscribe": handlers.subscribe,
-        "unsubscribe": handlers.unsubscribe, "topics": handlers.topics, "digest": handlers.digest,
-        "length": handlers.length, "ingest": handlers.ingest, "feeds": handlers.feeds, "stats": handlers.stats,
+        "start": handlers.start,
+        "help": handlers.help_command,
+        "brief": handlers.brief,
+        "who": handlers.who,
+        "timeline": handlers.timeline,
+        "trend": handlers.trend,
+        "changes": handlers.changes,
+        "subscribe": handlers.subscribe,
+        "unsubscribe": handlers.unsubscribe,
+        "topics": handlers.topics,
+        "digest": handlers.digest,
+        "length": handlers.length,
+        "ingest": handlers.ingest,
+        "feeds": handlers.feeds,
+        "stats": handlers.stats,
     }
     # Only new messages: edited messages and channel posts are ignored, not answered twice.
     messages = filters.UpdateType.MESSAGE
@@ -88,8 +106,9 @@ async def post_init(app: Application) -> None:
     await app.bot.set_my_commands([BotCommand(n, d) for n, d in handlers.COMMANDS])
     await digests.restore(app)
     if app.job_queue is not None:
-        app.job_queue.run_repeating(poll_feeds_job, interval=data.settings.feed_poll_minutes * 60, first=10,
-                                    name="feeds")
+        app.job_queue.run_repeating(
+            poll_feeds_job, interval=data.settings.feed_poll_minutes * 60, first=10, name="feeds"
+        )
 
 
 async def post_shutdown(app: Application) -> None:

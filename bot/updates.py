@@ -25,8 +25,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     most ``max_queued`` updates; ``on_overflow`` is told of the first dropped update of a burst (and again only
     after the queue has drained)."""
 
-    def __init__(self, max_concurrent_updates: int = 64, max_queued: int = MAX_QUEUED_PER_CHAT,
-                 on_overflow: Overflow | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        max_queued: int = MAX_QUEUED_PER_CHAT,
+        on_overflow: Overflow | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.max_queued = max_queued
         self.on_overflow = on_overflow

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -16,31 +16,43 @@ from spacy.language import Language
 from service import digests as digest_store
 from service import feeds as feed_polls
 from service import files, sources, web
+from service.atom import briefing_atom
 from service.briefing import build_briefing
-from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
-from service.selection import LENGTHS, MAX_SENTENCES
 from service.changes import (  # noqa: F401  (EntityNews: a result type the bot renders)
-    Changes, DiffCache, EntityNews, compute_changes, more_changes, record_briefing,
+    Changes,
+    DiffCache,
+    EntityNews,
+    compute_changes,
+    more_changes,
+    record_briefing,
 )
 from service.digests import Claim, Digest, next_scheduled  # noqa: F401  (the bot schedules by it)
-from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll
 from service.feed_urls import MAX_FEEDS, CheckedFeeds, FeedURLError, check_feed_urls, normalise_feed_url, too_many
+from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll  # noqa: F401  (the bot sizes its fetch threads by it)
 from service.fetch import FetchPolicy
 from service.ingest import EARLIEST_PUBLISHED, IngestReport, in_date_range, ingest
-from service.atom import briefing_atom
 from service.opml import OPMLError, read_opml, write_opml
+from service.profiles import Lookup, Profile, build_profile, resolve_name
+from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
+from service.selection import LENGTHS, MAX_SENTENCES
 from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
 from service.trend import DEFAULT_DAYS as DEFAULT_TREND_DAYS
 from service.trend import MAX_DAYS as MAX_TREND_DAYS
 from service.trend import Trend, build_trend
-from service.profiles import Lookup, Profile, build_profile, resolve_name
 from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
 from storage.db import (  # noqa: F401  (DatabaseError, topic_key: for the bot)
-    DatabaseError, StoreError, check_database, open_database, open_reader, topic_key, utcnow,
+    DatabaseError,
+    StoreError,
+    check_database,
+    open_database,
+    open_reader,
+    topic_key,
+    utcnow,
 )
+
 # Result types the bot and the command line use, re-exported so they never import storage/.
 from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, ModelNotInstalled, load_pipeline, model_installed  # noqa: F401
@@ -69,7 +81,7 @@ BUTTON_DAYS = 30
 
 
 def _button_expiry() -> str:
-    return (datetime.now(timezone.utc) - timedelta(days=BUTTON_DAYS)).replace(microsecond=0).isoformat()
+    return (datetime.now(UTC) - timedelta(days=BUTTON_DAYS)).replace(microsecond=0).isoformat()
 
 
 def _sentence(reason: str) -> str:
@@ -88,8 +100,11 @@ class FeedImport:
 
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
-        return {"added": self.added, "already": self.already,
-                "refused": [{"url": u, "reason": r} for u, r in self.refused]}
+        return {
+            "added": self.added,
+            "already": self.already,
+            "refused": [{"url": u, "reason": r} for u, r in self.refused],
+        }
 
 
 class InputError(ValueError):
@@ -114,8 +129,7 @@ def parse_length(length: str | int | None) -> str | int | None:
     if text.isdigit() and 1 <= int(text) <= MAX_SENTENCES:
         return int(text)
     raise InputError(
-        f"The length must be short, medium, long or a number of sentences from 1 to {MAX_SENTENCES}, "
-        f"not {text[:20]!r}"
+        f"The length must be short, medium, long or a number of sentences from 1 to {MAX_SENTENCES}, not {text[:20]!r}"
     )
 
 
@@ -163,8 +177,14 @@ def preflight(db_path: str | Path, model: str) -> None:
 class Service:
     """Everything briefbot does, with no Telegram in sight. Methods are blocking: call them off the event loop."""
 
-    def __init__(self, db: sqlite_utils.Database, nlp: Language | None = None, policy: FetchPolicy | None = None,
-                 model: str = DEFAULT_MODEL, diffs: DiffCache | None = None) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        nlp: Language | None = None,
+        policy: FetchPolicy | None = None,
+        model: str = DEFAULT_MODEL,
+        diffs: DiffCache | None = None,
+    ) -> None:
         self.db = db
         self._nlp = nlp
         self._model = model
@@ -172,12 +192,17 @@ class Service:
         self.diffs = diffs or DiffCache()
 
     @classmethod
-    def open(cls, path: str | Path, model: str = DEFAULT_MODEL, policy: FetchPolicy | None = None,
-             nlp: Language | None = None) -> "Service":
+    def open(
+        cls,
+        path: str | Path,
+        model: str = DEFAULT_MODEL,
+        policy: FetchPolicy | None = None,
+        nlp: Language | None = None,
+    ) -> Service:
         """Open the database at ``path``; spaCy (unless given) loads on first use."""
         return cls(open_database(path), nlp, policy, model)
 
-    def reader(self, path: str | Path) -> "Service":
+    def reader(self, path: str | Path) -> Service:
         """A service on another, read-only connection to the same database, sharing this one's diff cache: for
         reading beside the writer (WAL). Only its reading methods may be called."""
         return Service(open_reader(path), self._nlp, self.policy, self._model, self.diffs)
@@ -207,18 +232,27 @@ class Service:
             else:
                 yield from files.read_path(Path(target))
 
-    def ingest_items(self, items: Iterable[sources.RawArticle | sources.Failure],
-                     published: str | None = None) -> IngestReport:
+    def ingest_items(
+        self, items: Iterable[sources.RawArticle | sources.Failure], published: str | None = None
+    ) -> IngestReport:
         """Store what ``collect`` gathered (each item in its own transaction)."""
         return ingest(self.db, self.nlp, items, parse_published(published))
 
-    def ingest(self, targets: Iterable[str], published: str | None = None,
-               progress: Callable[[int], None] | None = None) -> IngestReport:
+    def ingest(
+        self, targets: Iterable[str], published: str | None = None, progress: Callable[[int], None] | None = None
+    ) -> IngestReport:
         """Ingest files, folders and URLs (pages or feeds)."""
         return ingest(self.db, self.nlp, self._read(targets), parse_published(published), progress)
 
-    def ingest_text(self, text: str, origin: str, title: str = "", source: str | None = None,
-                    published: str | None = None, url: str | None = None) -> IngestReport:
+    def ingest_text(
+        self,
+        text: str,
+        origin: str,
+        title: str = "",
+        source: str | None = None,
+        published: str | None = None,
+        url: str | None = None,
+    ) -> IngestReport:
         """Ingest pasted or forwarded text as one article, credited to ``source`` and dated ``published``."""
         item = sources.RawArticle(text=text, origin=origin, title=title, source=source, published=published, url=url)
         return ingest(self.db, self.nlp, [item])
@@ -228,8 +262,14 @@ class Service:
         return article_store.count_articles(self.db) == 0
 
     # Briefings, profiles, diffs
-    def brief(self, topic: str | None = None, since: str | None = None, length: str | int | None = None,
-              method: str = "news", chat_id: int | None = None) -> Briefing:
+    def brief(
+        self,
+        topic: str | None = None,
+        since: str | None = None,
+        length: str | int | None = None,
+        method: str = "news",
+        chat_id: int | None = None,
+    ) -> Briefing:
         """A briefing; with a chat, it is recorded for that chat's next diff."""
         topic = clean_topic(topic)
         if method.casefold() not in SUMMARIZERS:
@@ -250,8 +290,9 @@ class Service:
         number = None if days is None else whole_number(days, "days", DEFAULT_TREND_DAYS, 2, MAX_TREND_DAYS)
         return build_trend(self.db, clean_topic(topic), number)
 
-    def briefing_feed(self, topic: str | None = None, length: str | int | None = "long",
-                      self_url: str | None = None) -> bytes:
+    def briefing_feed(
+        self, topic: str | None = None, length: str | int | None = "long", self_url: str | None = None
+    ) -> bytes:
         """A topic's briefing as an Atom feed (reads only; nothing is recorded)."""
         briefing = self.brief(topic, length=length)
         if not briefing.items:
@@ -311,7 +352,7 @@ class Service:
         """A chat's settings (created on first contact)."""
         return chat_store.ensure_chat(self.db, chat_id)
 
-    def update_chat(self, chat_id: int, **fields) -> Chat:
+    def update_chat(self, chat_id: int, **fields: str | int | bool | None) -> Chat:
         """Change a chat's settings."""
         return chat_store.update_chat(self.db, chat_id, **fields)
 
@@ -438,4 +479,3 @@ class Service:
         stats["last_feed_poll"] = chat_store.get_meta(self.db, "last_feed_poll")
         stats["last_digest_run"] = chat_store.get_meta(self.db, "last_digest_run")
         return stats
-

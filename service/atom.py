@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
-from service.results import BriefItem, Briefing
+from service.results import Briefing, BriefItem
 
 FEED_ID = "tag:briefbot,2024:"
 
@@ -29,8 +29,8 @@ def _moment(day: str) -> datetime:
     try:
         moment = datetime.fromisoformat(day if "T" in day else f"{day[:10]}T00:00:00")
     except ValueError:
-        return datetime.now(timezone.utc).replace(microsecond=0)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return datetime.now(UTC).replace(microsecond=0)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _entry_id(item: BriefItem) -> str:
@@ -51,14 +51,15 @@ def briefing_atom(briefing: Briefing, self_url: str | None = None) -> bytes:
     if self_url:
         generator.link(href=self_url, rel="self")
     items = sorted(briefing.shown, key=lambda i: i.citations[0].published_at, reverse=True)
-    newest = _moment(items[0].citations[0].published_at) if items else datetime.now(timezone.utc)
+    newest = _moment(items[0].citations[0].published_at) if items else datetime.now(UTC)
     generator.updated(newest)
     for item in reversed(items):  # feedgen puts the last added first
         try:
             _add_entry(generator, item)
         except (ValueError, TypeError, OverflowError):  # one article's odd field costs its entry, not the feed
             log.warning("Atom entry for sentence %s left out", item.sentence_id, exc_info=True)
-    return generator.atom_str(pretty=True)
+    feed: bytes = generator.atom_str(pretty=True)
+    return feed
 
 
 def _add_entry(generator: FeedGenerator, item: BriefItem) -> None:
@@ -77,8 +78,9 @@ def _add_entry(generator: FeedGenerator, item: BriefItem) -> None:
         entry.updated(_moment(first.published_at))
         for citation in item.citations:
             if citation.url and re.match(r"^https?://[^\s]+$", citation.url) and not NOT_XML.search(citation.url):
-                entry.link(href=citation.url, rel="alternate" if citation is first else "related",
-                           title=_xml(citation.source))
+                entry.link(
+                    href=citation.url, rel="alternate" if citation is first else "related", title=_xml(citation.source)
+                )
         entry.author({"name": outlets or "unnamed source"})
     except BaseException:
         generator.remove_entry(entry)

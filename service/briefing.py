@@ -10,10 +10,20 @@ import numpy as np
 import sqlite_utils
 
 from service.credits import credible, reports
-from service.results import BriefItem, Briefing, Citation
+from service.results import Briefing, BriefItem, Citation
 from service.selection import (
-    best_items, candidates_for, cite, fact_groups, find_articles, no_match_message, novel_ids,
-    on_topic, rank, select_items, sentence_count, top_entities,
+    best_items,
+    candidates_for,
+    cite,
+    fact_groups,
+    find_articles,
+    no_match_message,
+    novel_ids,
+    on_topic,
+    rank,
+    select_items,
+    sentence_count,
+    top_entities,
 )
 from storage import articles as store
 from storage import entities as entity_store
@@ -78,8 +88,7 @@ def build_briefing(
         focused_ids = {a.id for a in focused} if focused else set(article_ids)
         latest = [r for r in rows if r.published_at[:10] >= cutoff and r.article_id in focused_ids]
         briefing.items = best_items(db, latest, count, newest_first=True, topic=topic)
-        briefing.background = _background(db, [r for r in rows if r.published_at[:10] < cutoff],
-                                          briefing.items, topic)
+        briefing.background = _background(db, [r for r in rows if r.published_at[:10] < cutoff], briefing.items, topic)
     else:
         said = reports(db, rows)
         same_fact = fact_groups(db, article_ids, [r.id for r in rows])
@@ -97,7 +106,10 @@ def latest_cutoff(articles: Sequence[Article]) -> str:
 
 
 def _background(
-    db: sqlite_utils.Database, rows: Sequence[SentenceRow], shown: Sequence[BriefItem], topic: str = "",
+    db: sqlite_utils.Database,
+    rows: Sequence[SentenceRow],
+    shown: Sequence[BriefItem],
+    topic: str = "",
 ) -> list[tuple[str, list[BriefItem]]]:
     """The busiest earlier days, oldest first, each with its best sentence that repeats nothing shown."""
     if not rows:
@@ -130,8 +142,9 @@ def rank_for_entity(db: sqlite_utils.Database, entity: Entity, count: int = 3) -
     rows = store.sentences_by_id(db, entity_store.recent_sentence_ids_mentioning(db, entity.id, PROFILE_CANDIDATES))
     if not rows:
         return []
-    name_words = {w for alias in entity_store.alias_counts(db, entity.id) | {entity.name: 0}
-                  for w in ranking_words(alias.split())}
+    name_words = {
+        w for alias in entity_store.alias_counts(db, entity.id) | {entity.name: 0} for w in ranking_words(alias.split())
+    }
     scores, _ = rank(rows)
     # Every candidate shares the name: compared with it, all of them look alike (dense and slow) and repeat each other.
     similarity = ranking.similarity_matrix([[w for w in ranking_words(r.tokens) if w not in name_words] for r in rows])

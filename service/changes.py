@@ -6,19 +6,27 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar, cast
 
 import sqlite_utils
 
 from service.briefing import build_briefing
 from service.credits import credible, reports
-from service.results import BriefItem, Briefing, Citation
+from service.results import Briefing, BriefItem, Citation
 from service.selection import (
-    candidates_for, cite, fact_groups, find_articles, novel_ids, rank, recency, same_development, select_items,
-    sentence_count, subjects_of,
+    candidates_for,
+    cite,
+    fact_groups,
+    find_articles,
+    novel_ids,
+    rank,
+    recency,
+    same_development,
+    select_items,
+    sentence_count,
+    subjects_of,
 )
-from summarizer.words import ranking_words
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
@@ -27,9 +35,11 @@ from summarizer import ranking
 from summarizer.clauses import what_they_did
 from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
 from summarizer.facts import WORLD
+from summarizer.words import ranking_words
 
 # A diff sized for a phone: words of the rendered text (sentences, lines and credits) per length, and how many
 # new people, organisations or places, known entities with news and changed figures it lists.
+T = TypeVar("T")
 WORD_BUDGET = {"short": 100, "medium": 180, "long": 300}
 MAX_NEW_PEOPLE = {"short": 2, "medium": 3, "long": 5}
 MAX_NEW_OTHERS = {"short": 1, "medium": 2, "long": 3}
@@ -155,25 +165,41 @@ class Changes:
 
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
-        def news(items):
+
+        def news(items: list[EntityNews]) -> list[dict[str, Any]]:
             return [
-                {"entity": n.entity.name, "label": n.entity.label, "sources": n.sources, "mentions": n.mentions,
-                 "role": n.role, "clause": n.clause, "line": n.line(),
-                 "sentences": [{"text": t, "source": c.__dict__} for _, t, c in n.sentences]}
+                {
+                    "entity": n.entity.name,
+                    "label": n.entity.label,
+                    "sources": n.sources,
+                    "mentions": n.mentions,
+                    "role": n.role,
+                    "clause": n.clause,
+                    "line": n.line(),
+                    "sentences": [{"text": t, "source": c.__dict__} for _, t, c in n.sentences],
+                }
                 for n in items
             ]
 
         return {
-            "topic": self.topic, "since": self.since, "message": self.message, "new_articles": self.new_articles,
+            "topic": self.topic,
+            "since": self.since,
+            "message": self.message,
+            "new_articles": self.new_articles,
             "full_briefing": self.briefing.as_dict() if self.briefing else None,
             "developments": [
                 {"text": i.text, "sentence_id": i.sentence_id, "sources": [c.__dict__ for c in i.citations]}
                 for i in self.developments
             ],
-            "new_entities": news(self.new_entities), "updated_entities": news(self.updated_entities),
+            "new_entities": news(self.new_entities),
+            "updated_entities": news(self.updated_entities),
             "fact_changes": [
-                {"attribute": f.attribute, "subject": f.subject, "scope": f.scope,
-                 "values": [{"value": v, "source": c.__dict__} for v, c in f.values]}
+                {
+                    "attribute": f.attribute,
+                    "subject": f.subject,
+                    "scope": f.scope,
+                    "values": [{"value": v, "source": c.__dict__} for v, c in f.values],
+                }
                 for f in self.fact_changes
             ],
             "quiet": [e.name for e in self.quiet],
@@ -200,13 +226,13 @@ class DiffCache:
         self._lock = threading.Lock()  # readers on several threads share one cache
         self.hits = self.misses = 0
 
-    def get(self, key: tuple, make):
+    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The cached value for ``key``, or ``make()`` stored under it (two threads may both make it once)."""
         with self._lock:
             if key in self._items:
                 self.hits += 1
                 self._items.move_to_end(key)
-                return self._items[key]
+                return cast(T, self._items[key])
             self.misses += 1
         value = make()
         with self._lock:
@@ -236,8 +262,9 @@ def compute_changes(
     articles: list[Article] = cache.get(("articles", topic, newest), lambda: find_articles(db, topic))
     if last is None:
         # Never briefed on this topic: a full briefing, not a diff.
-        briefing = cache.get(("brief", topic, length, newest),
-                             lambda: build_briefing(db, topic, length=length, articles=articles))
+        briefing = cache.get(
+            ("brief", topic, length, newest), lambda: build_briefing(db, topic, length=length, articles=articles)
+        )
         changes = Changes(topic=topic, briefing=briefing)
         if briefing.items:
             changes.snapshot = ("brief", newest, [i.sentence_id for i in briefing.shown])
@@ -247,15 +274,14 @@ def compute_changes(
         since = last.created_at
         if not new_articles:
             return Changes(
-                topic=topic, since=since,
+                topic=topic,
+                since=since,
                 message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
             )
         delivered_ids = chat_store.delivered_sentence_ids(db, chat_id, topic)
         # A digest is keyed by the store's state, the chat's mark and what it was shown.
         key = ("diff", topic, length, newest, last.covered_to, frozenset(delivered_ids))
-        diff: _Diff = cache.get(
-            key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length)
-        )
+        diff: _Diff = cache.get(key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length))
         changes = replace(diff.changes, since=since, base=last.covered_to)
         changes.snapshot = ("changes", newest, sorted(diff.sentences))
     if record:
@@ -275,7 +301,9 @@ def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int)
     covered = {a.id for a in articles if a.id <= base}
     if not new_articles:
         return Changes(topic=topic, message=f"Nothing more on “{topic or 'the top stories'}”.")
-    diff = diff_articles(db, topic, new_articles, covered, chat_store.delivered_sentence_ids(db, chat_id, topic), "long")
+    diff = diff_articles(
+        db, topic, new_articles, covered, chat_store.delivered_sentence_ids(db, chat_id, topic), "long"
+    )
     changes = replace(diff.changes, since=last.created_at, base=base)
     if changes.is_empty:
         changes.message = f"Nothing more on “{topic or 'the top stories'}” that you have not seen."
@@ -293,12 +321,16 @@ def record_changes(db: sqlite_utils.Database, chat_id: int, changes: Changes) ->
 
 def _keep_since() -> str:
     """Briefings older than HISTORY_DAYS are forgotten (a chat's latest one is always kept)."""
-    return (datetime.now(timezone.utc) - timedelta(days=HISTORY_DAYS)).replace(microsecond=0).isoformat()
+    return (datetime.now(UTC) - timedelta(days=HISTORY_DAYS)).replace(microsecond=0).isoformat()
 
 
 def diff_articles(
-    db: sqlite_utils.Database, topic: str, new_articles: Sequence[Article], covered: set[int],
-    delivered_ids: set[int], length: str | int | None = None,
+    db: sqlite_utils.Database,
+    topic: str,
+    new_articles: Sequence[Article],
+    covered: set[int],
+    delivered_ids: set[int],
+    length: str | int | None = None,
 ) -> _Diff:
     """The diff of ``new_articles`` against the ``covered`` articles and the sentences already delivered.
 
@@ -320,22 +352,24 @@ def diff_articles(
         # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
         fresh_scores, _ = rank(fresh, same_fact=credible(same, said), similarity=similarity)
         fresh_scores = fresh_scores * recency(fresh)
-        items = select_items(fresh, fresh_scores, similarity, developments_count(length), same,
-                             [subjects.get(r.id) for r in fresh], said)
+        items = select_items(
+            fresh, fresh_scores, similarity, developments_count(length), same, [subjects.get(r.id) for r in fresh], said
+        )
         changes.developments = sorted(items, key=lambda i: -i.score)  # the most important development first
 
     old_mentions = entity_store.mentions_in(db, sorted(covered))
     new_mentions = entity_store.mentions_in(db, [a.id for a in new_articles])
     outlets = {alias_key(a.source) for a in new_articles}
     changes.new_entities, changes.updated_entities = _entity_news(
-        db, rows, novel, scores, old_mentions, new_mentions, outlets, changes.developments, length)
+        db, rows, novel, scores, old_mentions, new_mentions, outlets, changes.developments, length
+    )
     old_facts = store.facts_of(db, sorted(covered))
     new_facts = store.facts_of(db, [a.id for a in new_articles])
     changes.fact_changes = _fact_changes(db, old_facts, new_facts)
 
     changes.quiet = _gone_quiet(db, topic, old_mentions, new_mentions, len(new_articles), outlets)
     size = length_name(length)
-    changes.fact_changes = changes.fact_changes[:MAX_FACT_LINES[size]]
+    changes.fact_changes = changes.fact_changes[: MAX_FACT_LINES[size]]
     _fit(changes, WORD_BUDGET[size])
     # Entity lines quote a clause, not a sentence: only the long form's news about known entities counts as shown.
     shown_sentences = {i.sentence_id for i in changes.developments}
@@ -447,14 +481,21 @@ def _by_day(facts: list[FactRow]) -> list[FactRow]:
 def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
     """Remember a delivered briefing for the next diff: every article stored so far counts as seen, and the
     sentences it showed are not shown again."""
-    return chat_store.record_snapshot(db, chat_id, topic, kind, store.newest_article_id(db),
-                                      [i.sentence_id for i in briefing.shown], _keep_since())
+    return chat_store.record_snapshot(
+        db, chat_id, topic, kind, store.newest_article_id(db), [i.sentence_id for i in briefing.shown], _keep_since()
+    )
 
 
 def _entity_news(
-    db: sqlite_utils.Database, rows: Sequence[SentenceRow], novel: set[int], scores: dict[int, float],
-    old_mentions: Sequence[Mention], new_mentions: Sequence[Mention], outlets: set[str],
-    developments: Sequence[BriefItem], length: str | int | None,
+    db: sqlite_utils.Database,
+    rows: Sequence[SentenceRow],
+    novel: set[int],
+    scores: dict[int, float],
+    old_mentions: Sequence[Mention],
+    new_mentions: Sequence[Mention],
+    outlets: set[str],
+    developments: Sequence[BriefItem],
+    length: str | int | None,
 ) -> tuple[list[EntityNews], list[EntityNews]]:
     """New people, organisations and places as one line each, and (long form) news about known entities.
 
@@ -480,8 +521,10 @@ def _entity_news(
             continue
         articles = len({m.article_id for m in mentions})
         sources = len({row_by_id[m.sentence_id].source for m in mentions if m.sentence_id in row_by_id})
-        ranked = sorted({m.sentence_id for m in mentions if m.sentence_id in row_by_id and m.sentence_id not in developed},
-                        key=lambda s: (-scores.get(s, 0.0), s))
+        ranked = sorted(
+            {m.sentence_id for m in mentions if m.sentence_id in row_by_id and m.sentence_id not in developed},
+            key=lambda s: (-scores.get(s, 0.0), s),
+        )
         if entity_id in known:
             fresh = [s for s in ranked if s in novel][:MAX_SENTENCES_PER_ENTITY]
             if fresh:
@@ -499,9 +542,12 @@ def _entity_news(
         # A person's line says what they did; an organisation or place is listed by name.
         for sentence_id in ranked if entity.label == "PERSON" else ():
             row = row_by_id[sentence_id]
-            subject_only = role is not None  # a role already says who they are; a clause that only names them adds nothing
-            clause = (what_they_did(row.text, surfaces[sentence_id], subject_only=subject_only)
-                      or what_they_did(row.text, entity.name, subject_only=subject_only))
+            subject_only = (
+                role is not None
+            )  # a role already says who they are; a clause that only names them adds nothing
+            clause = what_they_did(row.text, surfaces[sentence_id], subject_only=subject_only) or what_they_did(
+                row.text, entity.name, subject_only=subject_only
+            )
             if clause:
                 news.clause, news.sentences = clause, [(sentence_id, row.text, cite(row))]
                 break
@@ -517,8 +563,8 @@ def _entity_news(
     def importance(n: EntityNews) -> tuple:
         return (-n.articles, -n.sources, -n.mentions, n.entity.name)
 
-    people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[:MAX_NEW_PEOPLE[size]]
-    others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[:MAX_NEW_OTHERS[size]]
+    people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[: MAX_NEW_PEOPLE[size]]
+    others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[: MAX_NEW_OTHERS[size]]
     updated: list[EntityNews] = []
     # A sentence a new entity's clause is quoted from is not shown again whole for a known one.
     taken = set(developed) | {n.sentences[0][0] for n in people + others if n.clause}
@@ -539,8 +585,12 @@ def _roles(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, s
 
 
 def _gone_quiet(
-    db: sqlite_utils.Database, topic: str, old_mentions: Sequence[Mention], new_mentions: Sequence[Mention],
-    new_articles: int, outlets: set[str],
+    db: sqlite_utils.Database,
+    topic: str,
+    old_mentions: Sequence[Mention],
+    new_mentions: Sequence[Mention],
+    new_articles: int,
+    outlets: set[str],
 ) -> list[Entity]:
     """People and organisations prominent before (named in two or more covered articles) that none of several new
     articles names; never the story's own subject (its most-named entity, or a name the topic says)."""
@@ -587,7 +637,9 @@ def _fit(changes: Changes, budget: int) -> None:
     for the reader ('more' is one tap away)."""
     # The heading, the 'N new articles since …' line and the closing 'N more lines' pointer.
     used = 18 + len(changes.topic.split())
-    lines = sum(_entity_words(n) + 1 for n in changes.new_entities) + sum(_fact_words(f) + 1 for f in changes.fact_changes)
+    lines = sum(_entity_words(n) + 1 for n in changes.new_entities) + sum(
+        _fact_words(f) + 1 for f in changes.fact_changes
+    )
     reserve = min(lines, budget // 3)
     kept_developments: list[BriefItem] = []
     for item in changes.developments:
@@ -615,6 +667,8 @@ def _fit(changes: Changes, budget: int) -> None:
     people = keep([n for n in changes.new_entities if n.entity.label == "PERSON"], _entity_words)
     others = keep([n for n in changes.new_entities if n.entity.label != "PERSON"], _entity_words)
     changes.new_entities = people + others
-    changes.updated_entities = keep(changes.updated_entities,
-                                    lambda n: 1 + len(n.entity.name.split()) + sum(_words(t, [c]) for _, t, c in n.sentences))
+    changes.updated_entities = keep(
+        changes.updated_entities,
+        lambda n: 1 + len(n.entity.name.split()) + sum(_words(t, [c]) for _, t, c in n.sentences),
+    )
     changes.quiet = keep(changes.quiet, lambda e: len(e.name.split()) + 1)

@@ -23,8 +23,15 @@ def reports(db: sqlite_utils.Database, rows: Sequence[SentenceRow]) -> list[Repo
     for row in rows:
         in_article = actors.get(row.article_id, {})
         everyone = frozenset(e for named in in_article.values() for e in named)
-        result.append(Report(row.published_at, figures(row.text), frozenset(in_article.get(row.id, ())), everyone,
-                             news_days(days.get(row.id, set()), row.published_at)))
+        result.append(
+            Report(
+                row.published_at,
+                figures(row.text),
+                frozenset(in_article.get(row.id, ())),
+                everyone,
+                news_days(days.get(row.id, set()), row.published_at),
+            )
+        )
     return result
 
 

@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlite_utils
+from spacy.language import Language
 
 from service.briefing import build_briefing
 from service.changes import Changes, diff_articles
@@ -59,8 +61,12 @@ def read_jsonl(path: str) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
 
 
-def ingest_topics(topics: Sequence[dict], nlp=None, needed: set[str] | None = None, per_article: bool = False
-                  ) -> tuple[sqlite_utils.Database, dict[str, int]]:
+def ingest_topics(
+    topics: Sequence[dict[str, Any]],
+    nlp: Language | None = None,
+    needed: set[str] | None = None,
+    per_article: bool = False,
+) -> tuple[sqlite_utils.Database, dict[str, int]]:
     """A fresh in-memory store of the Timeline17 topics' articles (only ``needed`` ones when given), each dated and
     credited to its topic's outlet, or (``per_article``) to its own document id, so that crediting one article for
     another's sentence is put to the test; and the stored id of each document id."""
@@ -76,8 +82,13 @@ def ingest_topics(topics: Sequence[dict], nlp=None, needed: set[str] | None = No
     return db, {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
 
 
-def dev_run(topics_path: str, updates_path: str, render: Callable[[Changes], str], nlp=None,
-            limit: int | None = None) -> DevRun:
+def dev_run(
+    topics_path: str,
+    updates_path: str,
+    render: Callable[[Changes], str],
+    nlp: Language | None = None,
+    limit: int | None = None,
+) -> DevRun:
     """Ingest the dev topics' articles, replay every daily update at every length, brief every topic."""
     topics = read_jsonl(topics_path)
     updates = read_jsonl(updates_path)[:limit]
@@ -86,8 +97,11 @@ def dev_run(topics_path: str, updates_path: str, render: Callable[[Changes], str
     db, article_of = ingest_topics(topics, nlp, per_article=True)
     run = DevRun(db)
     for topic in topics:
-        articles = sorted((a for a in (store.get_article(db, article_of[d]) for d in topic["document_ids"]
-                                       if d in article_of) if a), key=lambda a: (a.published_at, a.id), reverse=True)
+        articles = sorted(
+            (a for a in (store.get_article(db, article_of[d]) for d in topic["document_ids"] if d in article_of) if a),
+            key=lambda a: (a.published_at, a.id),
+            reverse=True,
+        )
         briefing = build_briefing(db, length="medium", articles=articles[:200])
         run.items += [(f"briefing {topic['id']}", i) for i in briefing.shown]
     covered: dict[str, set[int]] = defaultdict(set)
@@ -95,33 +109,45 @@ def dev_run(topics_path: str, updates_path: str, render: Callable[[Changes], str
     for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
         timeline = update["timeline_id"]
         article_ids = [article_of[d] for d in update["document_ids_since_previous"] if d in article_of]
-        articles = sorted((a for a in (store.get_article(db, i) for i in article_ids) if a),
-                          key=lambda a: (a.published_at, a.id), reverse=True)
+        articles = sorted(
+            (a for a in (store.get_article(db, i) for i in article_ids) if a),
+            key=lambda a: (a.published_at, a.id),
+            reverse=True,
+        )
         if not articles:
             continue
         firsts = [rows[0].text for rows in (store.sentences_of(db, [a.id], 1) for a in articles) if rows]
-        diffs = {size: diff_articles(db, timeline, articles, covered[timeline], shown[timeline], size)
-                 for size in LENGTHS}
+        diffs = {
+            size: diff_articles(db, timeline, articles, covered[timeline], shown[timeline], size) for size in LENGTHS
+        }
         where = f"diff {timeline} {update['date']}"
         for size, diff in diffs.items():
             run.items += [(f"{where} {size}", i) for i in diff.changes.developments]
             run.lines += [(f"{where} {size}", t) for n in diff.changes.updated_entities for _, t, _ in n.sentences]
             run.lines += [(f"{where} {size}", n.clause) for n in diff.changes.new_entities if n.clause]
-        run.steps.append(Step(timeline, update["summary"], firsts, {k: d.changes for k, d in diffs.items()},
-                              {k: render(d.changes) for k, d in diffs.items()}))
+        run.steps.append(
+            Step(
+                timeline,
+                update["summary"],
+                firsts,
+                {k: d.changes for k, d in diffs.items()},
+                {k: render(d.changes) for k, d in diffs.items()},
+            )
+        )
         covered[timeline] |= {a.id for a in articles}
         shown[timeline] |= diffs["medium"].sentences
     return run
 
 
-def eval_junk(run: DevRun, cnndm_path: str | None = None, nlp=None) -> tuple[str, dict]:
+def eval_junk(run: DevRun, cnndm_path: str | None = None, nlp: Language | None = None) -> tuple[str, dict]:
     """Shown sentences per furniture class over every briefing and diff of a dev run (and CNN/DM briefings)."""
     shown = [(where, i.text) for where, i in run.items] + run.lines
     if cnndm_path:
         rows = read_jsonl(cnndm_path)
         db = open_database(":memory:")
-        report = ingest(db, nlp or load_pipeline(),
-                        (RawArticle(r["document"], r["id"], published="2015-01-01") for r in rows))
+        report = ingest(
+            db, nlp or load_pipeline(), (RawArticle(r["document"], r["id"], published="2015-01-01") for r in rows)
+        )
         for item in report.items:
             article = store.get_article(db, item.article_id) if item.article_id else None
             if article:
@@ -134,13 +160,18 @@ def eval_junk(run: DevRun, cnndm_path: str | None = None, nlp=None) -> tuple[str
         if kind:
             counts[kind] += 1
             examples[kind].append(f"{where}: {text[:160]}")
-    lines = [f"Furniture in shown sentences ({len(shown)} shown over every briefing and diff)",
-             f"{'class':<20}{'shown':>8}"]
+    lines = [
+        f"Furniture in shown sentences ({len(shown)} shown over every briefing and diff)",
+        f"{'class':<20}{'shown':>8}",
+    ]
     lines += [f"{kind:<20}{counts[kind]:>8}" for kind in CLASSES]
     for kind in CLASSES:
         lines += [f"  {kind}: {e}" for e in examples[kind][:10]]
-    return "\n".join(lines), {"shown": len(shown), "classes": {k: counts[k] for k in CLASSES},
-                              "examples": {k: v[:10] for k, v in examples.items()}}
+    return "\n".join(lines), {
+        "shown": len(shown),
+        "classes": {k: counts[k] for k in CLASSES},
+        "examples": {k: v[:10] for k, v in examples.items()},
+    }
 
 
 def eval_credits(run: DevRun) -> tuple[str, dict]:
@@ -164,10 +195,12 @@ def eval_credits(run: DevRun) -> tuple[str, dict]:
             checked += 1
             if citation.article_id not in article_text:
                 article_text[citation.article_id] = " ".join(
-                    r.text for r in store.sentences_of(db, [citation.article_id]))
+                    r.text for r in store.sentences_of(db, [citation.article_id])
+                )
                 found = entity_store.actors_by_article(db, [citation.article_id], ACTOR_LABELS)
-                article_actors[citation.article_id] = {e for named in found.get(citation.article_id, {}).values()
-                                                       for e in named}
+                article_actors[citation.article_id] = {
+                    e for named in found.get(citation.article_id, {}).values() for e in named
+                }
             reasons = []
             missing = said - figures(article_text[citation.article_id])
             if missing:
@@ -181,16 +214,27 @@ def eval_credits(run: DevRun) -> tuple[str, dict]:
             if reasons:
                 failures += 1
                 shared_failures += other
-                report.append(f"{where}: {citation.source} ({citation.published_at[:10]}) for “{item.text[:120]}”: "
-                              + "; ".join(reasons))
+                report.append(
+                    f"{where}: {citation.source} ({citation.published_at[:10]}) for “{item.text[:120]}”: "
+                    + "; ".join(reasons)
+                )
     precision = 100.0 * (checked - failures) / checked if checked else 100.0
     shared_precision = 100.0 * (shared - shared_failures) / shared if shared else 100.0
-    lines = [f"Credits checked: {checked}; held: {checked - failures}; precision {precision:.2f} %",
-             f"of which credits to another article than the sentence's own: {shared}; held: {shared - shared_failures};"
-             f" precision {shared_precision:.2f} %"] + report
-    return "\n".join(lines), {"checked": checked, "failures": failures, "precision": round(precision, 2),
-                              "shared": shared, "shared_failures": shared_failures,
-                              "shared_precision": round(shared_precision, 2), "failed": report}
+    lines = [
+        f"Credits checked: {checked}; held: {checked - failures}; precision {precision:.2f} %",
+        f"of which credits to another article than the sentence's own: {shared}; held: {shared - shared_failures}; "
+        f"precision {shared_precision:.2f} %",
+        *report,
+    ]
+    return "\n".join(lines), {
+        "checked": checked,
+        "failures": failures,
+        "precision": round(precision, 2),
+        "shared": shared,
+        "shared_failures": shared_failures,
+        "shared_precision": round(shared_precision, 2),
+        "failed": report,
+    }
 
 
 def _actors_of_sentences(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, set[int]]:
@@ -206,10 +250,18 @@ def diff_sizes(run: DevRun) -> tuple[str, dict]:
     for size in LENGTHS:
         words = [len(s.messages[size].split()) for s in run.steps if not s.diffs[size].is_empty]
         repeated = sum(_repeats(s.diffs[size]) for s in run.steps)
-        stats = (float(np.mean(words)) if words else 0.0, float(np.percentile(words, 95)) if words else 0.0,
-                 max(words, default=0))
-        data[size] = {"diffs": len(words), "mean": round(stats[0], 1), "p95": round(stats[1], 1), "max": stats[2],
-                      "repeated": repeated}
+        stats = (
+            float(np.mean(words)) if words else 0.0,
+            float(np.percentile(words, 95)) if words else 0.0,
+            max(words, default=0),
+        )
+        data[size] = {
+            "diffs": len(words),
+            "mean": round(stats[0], 1),
+            "p95": round(stats[1], 1),
+            "max": stats[2],
+            "repeated": repeated,
+        }
         lines.append(f"{size:<8}{len(words):>7}{stats[0]:>8.1f}{stats[1]:>8.1f}{stats[2]:>8}{repeated:>10}")
     return "Words per delivered diff (the rendered message)\n" + "\n".join(lines), data
 

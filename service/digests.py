@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -82,7 +82,7 @@ def next_scheduled(chat: Chat, after: datetime) -> datetime:
 
 
 def _instant(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def slot_for(chat: Chat, scheduled: datetime) -> str:
@@ -134,7 +134,9 @@ def missed_digests(db: sqlite_utils.Database, now: datetime, grace: timedelta) -
     missed = []
     for chat in chats:
         scheduled = last_scheduled(chat, now)
-        if chat_store.delivery_status(db, chat.id, slot_for(chat, scheduled)) in (None, "failed") \
-                and _instant(now) - _instant(scheduled) <= grace:
+        if (
+            chat_store.delivery_status(db, chat.id, slot_for(chat, scheduled)) in (None, "failed")
+            and _instant(now) - _instant(scheduled) <= grace
+        ):
             missed.append(chat)
     return chats, missed

@@ -53,7 +53,9 @@ def topic_articles(topics_path: str | Path, wanted: set[str] | None = None) -> l
     return raws
 
 
-def _profile(db: sqlite_utils.Database, query: str, cache: dict) -> tuple[Lookup, Profile | None]:
+def _profile(
+    db: sqlite_utils.Database, query: str, cache: dict[str, tuple[Lookup, Profile | None]]
+) -> tuple[Lookup, Profile | None]:
     if query not in cache:
         lookup = resolve_name(db, query)
         cache[query] = (lookup, build_profile(db, lookup.entity) if lookup.entity else None)
@@ -84,7 +86,9 @@ def check_line(db: sqlite_utils.Database, gold: dict, cache: dict) -> LineResult
             result.found += f" [role: {profile.roles[0].role}]"
     if "same_as" in gold:
         _, other = _profile(db, gold["same_as"], cache)
-        result.checks["same entity"] = profile is not None and other is not None and other.entity.id == profile.entity.id
+        result.checks["same entity"] = (
+            profile is not None and other is not None and other.entity.id == profile.entity.id
+        )
         if other:
             result.found += f" [same_as -> {other.entity.name}]"
     if "conflicts" in gold:
@@ -136,7 +140,8 @@ def _report(results: list[LineResult]) -> tuple[str, dict]:
     data = {
         "checks": {name: {"passed": passed[name], "total": total[name]} for name in CHECKS if total[name]},
         "overall": {"passed": overall[0], "total": overall[1]},
-        "failing": [{"topic": r.gold["topic"], "query": r.gold["query"], "found": r.found, "failed": r.failed}
-                    for r in failing],
+        "failing": [
+            {"topic": r.gold["topic"], "query": r.gold["query"], "found": r.found, "failed": r.failed} for r in failing
+        ],
     }
     return "\n".join(lines), data

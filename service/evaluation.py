@@ -11,16 +11,17 @@ import numpy as np
 from rouge_score import rouge_scorer
 
 from service.briefing import build_briefing
-from summarizer.words import ranking_words
 from service.changes import Changes, diff_articles
 from service.delivery_eval import dev_run, diff_sizes, eval_credits, eval_junk, ingest_topics, read_jsonl
 from service.ingest import ingest
+from service.results import Briefing
 from service.sources import RawArticle
 from storage import articles as store
 from storage.db import open_database
 from storage.records import SentenceRow
 from summarizer import ranking
 from summarizer.nlp import load_pipeline
+from summarizer.words import ranking_words
 
 SUMMARY_METHODS = ["lead", "sumy-lexrank", "lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl", "news"]
 METRICS = ("rouge1", "rouge2", "rougeL")
@@ -30,9 +31,10 @@ def _scorer() -> rouge_scorer.RougeScorer:
     return rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
 
 
-def _mean_f(scorer, references: Sequence[str], summary: str) -> np.ndarray:
+def _mean_f(scorer: rouge_scorer.RougeScorer, references: Sequence[str], summary: str) -> np.ndarray:
     scores = [scorer.score(ref, summary) for ref in references]
-    return np.mean([[s[m].fmeasure for m in METRICS] for s in scores], axis=0)
+    means: np.ndarray = np.mean([[s[m].fmeasure for m in METRICS] for s in scores], axis=0)
+    return means
 
 
 def _table(title: str, results: dict[str, np.ndarray], count: int) -> str:
@@ -109,8 +111,11 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
     for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
         timeline = update["timeline_id"]
         article_ids = [article_of[d] for d in update["document_ids_since_previous"] if d in article_of]
-        articles = sorted((a for a in (store.get_article(db, i) for i in article_ids) if a),
-                          key=lambda a: (a.published_at, a.id), reverse=True)
+        articles = sorted(
+            (a for a in (store.get_article(db, i) for i in article_ids) if a),
+            key=lambda a: (a.published_at, a.id),
+            reverse=True,
+        )
         if not articles:
             continue
         count += 1
@@ -123,7 +128,9 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
         systems = {
             "first 2 sentences of the newest article": " ".join(s.text for s in firsts[0][:2]),
             "first sentence of each new article": " ".join(f[0].text for f in firsts if f),
-            "sumy LexRank over the new articles": _text(build_briefing(db, length=5, method="sumy-lexrank", articles=articles)),
+            "sumy LexRank over the new articles": _text(
+                build_briefing(db, length=5, method="sumy-lexrank", articles=articles)
+            ),
             "ours before this change: briefing with novelty": _text(before),
             "ours: briefing with novelty": _text(briefing),
             "ours: delivered what-changed text": " ".join(diff.changes.shown_text()),
@@ -134,37 +141,47 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
         delivered = " ".join(diff.changes.shown_text())
         full["ours: delivered what-changed text, uncut"] += _mean_f(scorer, [reference], delivered)
         full["first sentence of each new article, same length"] += _mean_f(
-            scorer, [reference], _cut(systems["first sentence of each new article"], len(delivered.split())))
+            scorer, [reference], _cut(systems["first sentence of each new article"], len(delivered.split()))
+        )
         full_words.append(len(delivered.split()))
         spread["ours before this change: briefing with novelty"].append(
-            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in before.items]))
+            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in before.items])
+        )
         spread["ours: briefing with novelty"].append(
-            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in briefing.items]))
+            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in briefing.items])
+        )
         spread["ours: delivered what-changed text"].append(
-            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in diff.changes.developments]))
+            redundancy([store.sentences_by_id(db, [i.sentence_id])[0].tokens for i in diff.changes.developments])
+        )
         seen[timeline].extend(store.sentences_by_id(db, [i.sentence_id for i in briefing.items]))
         covered[timeline] |= {a.id for a in articles}
         shown[timeline] |= diff.sentences
-    table = _table("What changed since the last update (Timeline17; each cut to the reference's length)", results, count)
+    table = _table(
+        "What changed since the last update (Timeline17; each cut to the reference's length)", results, count
+    )
     table += "\n" + "\n".join(
         f"redundancy of {name}: mean {np.mean([m for m, _ in v]):.3f}, max {np.mean([x for _, x in v]):.3f}"
         for name, v in spread.items()
     )
-    table += "\n\n" + _table(f"Full length: the delivered text uncut (mean {np.mean(full_words or [0]):.0f} words)",
-                               full, count)
+    table += "\n\n" + _table(
+        f"Full length: the delivered text uncut (mean {np.mean(full_words or [0]):.0f} words)", full, count
+    )
     data = _json(results, count)
     data["full_length"] = _json(full, count)
-    data["redundancy"] = {name: {"mean": round(float(np.mean([m for m, _ in v])), 4),
-                                 "max": round(float(np.mean([x for _, x in v])), 4)} for name, v in spread.items()}
+    data["redundancy"] = {
+        name: {"mean": round(float(np.mean([m for m, _ in v])), 4), "max": round(float(np.mean([x for _, x in v])), 4)}
+        for name, v in spread.items()
+    }
     return table, data
 
 
-def _text(briefing) -> str:
+def _text(briefing: Briefing) -> str:
     return " ".join(i.text for i in briefing.items)
 
 
-def run_eval(kind: str, files: Sequence[str], limit: int | None = None,
-             render: Callable[[Changes], str] | None = None) -> tuple[str, dict]:
+def run_eval(
+    kind: str, files: Sequence[str], limit: int | None = None, render: Callable[[Changes], str] | None = None
+) -> tuple[str, dict]:
     """Dispatch `briefbot eval summaries FILE`, `eval updates TOPICS UPDATES` and `eval junk|credits|delivery
     TOPICS UPDATES [CNNDM]` (what a reader receives on a dev run, rendered by ``render``)."""
     if kind == "summaries":
@@ -180,8 +197,9 @@ def run_eval(kind: str, files: Sequence[str], limit: int | None = None,
             parts.append(eval_credits(run))
         if kind == "delivery":
             parts.append(diff_sizes(run))
-        return "\n\n".join(t for t, _ in parts), {k: d for (_, d), k in zip(parts, ("junk", "credits", "sizes"))
-                                                   } if kind == "delivery" else parts[0][1]
+        return "\n\n".join(t for t, _ in parts), {
+            k: d for (_, d), k in zip(parts, ("junk", "credits", "sizes"))
+        } if kind == "delivery" else parts[0][1]
     if len(files) < 2:
         raise ValueError("eval updates needs TOPICS_FILE and UPDATES_FILE")
     return eval_updates(files[0], files[1], limit)

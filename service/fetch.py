@@ -6,9 +6,11 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import h11
@@ -112,7 +114,7 @@ def ascii_url(url: str) -> str:
     if host.isascii():
         return url
     netloc = parts.netloc
-    userinfo, _, hostport = netloc.rpartition("@")
+    userinfo, _, _hostport = netloc.rpartition("@")
     port = f":{parts.port}" if parts.port else ""
     ascii_netloc = (userinfo + "@" if userinfo else "") + ascii_hostname(host) + port
     return urlunsplit((parts.scheme, ascii_netloc, parts.path, parts.query, parts.fragment))
@@ -198,7 +200,14 @@ class _PinnedBackend(httpcore.SyncBackend):
         self.pins: dict[str, str] = {}
         self.deadline = deadline
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
         address = self.pins.get(host.decode() if isinstance(host, bytes) else host)
         if address is None:
             raise httpcore.ConnectError(f"host {host!r} was not vetted")
@@ -220,9 +229,16 @@ def _pinned_transport(backend: _PinnedBackend) -> httpx.HTTPTransport:
 # IPv6 prefixes that carry an IPv4 address or were never global, which ``ipaddress`` does not all flag: NAT64
 # (RFC 6052 well-known and RFC 8215 local-use), IPv4-compatible (::a.b.c.d, deprecated), IPv4-translated
 # (::ffff:0:a.b.c.d, SIIT) and site-local (fec0::/10, deprecated).
-_NOT_GLOBAL_V6 = tuple(ipaddress.ip_network(n) for n in (
-    "64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96", "fec0::/10",
-))
+_NOT_GLOBAL_V6 = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "::/96",
+        "::ffff:0:0:0/96",
+        "fec0::/10",
+    )
+)
 # And IPv4 ranges Python 3.11's ``ipaddress`` counts as global though no news site lives there: IETF protocol
 # assignments (192.0.0.0/24, RFC 6890) and the deprecated 6to4 relay anycast (192.88.99.0/24, RFC 7526).
 _NOT_GLOBAL_V4 = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "192.88.99.0/24"))
@@ -269,8 +285,14 @@ def fetch(
         deadline.close()
 
 
-def _fetch(url: str, policy: FetchPolicy, accept: tuple[str, ...], etag: str | None, last_modified: str | None,
-           deadline: Deadline) -> Response:
+def _fetch(
+    url: str,
+    policy: FetchPolicy,
+    accept: tuple[str, ...],
+    etag: str | None,
+    last_modified: str | None,
+    deadline: Deadline,
+) -> Response:
     headers = {"User-Agent": USER_AGENT}
     if etag:
         headers["If-None-Match"] = etag
@@ -304,7 +326,11 @@ def _fetch(url: str, policy: FetchPolicy, accept: tuple[str, ...], etag: str | N
                     deadline.left()
                 deadline.left()  # a body cut short by the deadline ends like a whole one: it is not one
                 return Response(
-                    current, response.status_code, content_type, bytes(body),
-                    response.headers.get("etag"), response.headers.get("last-modified"),
+                    current,
+                    response.status_code,
+                    content_type,
+                    bytes(body),
+                    response.headers.get("etag"),
+                    response.headers.get("last-modified"),
                 )
     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from service.sources import Failure, RawArticle, decode_text, html_article, iso_date
 from summarizer.text import strip_markdown
@@ -33,7 +34,9 @@ def _manifest(folder: Path) -> dict[str, dict]:
 def read_path(path: Path) -> Iterator[RawArticle | Failure]:
     """Articles from a file or (recursively) a folder; a folder's manifest.json gives dates and outlets."""
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED and p.name != "manifest.json")
+        files = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED and p.name != "manifest.json"
+        )
         if not files:
             yield Failure(str(path), "folder has no .txt, .md, .html or .jsonl files")
         for file in files:
@@ -75,7 +78,7 @@ def read_file(path: Path, meta: dict | None = None) -> Iterator[RawArticle | Fai
     yield item
 
 
-def _lines(handle, limit: int) -> Iterator[bytes | None]:
+def _lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
     """The file's lines, reading at most ``limit`` bytes of any line: a longer line gives None and is skipped."""
     while True:
         line = handle.readline(limit + 1)
@@ -117,13 +120,20 @@ def read_jsonl(path: Path) -> Iterator[RawArticle | Failure]:
             if not isinstance(body, str) or not body.strip():
                 yield Failure(origin, "no 'text' field")
                 continue
-            wrong = [k for k in ("title", "url", "source", "published", "date")
-                     if obj.get(k) is not None and not isinstance(obj.get(k), str)]
+            wrong = [
+                k
+                for k in ("title", "url", "source", "published", "date")
+                if obj.get(k) is not None and not isinstance(obj.get(k), str)
+            ]
             if wrong:
                 # One line's bad field is that line's failure, never the batch's.
                 yield Failure(origin, f"field {wrong[0]!r} must be a string, not {type(obj[wrong[0]]).__name__}")
                 continue
             yield RawArticle(
-                text=body, origin=origin, title=obj.get("title") or "", url=obj.get("url") or None,
-                published=iso_date(obj.get("published") or obj.get("date")), source=obj.get("source") or None,
+                text=body,
+                origin=origin,
+                title=obj.get("title") or "",
+                url=obj.get("url") or None,
+                published=iso_date(obj.get("published") or obj.get("date")),
+                source=obj.get("source") or None,
             )

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -18,12 +18,19 @@ from storage import entities as entity_store
 from storage.db import transaction, utcnow
 from storage.records import Entity
 from summarizer import dedup
-from summarizer.analysis import Analysis, analyse_many
-from summarizer.analysis import MentionInfo
+from summarizer.analysis import Analysis, MentionInfo, analyse_many
 from summarizer.dates import mentioned_dates, shift_day
 from summarizer.entities import (
-    PLACE_LABELS, alias_key, display_name, initials_key, is_acronym, is_short_form, majority_label, names_compatible,
-    suffix_keys, surname_key,
+    PLACE_LABELS,
+    alias_key,
+    display_name,
+    initials_key,
+    is_acronym,
+    is_short_form,
+    majority_label,
+    names_compatible,
+    suffix_keys,
+    surname_key,
 )
 from summarizer.roles import same_scope
 from summarizer.text import CleanText, clean_article, clean_label, headline_for
@@ -70,8 +77,10 @@ class IngestReport:
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
         return {
-            "new": self.count("new"), "duplicate": self.count("duplicate"),
-            "near_duplicate": self.count("near-duplicate"), "failed": self.failed,
+            "new": self.count("new"),
+            "duplicate": self.count("duplicate"),
+            "near_duplicate": self.count("near-duplicate"),
+            "failed": self.failed,
             "items": [i.__dict__ for i in self.items],
         }
 
@@ -191,14 +200,14 @@ def in_date_range(value: str, now: datetime | None = None) -> bool:
         day = date.fromisoformat(value[:10])
     except ValueError:
         return False
-    today = (now or datetime.now(timezone.utc)).date()
+    today = (now or datetime.now(UTC)).date()
     return EARLIEST_PUBLISHED <= day <= shift_day(today, 1)
 
 
 def _published_at(stated: str | None, result: ItemResult) -> str:
     """The stated date when plausible; otherwise the day the article arrived (a feed dated 9999 or 0001 must not
     pin its item as the latest news, or the oldest, of every briefing)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if stated and in_date_range(stated, now):
         return stated
     if stated:
@@ -206,17 +215,25 @@ def _published_at(stated: str | None, result: ItemResult) -> str:
     return now.date().isoformat()
 
 
-def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, published: str | None, result: ItemResult) -> None:
+def _store(
+    db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, published: str | None, result: ItemResult
+) -> None:
     raw = item.raw
     bands = dedup.bands(item.signature)
     with transaction(db):
         twin = _near_duplicate(db, item.signature, bands)
         row = {
-            "url": raw.url, "canonical_url": item.canonical, "title": item.clean.title or None,
+            "url": raw.url,
+            "canonical_url": item.canonical,
+            "title": item.clean.title or None,
             "source": _source_name(raw),
             "published_at": _published_at(raw.published or published, result),
-            "ingested_at": utcnow(), "text": item.clean.body, "content_hash": item.content_hash,
-            "signature": dedup.encode(item.signature), "duplicate_of": twin, "story_id": twin,
+            "ingested_at": utcnow(),
+            "text": item.clean.body,
+            "content_hash": item.content_hash,
+            "signature": dedup.encode(item.signature),
+            "duplicate_of": twin,
+            "story_id": twin,
         }
         article_id = store.insert_article(db, row, bands if twin is None else [])
         result.article_id = article_id
@@ -227,10 +244,14 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         sentence_ids = store.insert_sentences(db, article_id, [s.__dict__ for s in analysis.sentences])
         published_day = _day(str(row["published_at"]))
         if published_day is not None:
-            store.insert_sentence_dates(db, [
-                (sentence_ids[s.position], article_id, day.isoformat())
-                for s in analysis.sentences for day in mentioned_dates(s.text, published_day)
-            ])
+            store.insert_sentence_dates(
+                db,
+                [
+                    (sentence_ids[s.position], article_id, day.isoformat())
+                    for s in analysis.sentences
+                    for day in mentioned_dates(s.text, published_day)
+                ],
+            )
         merged: dict[int, int] = {}
         entity_ids = resolve_mentions(db, analysis.mentions, merged)
         # The article's own outlet ('(Reuters)', 'told VOA' in VOA's copy) is its publisher, not its news.
@@ -240,7 +261,8 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             db,
             [
                 (sentence_ids[m.sentence], article_id, entity_ids[i], m.surface, m.label, m.start, m.end)
-                for i, m in enumerate(analysis.mentions) if i not in own
+                for i, m in enumerate(analysis.mentions)
+                if i not in own
             ],
         )
         votes: Counter[tuple[int, str]] = Counter()
@@ -257,9 +279,17 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         store.insert_roles(
             db,
             [
-                (entity_ids[r.mention], sentence_ids[analysis.mentions[r.mention].sentence], article_id, r.role,
-                 r.office, r.scope, int(r.transitional))
-                for r in analysis.roles if r.mention not in own
+                (
+                    entity_ids[r.mention],
+                    sentence_ids[analysis.mentions[r.mention].sentence],
+                    article_id,
+                    r.role,
+                    r.office,
+                    r.scope,
+                    int(r.transitional),
+                )
+                for r in analysis.roles
+                if r.mention not in own
             ],
         )
         # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
@@ -268,8 +298,11 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
         # A count whose sentence names no place holds for the article's main place when one place has at least
         # half of the article's place mentions ('the death toll' in a story about Haiti); otherwise it has no
         # scope and is never compared with anything.
-        places = Counter(e for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions))
-                         if m.label in {"GPE", "LOC"} and i not in own)
+        places = Counter(
+            e
+            for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions))
+            if m.label in {"GPE", "LOC"} and i not in own
+        )
         top = places.most_common(2)
         home = str(top[0][0]) if top and top[0][1] >= 3 and 2 * top[0][1] >= sum(places.values()) else ""
         place_names = {e: m.surface for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"}}
@@ -278,7 +311,8 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
             subject = None
             if f.fact.subject_candidates:
                 people = [
-                    entity_ids[m] for m in f.fact.subject_candidates
+                    entity_ids[m]
+                    for m in f.fact.subject_candidates
                     if m not in own and (entity_ids[m] in people_ids or analysis.mentions[m].label == "PERSON")
                 ]
                 if not people:
@@ -297,8 +331,9 @@ def _store(db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, publi
                 scope = str(scope_id)
             if subject is None and not scope:
                 scope = home
-            facts.append((sentence_ids[f.sentence], article_id, subject, f.fact.attribute, f.fact.value,
-                          f.fact.number, scope))
+            facts.append(
+                (sentence_ids[f.sentence], article_id, subject, f.fact.attribute, f.fact.value, f.fact.number, scope)
+            )
         store.insert_facts(db, facts)
 
 
@@ -399,7 +434,9 @@ def resolve_full_name(db: sqlite_utils.Database, surface: str, label: str, perso
 
 
 def resolve_short_form(
-    db: sqlite_utils.Database, mention: MentionInfo, in_article: dict[tuple[str, str], Counter[int]],
+    db: sqlite_utils.Database,
+    mention: MentionInfo,
+    in_article: dict[tuple[str, str], Counter[int]],
     merged: dict[int, int],
     weighed: set[tuple[int, int]],
 ) -> int:
@@ -420,8 +457,11 @@ def resolve_short_form(
         target_entity = entity_store.get_entity(db, target)
         # A single-word place never becomes part of a longer name ('Jordan' is not 'Kevin Jordan').
         # (A place is known by being written as one: 'in Jordan'; the model calls 'Blinken' a place too.)
-        place = known is not None and known.id != target and known.label in PLACE_LABELS and bool(
-            entity_store.label_counts(db, known.id).get("hint:PLACE")
+        place = (
+            known is not None
+            and known.id != target
+            and known.label in PLACE_LABELS
+            and bool(entity_store.label_counts(db, known.id).get("hint:PLACE"))
         )
         if target_entity is not None and not place and "PLACE" not in mention.hints:
             entity_store.add_alias(db, target, key, mention.surface)

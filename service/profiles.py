@@ -69,19 +69,40 @@ class Profile:
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
         return {
-            "id": self.entity.id, "name": self.entity.name, "label": self.entity.label, "aliases": self.aliases,
-            "roles": [{"role": r.role, "office": r.office, "scope": r.scope, "articles": r.articles,
-                       "sources": [c.__dict__ for c in r.sources]} for r in self.roles],
-            "offices": [{"office": o.office, "scope": o.scope,
-                         "holders": [{"name": n, "first": f, "last": last} for n, f, last in o.holders]}
-                        for o in self.offices],
+            "id": self.entity.id,
+            "name": self.entity.name,
+            "label": self.entity.label,
+            "aliases": self.aliases,
+            "roles": [
+                {
+                    "role": r.role,
+                    "office": r.office,
+                    "scope": r.scope,
+                    "articles": r.articles,
+                    "sources": [c.__dict__ for c in r.sources],
+                }
+                for r in self.roles
+            ],
+            "offices": [
+                {
+                    "office": o.office,
+                    "scope": o.scope,
+                    "holders": [{"name": n, "first": f, "last": last} for n, f, last in o.holders],
+                }
+                for o in self.offices
+            ],
             "conflicts": [
-                {"kind": c.kind, "office": c.office,
-                 "claims": [{"person": p, "role": r, "source": s.__dict__} for p, r, s in c.claims]}
+                {
+                    "kind": c.kind,
+                    "office": c.office,
+                    "claims": [{"person": p, "role": r, "source": s.__dict__} for p, r, s in c.claims],
+                }
                 for c in self.conflicts
             ],
-            "mentions": self.mentions, "articles": self.articles,
-            "first_seen": self.first_seen, "last_seen": self.last_seen,
+            "mentions": self.mentions,
+            "articles": self.articles,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
             "related": [{"name": e.name, "label": e.label, "together": n} for e, n in self.related],
             "sentences": [{"text": t, "source": c.__dict__} for t, c in self.sentences],
         }
@@ -153,12 +174,17 @@ def build_profile(db: sqlite_utils.Database, entity: Entity) -> Profile:
     conflicts, offices = offices_for(db, entity, roles)
     return Profile(
         entity=entity,
-        aliases=[a for a, _ in sorted(entity_store.alias_counts(db, entity.id).items(), key=lambda p: (-p[1], p[0]))
-                 if a != entity.name],
+        aliases=[
+            a
+            for a, _ in sorted(entity_store.alias_counts(db, entity.id).items(), key=lambda p: (-p[1], p[0]))
+            if a != entity.name
+        ],
         roles=role_claims(roles),
         conflicts=conflicts,
-        mentions=stats["mentions"], articles=stats["articles"],
-        first_seen=stats["first_seen"], last_seen=stats["last_seen"],
+        mentions=stats["mentions"],
+        articles=stats["articles"],
+        first_seen=stats["first_seen"],
+        last_seen=stats["last_seen"],
         # Companions are people, organisations and places: an adjective ('Israeli') keeps no company.
         related=entity_store.co_mentioned(db, entity.id, NEWS_LABELS, 5),
         sentences=rank_for_entity(db, entity, 3),
@@ -207,10 +233,15 @@ def role_claims(roles: list[Role]) -> list[RoleClaim]:
         sources: dict[str, Citation] = {}
         for role in group:
             sources.setdefault(role.source, _cite(role))
-        claims.append(RoleClaim(
-            written.most_common(1)[0][0], group[0].office, list(sources.values()),
-            group[0].scope, len({r.article_id for r in group}),
-        ))
+        claims.append(
+            RoleClaim(
+                written.most_common(1)[0][0],
+                group[0].office,
+                list(sources.values()),
+                group[0].scope,
+                len({r.article_id for r in group}),
+            )
+        )
     return sorted(claims, key=lambda c: (-len(c.sources), -c.articles, c.role))
 
 
@@ -221,7 +252,9 @@ def _out_of_order(first: list[str], second: list[str]) -> int:
     return min(len(early) - bisect_right(early, t) + bisect_left(late, t) for t in cuts)
 
 
-def offices_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) -> tuple[list[Conflict], list[OfficeHistory]]:
+def offices_for(
+    db: sqlite_utils.Database, entity: Entity, roles: list[Role]
+) -> tuple[list[Conflict], list[OfficeHistory]]:
     """Conflicts (two people said to hold one scoped office at once) and the holders of each office over time.
 
     A claim with a succession cue (former, new, acting, outgoing …) claims no conflict; an office without a
@@ -268,10 +301,20 @@ def offices_for(db: sqlite_utils.Database, entity: Entity, roles: list[Role]) ->
             conflicts.append(Conflict("same-office", office, claims))
         else:
             order = sorted(holders, key=lambda h: sorted(r.published_at for r in holders[h])[len(holders[h]) // 2])
-            histories.append(OfficeHistory(office, scope, [
-                (names[h], min(r.published_at for r in holders[h])[:10], max(r.published_at for r in holders[h])[:10])
-                for h in order
-            ]))
+            histories.append(
+                OfficeHistory(
+                    office,
+                    scope,
+                    [
+                        (
+                            names[h],
+                            min(r.published_at for r in holders[h])[:10],
+                            max(r.published_at for r in holders[h])[:10],
+                        )
+                        for h in order
+                    ],
+                )
+            )
     return conflicts, histories
 
 

@@ -56,12 +56,20 @@ class Briefing:
 
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
+
         def item(i: BriefItem) -> dict:
-            return {"text": i.text, "sentence_id": i.sentence_id, "date": i.citations[0].published_at[:10],
-                    "sources": [c.__dict__ for c in i.citations]}
+            return {
+                "text": i.text,
+                "sentence_id": i.sentence_id,
+                "date": i.citations[0].published_at[:10],
+                "sources": [c.__dict__ for c in i.citations],
+            }
 
         return {
-            "topic": self.topic, "since": self.since, "method": self.method, "message": self.message,
+            "topic": self.topic,
+            "since": self.since,
+            "method": self.method,
+            "message": self.message,
             "articles": len(self.article_ids),
             "sentences": [item(i) for i in self.items],
             "background": [{"date": day, "sentences": [item(i) for i in items]} for day, items in self.background],

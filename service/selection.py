@@ -8,6 +8,7 @@ from datetime import date
 
 import numpy as np
 import sqlite_utils
+from scipy import sparse
 
 from service.credits import credible, reports
 from service.results import BriefItem, Citation
@@ -63,7 +64,9 @@ def candidates_for(db: sqlite_utils.Database, articles: Sequence[Article]) -> li
     return rows
 
 
-def fact_groups(db: sqlite_utils.Database, article_ids: Sequence[int], sentence_ids: Sequence[int]) -> dict[int, set[int]]:
+def fact_groups(
+    db: sqlite_utils.Database, article_ids: Sequence[int], sentence_ids: Sequence[int]
+) -> dict[int, set[int]]:
     """For each sentence, the other candidate sentences stating the same fact (subject, attribute, value)."""
     index = {sid: i for i, sid in enumerate(sentence_ids)}
     groups: dict[tuple, set[int]] = defaultdict(set)
@@ -90,7 +93,10 @@ def subjects_of(people: dict[int, list[int]]) -> dict[int, int]:
 
 
 def same_development(
-    rows: Sequence[SentenceRow], similarity, subjects: dict[int, int], groups: dict[int, set[int]] | None = None,
+    rows: Sequence[SentenceRow],
+    similarity: sparse.csr_matrix,
+    subjects: dict[int, int],
+    groups: dict[int, set[int]] | None = None,
 ) -> dict[int, set[int]]:
     """Sentences of different articles reporting one development: the same person doing something said alike.
 
@@ -108,8 +114,12 @@ def same_development(
         if len(members) < 2:
             continue
         for i in members:
-            near = dict(zip(similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]].tolist(),
-                            similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]].tolist()))
+            near = dict(
+                zip(
+                    similarity.indices[similarity.indptr[i] : similarity.indptr[i + 1]].tolist(),
+                    similarity.data[similarity.indptr[i] : similarity.indptr[i + 1]].tolist(),
+                )
+            )
             for j in members:
                 if j != i and rows[j].article_id != rows[i].article_id and near.get(j, 0.0) > SAME_DEVELOPMENT:
                     groups.setdefault(i, set()).add(j)
@@ -121,17 +131,18 @@ def rank(
     method: str = DEFAULT_METHOD,
     same_fact: dict[int, set[int]] | None = None,
     count: int = 5,
-    similarity=None,
+    similarity: sparse.csr_matrix | None = None,
     ignore: frozenset[str] = frozenset(),
-) -> tuple[np.ndarray, object]:
+) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Scores for candidate sentences and their similarity matrix (computed unless given), comparing sentences
     without the words in ``ignore`` (a profile leaves out the entity's own name, which every candidate shares)."""
     words = [[w for w in ranking_words(r.tokens) if w not in ignore] for r in rows]
     if similarity is None:
         similarity = ranking.similarity_matrix(words)
     if method == DEFAULT_METHOD:
-        scores = ranking.news_ranking(words, [r.position for r in rows], [r.text for r in rows],
-                                      [r.source for r in rows], similarity, same_fact)
+        scores = ranking.news_ranking(
+            words, [r.position for r in rows], [r.text for r in rows], [r.source for r in rows], similarity, same_fact
+        )
         return scores, similarity
     # Any other registry method: the sentences it chooses come first, in document order.
     chosen = chosen_sentences(method, [(r.text, r.tokens) for r in rows], count)
@@ -140,8 +151,13 @@ def rank(
 
 
 def select_items(
-    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, count: int, same_fact: dict[int, set[int]] | None,
-    subjects: Sequence[int | None] | None = None, said: Sequence[Report] | None = None,
+    rows: Sequence[SentenceRow],
+    scores: np.ndarray,
+    similarity: sparse.csr_matrix,
+    count: int,
+    same_fact: dict[int, set[int]] | None,
+    subjects: Sequence[int | None] | None = None,
+    said: Sequence[Report] | None = None,
 ) -> list[BriefItem]:
     """The top sentences without repeats, each credited to every outlet that said the same (with ``said``: only
     those whose report agrees), in reading order."""
@@ -217,7 +233,11 @@ def relevance(rows: Sequence[SentenceRow], topic: str) -> np.ndarray:
 
 
 def best_items(
-    db: sqlite_utils.Database, rows: Sequence[SentenceRow], count: int, newest_first: bool = False, topic: str = "",
+    db: sqlite_utils.Database,
+    rows: Sequence[SentenceRow],
+    count: int,
+    newest_first: bool = False,
+    topic: str = "",
 ) -> list[BriefItem]:
     """The ``count`` best sentences among ``rows``, one per development, the most important first."""
     # Only the candidates' own articles can hold their facts: a timeline's day reads its few, not the topic's 2,000.
@@ -240,8 +260,13 @@ def best_items(
 
 
 def _cover_people(
-    rows: Sequence[SentenceRow], scores: np.ndarray, similarity, same: dict[int, set[int]],
-    people: dict[int, list[int]], subjects: dict[int, int], items: list[BriefItem],
+    rows: Sequence[SentenceRow],
+    scores: np.ndarray,
+    similarity: sparse.csr_matrix,
+    same: dict[int, set[int]],
+    people: dict[int, list[int]],
+    subjects: dict[int, int],
+    items: list[BriefItem],
     said: Sequence[Report] | None = None,
 ) -> list[BriefItem]:
     """The latest news is about its people: everyone named in two or more of the latest articles gets a sentence
@@ -278,15 +303,19 @@ def _cover_people(
             continue
         # The weakest item that is the only one naming nobody else in the news gives way.
         covered_elsewhere = lambda item: all(  # noqa: E731
-            p not in in_news or any(p in named(o) for o in items if o is not item) for p in named(item))
+            p not in in_news or any(p in named(o) for o in items if o is not item) for p in named(item)
+        )
         spare = [i for i in items if covered_elsewhere(i)]
         if not spare:
             break
         weakest = min(spare, key=lambda i: i.score)
         items.remove(weakest)
         row = rows[best]
-        citations = [cite(row)] + [cite(rows[j]) for j in sorted(same.get(best, ()))
-                                   if rows[j].source != row.source and (said is None or same_report(said[best], said[j]))]
+        citations = [cite(row)] + [
+            cite(rows[j])
+            for j in sorted(same.get(best, ()))
+            if rows[j].source != row.source and (said is None or same_report(said[best], said[j]))
+        ]
         by_outlet: dict[str, Citation] = {}
         for c in citations:
             by_outlet.setdefault(c.source, c)  # one citation per outlet, the first kept

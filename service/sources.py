@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import trafilatura
@@ -57,7 +57,7 @@ def iso_date(value: object) -> str | None:
     if len(text) <= 10:
         return parsed.date().isoformat()
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
+        parsed = parsed.astimezone(UTC)
     return parsed.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
@@ -89,6 +89,10 @@ def html_article(html: str, origin: str, url: str | None = None) -> RawArticle |
     if not text or len(text.split()) < 20:
         return Failure(origin, "no article text found in the HTML")
     return RawArticle(
-        text=text, origin=origin, title=getattr(doc, "title", None) or "", url=url,
-        published=iso_date(getattr(doc, "date", None)), source=getattr(doc, "sitename", None) or None,
+        text=text,
+        origin=origin,
+        title=getattr(doc, "title", None) or "",
+        url=url,
+        published=iso_date(getattr(doc, "date", None)),
+        source=getattr(doc, "sitename", None) or None,
     )

@@ -47,14 +47,19 @@ class Timeline:
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
         return {
-            "topic": self.topic, "message": self.message, "articles": len(self.article_ids),
-            "dates": [{"date": e.day, "text": e.item.text, "sources": [c.__dict__ for c in e.item.citations]}
-                      for e in self.entries],
+            "topic": self.topic,
+            "message": self.message,
+            "articles": len(self.article_ids),
+            "dates": [
+                {"date": e.day, "text": e.item.text, "sources": [c.__dict__ for c in e.item.citations]}
+                for e in self.entries
+            ],
         }
 
 
-def date_scores(articles: Sequence[Article], mentions: Sequence[tuple[int, str]],
-                article_of: dict[int, int]) -> Counter[str]:
+def date_scores(
+    articles: Sequence[Article], mentions: Sequence[tuple[int, str]], article_of: dict[int, int]
+) -> Counter[str]:
     """How important each day is: articles published on it, plus articles that name it (from other days)."""
     scores: Counter[str] = Counter(a.published_at[:10] for a in articles)
     first = min(scores) if scores else ""
@@ -70,8 +75,12 @@ def date_scores(articles: Sequence[Article], mentions: Sequence[tuple[int, str]]
 
 
 def build_timeline(
-    db: sqlite_utils.Database, topic: str, count: int = DEFAULT_DATES, since: str | None = None,
-    articles: Sequence[Article] | None = None, days: Sequence[str] | None = None,
+    db: sqlite_utils.Database,
+    topic: str,
+    count: int = DEFAULT_DATES,
+    since: str | None = None,
+    articles: Sequence[Article] | None = None,
+    days: Sequence[str] | None = None,
 ) -> Timeline:
     """The ``count`` most important dates of a topic, oldest first, each with its best sentence.
 

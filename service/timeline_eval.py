@@ -7,6 +7,7 @@ import random
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -28,7 +29,7 @@ class EvaluationExtraMissing(RuntimeError):
     """tilse (the timeline metrics) is an evaluation extra, not a runtime dependency."""
 
 
-def _tilse():
+def _tilse() -> tuple[Any, Any, Any]:
     try:
         from tilse.data import timelines
         from tilse.evaluation import dates, rouge
@@ -46,11 +47,15 @@ def _scores(predicted: dict[date, list[str]], reference: dict[date, list[str]]) 
     evaluator = rouge.TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation="reimpl")
     concat = evaluator.evaluate_concat(pred, truth)
     align = evaluator.evaluate_align_date_content_costs_many_to_one(pred, truth)
-    return np.array([
-        dates.evaluate_dates(pred, truth)["f_score"],
-        concat["rouge_1"]["f_score"], concat["rouge_2"]["f_score"],
-        align["rouge_1"]["f_score"], align["rouge_2"]["f_score"],
-    ])
+    return np.array(
+        [
+            dates.evaluate_dates(pred, truth)["f_score"],
+            concat["rouge_1"]["f_score"],
+            concat["rouge_2"]["f_score"],
+            align["rouge_1"]["f_score"],
+            align["rouge_2"]["f_score"],
+        ]
+    )
 
 
 def _first_sentence(db: sqlite_utils.Database, articles_by_day: dict[str, list[Article]], day: str) -> str:
@@ -62,7 +67,8 @@ def _first_sentence(db: sqlite_utils.Database, articles_by_day: dict[str, list[A
 
 
 def eval_timelines(topics_path: str | Path, nlp: Language, seed: int = 0) -> tuple[str, dict]:
-    """Each topic's timelines against ours and three baselines, at the reference's number of dates, one sentence each."""
+    """Each topic's timelines against ours and three baselines, at the reference's number of dates, one sentence
+    each."""
     _tilse()
     topics = [json.loads(line) for line in Path(topics_path).read_text("utf-8").splitlines() if line.strip()]
     db = open_database(":memory:")
@@ -77,7 +83,9 @@ def eval_timelines(topics_path: str | Path, nlp: Language, seed: int = 0) -> tup
     totals: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(METRICS)))
     count = 0
     for topic in topics:
-        article_ids = sorted({article_of[(topic["id"], d)] for d in topic["document_ids"] if (topic["id"], d) in article_of})
+        article_ids = sorted(
+            {article_of[(topic["id"], d)] for d in topic["document_ids"] if (topic["id"], d) in article_of}
+        )
         articles = [a for a in (store.get_article(db, i) for i in article_ids) if a]
         if not articles:
             continue
@@ -94,8 +102,10 @@ def eval_timelines(topics_path: str | Path, nlp: Language, seed: int = 0) -> tup
                 "random dates + first sentence": {d: _first_sentence(db, by_day, d) for d in random_days},
                 "most-published dates + first sentence": {d: _first_sentence(db, by_day, d) for d in busiest},
                 "most-published dates + sumy LexRank": {
-                    d: " ".join(i.text for i in build_briefing(
-                        db, length=1, method="sumy-lexrank", articles=by_day[d]).items) for d in busiest
+                    d: " ".join(
+                        i.text for i in build_briefing(db, length=1, method="sumy-lexrank", articles=by_day[d]).items
+                    )
+                    for d in busiest
                 },
                 "ours (/timeline)": {e.day: e.item.text for e in ours.entries},
             }
@@ -104,13 +114,17 @@ def eval_timelines(topics_path: str | Path, nlp: Language, seed: int = 0) -> tup
                 totals[name] += _scores(predicted, reference)
             count += 1
     db.conn.close()
-    lines = ["Timelines against the journalists' (Timeline17; reference's number of dates, one sentence per date)",
-             f"{'method':<40}" + "".join(f"{m:>11}" for m in METRICS), "-" * (40 + 11 * len(METRICS))]
+    lines = [
+        "Timelines against the journalists' (Timeline17; reference's number of dates, one sentence per date)",
+        f"{'method':<40}" + "".join(f"{m:>11}" for m in METRICS),
+        "-" * (40 + 11 * len(METRICS)),
+    ]
     data = {}
     for name, total in totals.items():
         mean = total / max(count, 1) * 100
         lines.append(f"{name:<40}" + "".join(f"{v:>11.2f}" for v in mean))
         data[name] = dict(zip(METRICS, (round(float(v), 2) for v in mean)))
-    lines.append(f"({count} timelines; F1 x 100; tilse 0.2.1, ROUGE reimplementation; align = date-content "
-                 "costs, many-to-one)")
+    lines.append(
+        f"({count} timelines; F1 x 100; tilse 0.2.1, ROUGE reimplementation; align = date-content costs, many-to-one)"
+    )
     return "\n".join(lines), data

@@ -36,7 +36,10 @@ class Trend:
     def as_dict(self) -> dict:
         """Machine-readable form for --json."""
         return {
-            "topic": self.topic, "message": self.message, "days": self.days, "articles": self.articles,
+            "topic": self.topic,
+            "message": self.message,
+            "days": self.days,
+            "articles": self.articles,
             "series": [{"id": e.id, "name": e.name, "label": e.label, "mentions": counts} for e, counts in self.series],
             "timeline_days": self.timeline_days,
         }

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import feedparser
@@ -16,8 +16,13 @@ from service.fetch import FetchBudget, FetchError, FetchPolicy, fetch
 from service.sources import Failure, RawArticle, html_article, iso_date
 
 FEED_TYPES = (
-    "application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml",
-    "application/feed+json", "application/json",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
 )
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 # A feed entry shorter than this is a teaser: fetch the linked page for the full text.
@@ -49,12 +54,12 @@ def read_url(url: str, policy: FetchPolicy) -> Iterator[RawArticle | Failure]:
     yield html_article(html, url, response.url)
 
 
-def _entry_date(entry) -> str | None:
+def _entry_date(entry: feedparser.FeedParserDict) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), timezone.utc).replace(tzinfo=None).isoformat(
-                timespec="seconds"
+            return (
+                datetime.fromtimestamp(calendar.timegm(value), UTC).replace(tzinfo=None).isoformat(timespec="seconds")
             )
     return None
 
@@ -92,10 +97,15 @@ def parse_feed(body: bytes, url: str, policy: FetchPolicy, budget: FetchBudget |
         result.items.append(
             _complete_entry(
                 RawArticle(
-                    text=content, origin=entry.get("link") or url, title=entry.get("title", ""),
-                    url=entry.get("link"), published=_entry_date(entry), source=outlet,
+                    text=content,
+                    origin=entry.get("link") or url,
+                    title=entry.get("title", ""),
+                    url=entry.get("link"),
+                    published=_entry_date(entry),
+                    source=outlet,
                 ),
-                policy, budget,
+                policy,
+                budget,
             )
         )
     return result
@@ -120,21 +130,32 @@ def _json_feed(body: bytes, url: str, policy: FetchPolicy, budget: FetchBudget) 
         if not isinstance(item, dict):
             result.items.append(Failure(f"{url} item {number}", "feed item is not a JSON object"))
             continue
-        wrong = [k for k in ("content_text", "content_html", "summary", "url", "title", "date_published")
-                 if item.get(k) is not None and not isinstance(item.get(k), str)]
+        wrong = [
+            k
+            for k in ("content_text", "content_html", "summary", "url", "title", "date_published")
+            if item.get(k) is not None and not isinstance(item.get(k), str)
+        ]
         if wrong:
             # One item's bad field is that item's failure; the feed's other items are kept.
-            result.items.append(Failure(f"{url} item {number}",
-                                        f"field {wrong[0]!r} must be a string, not {type(item[wrong[0]]).__name__}"))
+            result.items.append(
+                Failure(
+                    f"{url} item {number}", f"field {wrong[0]!r} must be a string, not {type(item[wrong[0]]).__name__}"
+                )
+            )
             continue
         text = item.get("content_text") or _html_to_text(item.get("content_html") or item.get("summary") or "")
         result.items.append(
             _complete_entry(
                 RawArticle(
-                    text=text, origin=item.get("url") or url, title=item.get("title") or "", url=item.get("url"),
-                    published=iso_date(item.get("date_published")), source=result.title or urlsplit(url).hostname,
+                    text=text,
+                    origin=item.get("url") or url,
+                    title=item.get("title") or "",
+                    url=item.get("url"),
+                    published=iso_date(item.get("date_published")),
+                    source=result.title or urlsplit(url).hostname,
                 ),
-                policy, budget,
+                policy,
+                budget,
             )
         )
     return result

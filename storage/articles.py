@@ -54,9 +54,7 @@ def band_candidates(db: sqlite_utils.Database, bands: Iterable[tuple[int, str]])
 def insert_article(db: sqlite_utils.Database, row: dict[str, Any], bands: Iterable[tuple[int, str]]) -> int:
     """Insert an article row (story_id defaults to its own id) and its LSH bands; return its id."""
     columns = ", ".join(row)
-    cursor = db.execute(
-        f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
-    )
+    cursor = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
     article_id = row_id(cursor.lastrowid)
     if row.get("story_id") is None:
         db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [article_id, article_id])
@@ -116,9 +114,12 @@ def dated_sentences(db: sqlite_utils.Database, article_ids: Sequence[int]) -> li
     if not article_ids:
         return []
     marks = ", ".join("?" for _ in article_ids)
-    return [tuple(r) for r in db.execute(
-        f"SELECT sentence_id, day FROM sentence_dates WHERE article_id IN ({marks})", list(article_ids)
-    ).fetchall()]
+    return [
+        tuple(r)
+        for r in db.execute(
+            f"SELECT sentence_id, day FROM sentence_dates WHERE article_id IN ({marks})", list(article_ids)
+        ).fetchall()
+    ]
 
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
@@ -133,12 +134,12 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
 
 def newest_article_id(db: sqlite_utils.Database) -> int:
     """The id of the newest stored article (0 for an empty store): the store only grows, so it names its state."""
-    return db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
 
 
 def count_articles(db: sqlite_utils.Database) -> int:
     """Number of stored articles, duplicates included."""
-    return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
 
 def fts_query(text: str) -> str:
@@ -181,12 +182,14 @@ def matching_articles(
     rows = db.execute(
         "SELECT a.id, a.url, coalesce(a.title, ''), a.source, a.published_at, a.ingested_at, a.duplicate_of, "
         f"a.story_id FROM articles a WHERE {' AND '.join(where)} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
-        params + [limit],
+        [*params, limit],
     ).fetchall()
     return [_article(r) for r in rows]
 
 
-def sentences_of(db: sqlite_utils.Database, article_ids: Sequence[int], max_position: int | None = None) -> list[SentenceRow]:
+def sentences_of(
+    db: sqlite_utils.Database, article_ids: Sequence[int], max_position: int | None = None
+) -> list[SentenceRow]:
     """Sentences of the given articles (optionally only the first ``max_position``), by article then position."""
     if not article_ids:
         return []

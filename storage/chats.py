@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -14,7 +15,7 @@ from storage.records import ButtonAction, Chat, Snapshot
 _CHAT = "SELECT id, timezone, digest_time, length, active, digest_quiet FROM chats"
 
 
-def _chat(row) -> Chat:
+def _chat(row: tuple[Any, ...]) -> Chat:
     return Chat(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]))
 
 
@@ -30,11 +31,17 @@ def get_chat(db: sqlite_utils.Database, chat_id: int) -> Chat | None:
     return _chat(row) if row else None
 
 
-def update_chat(db: sqlite_utils.Database, chat_id: int, **fields) -> Chat:
-    """Change a chat's settings (timezone, digest_time, length, active, digest_quiet)."""
+CHAT_SETTINGS = frozenset({"timezone", "digest_time", "length", "active", "digest_quiet"})
+
+
+def update_chat(db: sqlite_utils.Database, chat_id: int, **fields: str | int | bool | None) -> Chat:
+    """Change a chat's settings (timezone, digest_time, length, active, digest_quiet); any other name is an
+    error, not silently dropped."""
+    unknown = set(fields) - CHAT_SETTINGS
+    if unknown:
+        raise ValueError(f"not a chat setting: {', '.join(sorted(unknown))}")
     ensure_chat(db, chat_id)
-    allowed = {"timezone", "digest_time", "length", "active", "digest_quiet"}
-    assignments = {k: v for k, v in fields.items() if k in allowed}
+    assignments = fields
     if assignments:
         sets = ", ".join(f"{k} = ?" for k in assignments)
         db.execute(f"UPDATE chats SET {sets} WHERE id = ?", [*assignments.values(), chat_id])
@@ -84,11 +91,13 @@ def record_snapshot(
     key = topic_key(topic)
     with transaction(db):
         ensure_chat(db, chat_id)
-        snapshot_id = row_id(db.execute(
-            "INSERT INTO snapshots (chat_id, topic, topic_key, kind, created_at, covered_to, shown) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [chat_id, topic, key, kind, utcnow(), covered_to, json.dumps(sorted(set(sentence_ids)))],
-        ).lastrowid)
+        snapshot_id = row_id(
+            db.execute(
+                "INSERT INTO snapshots (chat_id, topic, topic_key, kind, created_at, covered_to, shown) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [chat_id, topic, key, kind, utcnow(), covered_to, json.dumps(sorted(set(sentence_ids)))],
+            ).lastrowid
+        )
         if keep_since is not None:
             db.execute(
                 "DELETE FROM snapshots WHERE chat_id = ? AND topic_key = ? AND created_at < ? AND id < ?",
@@ -167,9 +176,9 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
     return row[0] if row else None
 
 
-
-def button_tokens(db: sqlite_utils.Database, chat_id: int, actions: Iterable[tuple[str, str]],
-                  expire_before: str) -> list[str]:
+def button_tokens(
+    db: sqlite_utils.Database, chat_id: int, actions: Iterable[tuple[str, str]], expire_before: str
+) -> list[str]:
     """Tokens for button actions (kind, value) of one chat, in one transaction: a chat's same action keeps its
     token; a new one gets a random token. Actions created before ``expire_before`` are deleted first."""
     tokens = []
@@ -180,9 +189,12 @@ def button_tokens(db: sqlite_utils.Database, chat_id: int, actions: Iterable[tup
                 "INSERT OR IGNORE INTO button_actions (token, chat_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
                 [secrets.token_urlsafe(16), chat_id, kind, value, utcnow()],
             )
-            tokens.append(db.execute(
-                "SELECT token FROM button_actions WHERE chat_id = ? AND kind = ? AND value = ?", [chat_id, kind, value]
-            ).fetchone()[0])
+            tokens.append(
+                db.execute(
+                    "SELECT token FROM button_actions WHERE chat_id = ? AND kind = ? AND value = ?",
+                    [chat_id, kind, value],
+                ).fetchone()[0]
+            )
     return tokens
 
 

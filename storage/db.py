@@ -6,7 +6,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -14,7 +14,7 @@ import sqlite_utils
 
 def utcnow() -> str:
     """The current time as an ISO-8601 UTC string (seconds precision)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def row_id(value: int | None) -> int:
@@ -122,7 +122,7 @@ def _m001_articles(db: sqlite_utils.Database) -> None:
             key TEXT PRIMARY KEY,
             value TEXT
         );
-        """
+        """,
     )
     _fts(db, "articles", ["title", "text"])
     _fts(db, "sentences", ["text"])
@@ -215,7 +215,7 @@ def _m002_chats(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL,
             PRIMARY KEY (chat_id, slot)
         );
-        """
+        """,
     )
 
 
@@ -517,9 +517,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet applied, each in its own transaction; return their names."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
     applied = []
     for name, step in MIGRATIONS:

@@ -38,16 +38,21 @@ def add_evidence(db: sqlite_utils.Database, short_id: int, long_id: int) -> int:
         "ON CONFLICT (short_id, long_id) DO UPDATE SET n = n + 1",
         [short_id, long_id],
     )
-    return db.execute(
-        "SELECT n FROM entity_evidence WHERE short_id = ? AND long_id = ?", [short_id, long_id]
-    ).fetchone()[0]
+    return int(
+        db.execute("SELECT n FROM entity_evidence WHERE short_id = ? AND long_id = ?", [short_id, long_id]).fetchone()[
+            0
+        ]
+    )
 
 
 def article_count(db: sqlite_utils.Database, entity_id: int, cap: int = 10) -> int:
     """In how many articles an entity is mentioned, counting at most ``cap``."""
-    return db.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ? LIMIT ?)", [entity_id, cap]
-    ).fetchone()[0]
+    return int(
+        db.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ? LIMIT ?)",
+            [entity_id, cap],
+        ).fetchone()[0]
+    )
 
 
 def create_entity(db: sqlite_utils.Database, name: str, label: str) -> int:
@@ -97,12 +102,14 @@ def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
     # for a ranking of companions).
     db.execute(
         "INSERT INTO entity_pairs (entity_id, other_id, n) SELECT ?, other_id, n FROM entity_pairs "
-        "WHERE entity_id = ? AND other_id != ? AND true ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
+        "WHERE entity_id = ? AND other_id != ? AND true "
+        "ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
         [keep, drop, keep],
     )
     db.execute(
         "INSERT INTO entity_pairs (entity_id, other_id, n) SELECT entity_id, ?, n FROM entity_pairs "
-        "WHERE other_id = ? AND entity_id != ? AND true ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
+        "WHERE other_id = ? AND entity_id != ? AND true "
+        "ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
         [keep, drop, keep],
     )
     db.execute("DELETE FROM entity_pairs WHERE entity_id = ? OR other_id = ?", [drop, drop])
@@ -156,8 +163,9 @@ def entities_with_counts(db: sqlite_utils.Database, entity_ids: Sequence[int]) -
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
-def top_mentioned(db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str],
-                  limit: int) -> list[tuple[Entity, int]]:
+def top_mentioned(
+    db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str], limit: int
+) -> list[tuple[Entity, int]]:
     """The entities with these labels mentioned in the most of these articles (then the most often), with their
     mention counts there: one GROUP BY, nothing store-wide."""
     if not article_ids:
@@ -166,15 +174,17 @@ def top_mentioned(db: sqlite_utils.Database, article_ids: Sequence[int], labels:
     rows = db.execute(
         f"SELECT e.id, e.name, e.label, count(*) AS n, count(DISTINCT m.article_id) AS a FROM mentions m "
         f"JOIN entities e ON e.id = m.entity_id "
-        f"WHERE m.article_id IN ({', '.join('?' for _ in article_ids)}) AND e.label IN ({', '.join('?' for _ in wanted)}) "
+        f"WHERE m.article_id IN ({', '.join('?' for _ in article_ids)}) "
+        f"AND e.label IN ({', '.join('?' for _ in wanted)}) "
         f"GROUP BY e.id ORDER BY a DESC, n DESC, e.name LIMIT ?",
         [*article_ids, *wanted, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
-def daily_mentions(db: sqlite_utils.Database, article_ids: Sequence[int],
-                   entity_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+def daily_mentions(
+    db: sqlite_utils.Database, article_ids: Sequence[int], entity_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
     """Mentions of each entity per publication day (YYYY-MM-DD) across these articles."""
     if not article_ids or not entity_ids:
         return {}
@@ -232,8 +242,9 @@ def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     return {"mentions": row[0], "articles": row[1], "first_seen": row[2], "last_seen": row[3]}
 
 
-def co_mentioned(db: sqlite_utils.Database, entity_id: int, labels: Iterable[str],
-                 limit: int = 5) -> list[tuple[Entity, int]]:
+def co_mentioned(
+    db: sqlite_utils.Database, entity_id: int, labels: Iterable[str], limit: int = 5
+) -> list[tuple[Entity, int]]:
     """Entities with these labels most often named in the same sentences as this one (pair counts kept at
     ingest)."""
     wanted = sorted(labels)
@@ -295,8 +306,9 @@ def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str], limit:
     return [Role(*r) for r in rows]
 
 
-def actors_by_article(db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str]
-                      ) -> dict[int, dict[int, set[int]]]:
+def actors_by_article(
+    db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str]
+) -> dict[int, dict[int, set[int]]]:
     """For each article, each sentence's named entities of the given labels ({article: {sentence: {entity}}})."""
     if not article_ids:
         return {}

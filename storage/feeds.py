@@ -48,7 +48,7 @@ def list_feeds(db: sqlite_utils.Database, offset: int = 0, limit: int = -1) -> l
 
 def count_feeds(db: sqlite_utils.Database) -> int:
     """How many feeds the store polls."""
-    return db.execute("SELECT count(*) FROM feeds").fetchone()[0]
+    return int(db.execute("SELECT count(*) FROM feeds").fetchone()[0])
 
 
 def remove_feed(db: sqlite_utils.Database, url: str) -> bool:
@@ -57,7 +57,11 @@ def remove_feed(db: sqlite_utils.Database, url: str) -> bool:
 
 
 def record_poll(
-    db: sqlite_utils.Database, url: str, status: str, etag: str | None = None, last_modified: str | None = None,
+    db: sqlite_utils.Database,
+    url: str,
+    status: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
     title: str | None = None,
 ) -> None:
     """Remember a poll's outcome and the validators for the next conditional request."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from spacy.attrs import IDX, LENGTH
@@ -15,9 +15,9 @@ from spacy.tokens import Doc, Span
 from summarizer.entities import ENTITY_LABELS, HONORIFICS, clean_surface, is_plausible, strip_titles
 from summarizer.facts import Fact, count_facts, trip_facts
 from summarizer.nlp import words
-from summarizer.words import stem_with, stemmer
 from summarizer.roles import OFFICE_HEADS, OFFICE_MODIFIERS, RoleText, apposition, title_before
 from summarizer.text import is_furniture_sentence
+from summarizer.words import stem_with, stemmer
 
 # Use both cores only when the batch is large enough to repay starting worker processes.
 PARALLEL_MIN_PARAGRAPHS = 400
@@ -118,6 +118,7 @@ class Analysis:
 
 def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
     """Analyse each article (given as its paragraphs) with ``nlp.pipe``, yielding one Analysis per article."""
+
     def stream() -> Iterator[tuple[str, tuple[int, int]]]:
         for index, paragraphs in enumerate(bodies):
             offset = 0
@@ -154,7 +155,7 @@ def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int
         current += 1
 
 
-def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
+def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem: Callable[[str], str]) -> None:
     sentences = list(doc.sents)
     ents = list(doc.ents)
     # Entities per sentence in one merge pass (Span.sent walks the tree for every entity).
@@ -201,7 +202,7 @@ def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem) -> None:
         for mention_index, role in roles.items():
             mention = analysis.mentions[mention_index]
             if mention.label != "PERSON" and "PERSON" not in mention.hints:
-                mention.hints = mention.hints + ("PERSON",)
+                mention.hints = (*mention.hints, "PERSON")
             analysis.roles.append(RoleInfo(mention_index, role.role, role.office, role.scope, role.transitional))
         at = {span.start_char - sent.start_char: index for index, span in mentioned}
         for fact in trip_facts(sent, text, sentence_ents, mentioned) + count_facts(sent, text, sentence_ents, stem):
@@ -280,4 +281,4 @@ def is_title_fragment(ent: Span) -> bool:
     after = doc[ent.end].lower_ if ent.end < len(doc) else ""
     before = doc[ent.start - 2 : ent.start].text.casefold() if ent.start >= 2 else ""
     titles = OFFICE_HEADS | OFFICE_MODIFIERS
-    return after in titles or before.endswith("of") and doc[ent.start - 2].lower_ in titles
+    return after in titles or (before.endswith("of") and doc[ent.start - 2].lower_ in titles)

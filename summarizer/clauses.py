@@ -21,12 +21,12 @@ def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subje
     at = sentence.find(name)
     if at < 0 or sentence.rstrip("\"”’' ").endswith("?"):
         return None  # a question says nothing anyone did
-    rest = sentence[at + len(name):]
+    rest = sentence[at + len(name) :]
     if rest.startswith(","):
         close = rest.find(",", 1)
         if close < 0 or len(rest[1:close].split()) > 14:
             return None
-        rest = rest[close + 1:]
+        rest = rest[close + 1 :]
     rest = rest.strip()
     stop = STOP.search(rest)
     clause = rest[: stop.start()] if stop else rest
@@ -48,7 +48,7 @@ def _clause_naming(sentence: str, start: int, end: int, limit: int) -> str | Non
     Foreign Minister Gideon Saar'), when it is short enough to quote."""
     before = [m.end() for m in STOP.finditer(sentence, 0, start)]
     after = STOP.search(sentence, end)
-    clause = sentence[(before[-1] if before else 0): (after.start() if after else len(sentence))].strip()
+    clause = sentence[(before[-1] if before else 0) : (after.start() if after else len(sentence))].strip()
     words = clause.split()
     if len(words) < 4 or len(words) > limit + 4 or sum(w[:1].islower() for w in words) < 3:
         return None  # too short, too long, or a list of names rather than something done

@@ -19,9 +19,7 @@ LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 FUNCTION_WORDS = frozenset({"of", "for", "the", "and", "de", "al", "bin", "in", "on", "at", "to", "el", "von", "van"})
 # Honorifics say "this is a person" and are never part of the name.
-HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof professor sir dame rev reverend fr lord lady".split()
-)
+HONORIFICS = frozenset("mr mrs ms miss mx dr prof professor sir dame rev reverend fr lord lady".split())
 # Titles and ranks written before a person's name: stripped before keys are made.
 NAME_TITLES = frozenset(
     """president pres vice prime minister secretary chancellor premier adm admiral gen general lt lieutenant
@@ -120,7 +118,8 @@ def initials_key(name: str) -> str:
 
 
 def suffix_keys(name: str) -> list[str]:
-    """Shorter names an organisation is called by: 'Muslim Brotherhood' -> ['brotherhood'], 'US Coast Guard' -> ['coast guard', 'guard']."""
+    """Shorter names an organisation is called by: 'Muslim Brotherhood' -> ['brotherhood'],
+    'US Coast Guard' -> ['coast guard', 'guard']."""
     tokens = alias_key(name).split()
     if " of " in f" {' '.join(tokens)} ":
         return []
@@ -132,15 +131,19 @@ def suffix_keys(name: str) -> list[str]:
 
 
 def _given_match(a: str, b: str) -> bool:
-    return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b)) or (
-        min(len(a), len(b)) >= 4 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
+    return (
+        a == b
+        or (len(a) == 1 and b.startswith(a))
+        or (len(b) == 1 and a.startswith(b))
+        or (min(len(a), len(b)) >= 4 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8)
     )
 
 
 def names_compatible(a: str, b: str) -> bool:
     """Two full names of one person: same family name, and the shorter's given names found in order in the longer.
 
-    'Mohamed ElBaradei' ~ 'Mohammed Elbaradei', 'Hussein Tantawi' ~ 'Mohamed Hussein Tantawi'; 'Janet Jackson' !~ 'Michael Jackson'.
+    'Mohamed ElBaradei' ~ 'Mohammed Elbaradei', 'Hussein Tantawi' ~ 'Mohamed Hussein Tantawi';
+    'Janet Jackson' !~ 'Michael Jackson'.
     """
     ta, tb = alias_key(a).split(), alias_key(b).split()
     if len(ta) < 2 or len(tb) < 2 or ta[-1] != tb[-1]:
@@ -205,8 +208,12 @@ def majority_label(labels: Iterable[str] | Mapping[str, int]) -> str:
     preference = {"PERSON": 3, "ORG": 2, "GPE": 1}
     best = max(votes, key=lambda label: (votes[label], preference.get(label, 0)))
     mentions = sum(n for label, n in counts.items() if not label.startswith("hint:"))
-    if (best in {"GPE", "LOC"} and mentions >= PLACE_EVIDENCE_MIN and counts.get("hint:PLACE", 0) < 0.03 * mentions
-            and counts.get("hint:ORG", 0) >= 2):
+    if (
+        best in {"GPE", "LOC"}
+        and mentions >= PLACE_EVIDENCE_MIN
+        and counts.get("hint:PLACE", 0) < 0.03 * mentions
+        and counts.get("hint:ORG", 0) >= 2
+    ):
         # Written as a company ('X shares', 'contractor X') and never as a place ('in X') in many mentions.
         others = {label: n for label, n in votes.items() if label not in PLACE_LABELS}
         return max(others, key=lambda label: (others[label], preference.get(label, 0))) if others else "ORG"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.tokens import Span
@@ -18,11 +19,24 @@ TRIP_WORDS = frozenset({"trip", "trips", "visit", "visits", "tour", "tours", "jo
 TRIP_TEXT = re.compile(r"\b(?:" + "|".join(sorted(TRIP_WORDS)) + r")\b", re.IGNORECASE)
 # Verbs whose object counts are tracked: tolls, captives, displacement.
 COUNT_VERBS = {
-    "kill": "killed", "wound": "wounded", "injur": "injured", "displac": "displaced",
-    "captur": "captured", "abduct": "abducted", "kidnap": "kidnapped", "releas": "released",
-    "free": "freed", "arrest": "arrested", "detain": "detained", "evacu": "evacuated",
-    "rescu": "rescued", "die": "died", "infect": "infected", "hospitalis": "hospitalised",
-    "hospitaliz": "hospitalised", "dead": "dead",
+    "kill": "killed",
+    "wound": "wounded",
+    "injur": "injured",
+    "displac": "displaced",
+    "captur": "captured",
+    "abduct": "abducted",
+    "kidnap": "kidnapped",
+    "releas": "released",
+    "free": "freed",
+    "arrest": "arrested",
+    "detain": "detained",
+    "evacu": "evacuated",
+    "rescu": "rescued",
+    "die": "died",
+    "infect": "infected",
+    "hospitalis": "hospitalised",
+    "hospitaliz": "hospitalised",
+    "dead": "dead",
 }
 NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(million|billion|thousand)?", re.IGNORECASE)
 WORD_NUMBERS = {"dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200, "thousand": 1000, "thousands": 2000}
@@ -57,7 +71,8 @@ FLOW = re.compile(
 
 
 def _scope_of(sentence: Span, token_i: int, ents: list[Span]) -> int | str | None:
-    """Where a count holds: a place in a phrase hanging off the counted noun, 'worldwide' near it, or the one place named."""
+    """Where a count holds: a place in a phrase hanging off the counted noun, 'worldwide' near it, or the one place
+    named."""
     doc = sentence.doc
     noun = doc[token_i]
     for t in noun.subtree:
@@ -130,7 +145,7 @@ def trip_facts(sentence: Span, text: str, ents: list[Span], mentions: list[tuple
     return facts
 
 
-def count_facts(sentence: Span, text: str, ents: list[Span], stem) -> list[Fact]:
+def count_facts(sentence: Span, text: str, ents: list[Span], stem: Callable[[str], str]) -> list[Fact]:
     """Counts that change over a story, each with where it holds.
 
     'has killed more than 42,600 Palestinians' -> ('Palestinians killed', 'more than 42,600');
@@ -168,7 +183,9 @@ def count_facts(sentence: Span, text: str, ents: list[Span], stem) -> list[Fact]
         chosen = (after or numbers)[:1]
         for e in chosen:
             toll = sentence.doc[e.root.i]
-            facts.append(Fact("death toll", e.text, cardinal_value(e.text) or 0.0, (), _scope_of(sentence, toll.i, ents)))
+            facts.append(
+                Fact("death toll", e.text, cardinal_value(e.text) or 0.0, (), _scope_of(sentence, toll.i, ents))
+            )
     for match in FLOW.finditer(text):
         low, high = match.group(2), match.group(3)
         values = [v for v in (cardinal_value(low), cardinal_value(high) if high else None) if v is not None]

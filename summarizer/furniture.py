@@ -12,7 +12,13 @@ import re
 from collections.abc import Callable
 
 CLASSES = (
-    "dateline", "editorial-note", "photo-credit", "timestamp", "byline", "question-heading", "list-debris",
+    "dateline",
+    "editorial-note",
+    "photo-credit",
+    "timestamp",
+    "byline",
+    "question-heading",
+    "list-debris",
     "glued-headline",
 )
 
@@ -22,14 +28,22 @@ MONTH = (
 )
 WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?"
 ZONE = r"(?:GMT|UTC|BST|CET|CEST|EST|EDT|ET|CST|CDT|CT|MST|MDT|PST|PDT|PT|HKT|IST|AEST|AEDT|JST|UK time)"
-CLOCK = rf"\d{{1,2}}[:.]\d{{2}}(?::\d{{2}})?\s*(?:[ap]\.?m\.?)?(?:\s*{ZONE}\b)?|\d{{1,2}}\s*[ap]\.?m\.?(?:\s*{ZONE}\b)?|\d{{4}}\s*{ZONE}\b"
+CLOCK = (
+    rf"\d{{1,2}}[:.]\d{{2}}(?::\d{{2}})?\s*(?:[ap]\.?m\.?)?(?:\s*{ZONE}\b)?"
+    rf"|\d{{1,2}}\s*[ap]\.?m\.?(?:\s*{ZONE}\b)?|\d{{4}}\s*{ZONE}\b"
+)
 DAY_DATE = (
     rf"(?:{WEEKDAY},?\s+)?(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?|\d{{1,2}}\s+{MONTH},?(?:\s+\d{{4}})?"
     rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}})"
 )
 # A place in a dateline: 'WASHINGTON', 'GAZA CITY, Gaza Strip', 'Paris', 'KYIV, Ukraine'.
-PLACE = r"[A-Z][A-Za-z.'’\-]*(?:\s+[A-Z][A-Za-z.'’\-]*){0,3}(?:\s*[,/]\s*[A-Z][A-Za-z.'’\-]*(?:\s+[A-Z][A-Za-z.'’\-]*){0,2}){0,2}"
-UPPER_PLACE = r"[A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+){0,3}(?:\s*[,/]\s*[A-Z][A-Za-z.'’\-]+(?:\s+[A-Z][A-Za-z.'’\-]+){0,2}){0,2}"
+PLACE = (
+    r"[A-Z][A-Za-z.'’\-]*(?:\s+[A-Z][A-Za-z.'’\-]*){0,3}"
+    r"(?:\s*[,/]\s*[A-Z][A-Za-z.'’\-]*(?:\s+[A-Z][A-Za-z.'’\-]*){0,2}){0,2}"
+)
+UPPER_PLACE = (
+    r"[A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+){0,3}(?:\s*[,/]\s*[A-Z][A-Za-z.'’\-]+(?:\s+[A-Z][A-Za-z.'’\-]+){0,2}){0,2}"
+)
 # The credit in brackets after a dateline's place: '(Reuters)', '(AP)', '(AFP)', '(CNN)', '(dpa)', '(Xinhua)'.
 AGENCY = r"\((?:[A-Za-z][A-Za-z.&'’\-]*(?:\s+[A-Z][A-Za-z.&'’\-]*){0,3})\)"
 DASH = r"\s*(?:[-—–]{1,2}|:)\s+"
@@ -51,7 +65,8 @@ EDITORIAL = re.compile(
     r"|^(?:additional\s+)?(?:reporting|writing|editing|compiled|edited|research)\s+by\b"
     r"|\bcontributed (?:to )?(?:this )?(?:report|reporting|story|article)\b"
     r"|^(?:correction|clarification|editor['’]s note|update|updated|note to readers)\s*[:\-—]"
-    r"|\ban earlier version of this (?:story|article|report)\b|\bthis (?:story|article|report) has been (?:updated|corrected)\b"
+    r"|\ban earlier version of this (?:story|article|report)\b"
+    r"|\bthis (?:story|article|report) has been (?:updated|corrected)\b"
     r"|\bclick here\b|\bto get the .{1,30}\bapp\b|\bstory continues below\b|\bcontinue reading\b"
     r"|\bfollow (?:him|her|them|us|the author)? ?on (?:twitter|x|facebook|instagram)\b|^(?:email|e-mail)\s*:"
     r"|\bcopyright \d{4}\b|\bmay not be (?:published|reproduced|broadcast|rewritten|redistributed)\b",
@@ -105,12 +120,16 @@ QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 BULLET = re.compile(r"^\s*(?:[•·●▪◦‣►▶■□◆◇»›✓✔✗→–—*+-]|\d{1,2}[.)]|\[\d+\])\s*")
-NAVIGATION = re.compile(r"(?:\s\|\s.*){2,}|^(?:next|previous|prev|back|home|more|menu|share|tweet|email|print|"
-                        r"comments?|listen|watch|play|expand|close|top|skip)\b\W*$", re.IGNORECASE)
+NAVIGATION = re.compile(
+    r"(?:\s\|\s.*){2,}|^(?:next|previous|prev|back|home|more|menu|share|tweet|email|print|"
+    r"comments?|listen|watch|play|expand|close|top|skip)\b\W*$",
+    re.IGNORECASE,
+)
 # A lowercase word followed by a determiner or pronoun that opens a sentence: 'efforts The World Health Organization
 # says' — two pieces glued without a full stop (a caption or headline run into the lead).
 GLUED = re.compile(
-    r"(?<=[a-z])\s+(?:(?:A|An)\s+[A-Za-z]|(?:The|It|He|She|They|We|This|There|These|Those|Its|His|Her|Their)\s+[a-z])")
+    r"(?<=[a-z])\s+(?:(?:A|An)\s+[A-Za-z]|(?:The|It|He|She|They|We|This|There|These|Those|Its|His|Her|Their)\s+[a-z])"
+)
 # A capitalised word between lowercase ones: a proper name, or the first word of a sentence run into a headline.
 CAPITALISED_COMMON = re.compile(r"(?<=[a-z])\s+([A-Z][a-z]+)\s+(?=[a-z])")
 MAX_HEADLINE_WORDS = 25
@@ -121,9 +140,7 @@ NOT_GLUED_AFTER = frozenset(
     category plan group size exhibit""".split()
 )
 # A date or stamp inside a sentence, with text before it: 'Headline Standfirst 30 August 2011 Last updated at 10:33'.
-INNER_STAMP = re.compile(
-    rf"(?<=[a-z])\s+(?:{DAY_DATE})\s+(?:last updated|updated|published|{CLOCK})", re.IGNORECASE
-)
+INNER_STAMP = re.compile(rf"(?<=[a-z])\s+(?:{DAY_DATE})\s+(?:last updated|updated|published|{CLOCK})", re.IGNORECASE)
 STAMP_RUN = re.compile(
     rf"(?:{DAY_DATE})\s*[,|]?\s*(?:(?:page\s+)?(?:last\s+)?(?:updated|modified)|published|posted)?\s*(?:at\s*)?:?\s*"
     rf"(?:{CLOCK})(?:\s*,?\s*{DAY_DATE})?",
@@ -151,11 +168,19 @@ def strip_furniture(paragraph: str, common: Callable[[str], bool] | None = None)
     inside a sentence): a headline run into a lead that opens with one ('… oil spill Oil giant BP has …') is split
     there too."""
     text = paragraph.strip()
-    text = re.sub(r"\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled|edited)\s+by\b[^)]*\)", " ", text,
-                  flags=re.IGNORECASE)
+    text = re.sub(
+        r"\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled|edited)\s+by\b[^)]*\)",
+        " ",
+        text,
+        flags=re.IGNORECASE,
+    )
     text = INLINE_BYLINE.sub(" ", text)
-    text = re.sub(r"^\(\s*(?:adds|updates?|recasts|corrects?|refiles|changes|writes through|repeats|fixes)\b[^)]*\)\s*",
-                  "", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"^\(\s*(?:adds|updates?|recasts|corrects?|refiles|changes|writes through|repeats|fixes)\b[^)]*\)\s*",
+        "",
+        text,
+        flags=re.IGNORECASE,
+    )
     for _ in range(3):  # stamp, then a credit, then a dateline, in any order
         before = text
         end = _dateline_end(text)
@@ -176,12 +201,18 @@ def _strip_leading_credit(text: str) -> str:
     """'Photograph: Name/Agency The death toll …', 'Name/Agency/Getty Images The death toll …' -> 'The death toll …'."""
     match = re.match(
         r"^(?:(?:photograph|photo|picture|image)\s*:\s*)?[A-Z][\w.'’\-]+(?:\s[A-Z][\w.'’\-]+){0,2}\s?/\s?"
-        r"[A-Z][A-Za-z.]+(?:\s?/\s?[A-Z][A-Za-z.]+(?: Images)?)?\s+(?=[A-Z])", text, re.IGNORECASE)
+        r"[A-Z][A-Za-z.]+(?:\s?/\s?[A-Z][A-Za-z.]+(?: Images)?)?\s+(?=[A-Z])",
+        text,
+        re.IGNORECASE,
+    )
     if match and not PHOTO_SLASH_OK.search(match.group()):
-        return text[match.end():]
-    match = re.match(r"^(?:photograph|photo|picture|image)\s*:\s*(?:[A-Z][\w.'’\-]+\s?){1,4}(?:/[\w. ]+?)?(?=\s+[A-Z][a-z])",
-                     text, re.IGNORECASE)
-    return text[match.end():].lstrip() if match else text
+        return text[match.end() :]
+    match = re.match(
+        r"^(?:photograph|photo|picture|image)\s*:\s*(?:[A-Z][\w.'’\-]+\s?){1,4}(?:/[\w. ]+?)?(?=\s+[A-Z][a-z])",
+        text,
+        re.IGNORECASE,
+    )
+    return text[match.end() :].lstrip() if match else text
 
 
 def _split_glued_stamp(text: str) -> str:
@@ -189,11 +220,11 @@ def _split_glued_stamp(text: str) -> str:
     match = INNER_STAMP.search(text)
     if match is None or TERMINAL.search(text[: match.start()]):
         return text
-    rest = text[match.start():]
+    rest = text[match.start() :]
     stamp = STAMP_RUN.match(rest.lstrip())
     if stamp is None:
         return text
-    return rest.lstrip()[stamp.end():].lstrip(" ,|-—–")
+    return rest.lstrip()[stamp.end() :].lstrip(" ,|-—–")
 
 
 def _split_glued_dateline(text: str) -> str:
@@ -201,15 +232,14 @@ def _split_glued_dateline(text: str) -> str:
     match = re.search(rf"(?<=[a-z0-9’'\"”])\s+(?={UPPER_PLACE}\s*(?:,\s*{DAY_DATE}\s*)?{AGENCY}{DASH})", text)
     if match is None or TERMINAL.search(text[: match.start()]) or len(text[: match.start()].split()) > 40:
         return text
-    rest = text[match.end():]
+    rest = text[match.end() :]
     end = _dateline_end(rest)
     return rest[end:] if end else text
 
 
 def _glued(text: str) -> list[re.Match[str]]:
     """Where a sentence-opening word follows a lowercase word with no full stop between them."""
-    return [m for m in GLUED.finditer(text)
-            if text[: m.start()].rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER]
+    return [m for m in GLUED.finditer(text) if text[: m.start()].rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER]
 
 
 def _split_glued_lead(text: str, common: Callable[[str], bool]) -> str:
@@ -219,7 +249,7 @@ def _split_glued_lead(text: str, common: Callable[[str], bool]) -> str:
         if len(head.split()) > MAX_HEADLINE_WORDS or re.search(r"[.!?;:]\s|[.!?]$", head):
             return text
         if head.rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER and common(match.group(1).casefold()):
-            return text[match.start():].lstrip()
+            return text[match.start() :].lstrip()
     return text
 
 
@@ -233,7 +263,7 @@ def _drop_glued_captions(text: str) -> str:
         stop = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind('." '), head.rfind(".” "))
         start = stop + 2 if stop >= 0 else 0
         if len(head[start:].split()) <= 30:
-            text = text[:start] + text[match.start():].lstrip()
+            text = text[:start] + text[match.start() :].lstrip()
             position = start + 1
         else:
             position = match.end()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
+from sumy.models.dom import ObjectDocumentModel, Sentence
 from sumy.summarizers._summarizer import AbstractSummarizer
 
 from summarizer.words import stem_with
-
 
 # Up to this many sentences the power iteration uses a dense matrix (8 MB at the limit).
 DENSE_LIMIT = 1000
@@ -49,7 +49,9 @@ def cosine_matrix(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return (normalised @ normalised.T).tocsr()
 
 
-def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1) -> np.ndarray:
+def lexrank_scores(
+    sentences_words: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
+) -> np.ndarray:
     """Thresholded LexRank centrality, computed exactly as sumy's ``LexRankSummarizer`` does."""
     n = len(sentences_words)
     if n == 0:
@@ -59,7 +61,7 @@ def lexrank_scores(sentences_words: Sequence[Sequence[str]], threshold: float = 
     degrees = np.asarray(adjacency.sum(axis=1)).ravel()
     degrees[degrees == 0] = 1
     transition = (sparse.diags(1.0 / degrees) @ adjacency).tocsr()
-    if n <= DENSE_LIMIT:
+    if n <= DENSE_LIMIT:  # noqa: SIM108  (the comment below belongs to one branch)
         # sumy multiplies by the transposed view of a dense C-ordered matrix; doing the same sums
         # in the same order, so scores (and ties between them) are bit-identical.
         transition_t = transition.toarray().T
@@ -88,14 +90,14 @@ class StemmingSummarizer(AbstractSummarizer):
         return self._stop_words
 
     @stop_words.setter
-    def stop_words(self, words) -> None:
+    def stop_words(self, words: Iterable[str]) -> None:
         self._stop_words = frozenset(map(self.normalize_word, words))
 
     def stem_word(self, word: str) -> str:
         """The stem of a word, from the process-wide stem cache."""
         return stem_with(self._stemmer, word)
 
-    def sentence_words(self, sentence) -> list[str]:
+    def sentence_words(self, sentence: Sentence) -> list[str]:
         """Stemmed, stop-word-free words of a sumy sentence."""
         normalised = map(self.normalize_word, sentence.words)
         return [self.stem_word(w) for w in normalised if w not in self._stop_words]
@@ -107,10 +109,11 @@ class FastLexRankSummarizer(StemmingSummarizer):
     threshold = 0.1
     epsilon = 0.1
 
-    def __call__(self, document, sentences_count):
+    def __call__(self, document: ObjectDocumentModel, sentences_count: int) -> tuple[Sentence, ...]:
         sentences = document.sentences
         if not sentences:
             return ()
         scores = lexrank_scores([self.sentence_words(s) for s in sentences], self.threshold, self.epsilon)
         ratings = dict(zip(sentences, scores))
-        return self._get_best_sentences(sentences, sentences_count, ratings)
+        best: tuple[Sentence, ...] = self._get_best_sentences(sentences, sentences_count, ratings)
+        return best

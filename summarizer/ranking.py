@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from sumy.models.dom import ObjectDocumentModel, Sentence
 
 from summarizer.lexrank import StemmingSummarizer, cosine_matrix, lexrank_scores, tfidf_matrix
 from summarizer.text import sentence_quality
@@ -56,9 +57,10 @@ def news_ranking(
     close = (similarity > REDUNDANT).tocsr()
     others = []
     for i, outlet in enumerate(outlets):
-        similar = set(close.indices[close.indptr[i]: close.indptr[i + 1]].tolist()) | (same_fact or {}).get(i, set())
+        similar = set(close.indices[close.indptr[i] : close.indptr[i + 1]].tolist()) | (same_fact or {}).get(i, set())
         others.append(len({outlets[j] for j in similar if outlets[j] != outlet}))
-    return scores * (1.0 + np.log1p(np.array(others, dtype=float)))
+    boosted: np.ndarray = scores * (1.0 + np.log1p(np.array(others, dtype=float)))
+    return boosted
 
 
 def similarity_matrix(sentences_words: Sequence[Sequence[str]]) -> sparse.csr_matrix:
@@ -100,6 +102,7 @@ def select(
     chosen: list[int] = []
     credits: dict[int, list[int]] = {}
     covered: dict[int, int] = {}
+
     def twin_of(i: int) -> int | None:
         start, end = similarity.indptr[i], similarity.indptr[i + 1]
         near = dict(zip(similarity.indices[start:end].tolist(), similarity.data[start:end].tolist()))
@@ -108,9 +111,11 @@ def select(
     pending = order
     while pending and len(chosen) < count:
         if subjects is not None and covered:
+
             def effective(i: int) -> float:
                 subject = subjects[i]
                 return float(scores[i]) * (SUBJECT_REPEAT ** covered.get(subject, 0) if subject is not None else 1.0)
+
             best = max(range(len(pending)), key=lambda k: (effective(pending[k]), -k))
         else:
             best = 0
@@ -136,14 +141,15 @@ def select(
 class NewsSummarizer(StemmingSummarizer):
     """sumy-compatible face of the news ranker /brief runs, over one document (one outlet): no repeats."""
 
-    def __call__(self, document, sentences_count):
+    def __call__(self, document: ObjectDocumentModel, sentences_count: int) -> tuple[Sentence, ...]:
         sentences = list(document.sentences)
         if not sentences:
             return ()
         words = [self.sentence_words(s) for s in sentences]
         similarity = similarity_matrix(words)
-        scores = news_ranking(words, range(len(sentences)), [str(s) for s in sentences], [""] * len(sentences),
-                              similarity)
+        scores = news_ranking(
+            words, range(len(sentences)), [str(s) for s in sentences], [""] * len(sentences), similarity
+        )
         count = sentences_count if isinstance(sentences_count, int) else len(sentences)
         picked = {sel.index for sel in select(scores, similarity, count)}
         return tuple(s for i, s in enumerate(sentences) if i in picked)

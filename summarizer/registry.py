@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.summarizers._summarizer import AbstractSummarizer
 from sumy.summarizers.edmundson import EdmundsonSummarizer
 from sumy.summarizers.kl import KLSummarizer
@@ -17,11 +18,9 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from summarizer.lead import LeadSummarizer
 from summarizer.lexrank import FastLexRankSummarizer
-from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-
 from summarizer.nlp import StoredTokenizer
-from summarizer.words import stemmer, stop_words
 from summarizer.ranking import NewsSummarizer
+from summarizer.words import stemmer, stop_words
 
 SUMMARIZERS: dict[str, type[AbstractSummarizer]] = {
     "news": NewsSummarizer,

@@ -55,19 +55,47 @@ UNIQUE_HEADS = frozenset(
     """minister secretary president premier chancellor speaker king queen governor mayor emir
     secretary-general chairman chairwoman commandant""".split()
 )
-SPELLING = {"defence": "defense", "organisation": "organization", "vice-president": "vice president",
-            "secretary general": "secretary-general", "director general": "director-general",
-            "chief-executive": "chief executive", "ceo": "chief executive", "premier": "prime minister"}
+SPELLING = {
+    "defence": "defense",
+    "organisation": "organization",
+    "vice-president": "vice president",
+    "secretary general": "secretary-general",
+    "director general": "director-general",
+    "chief-executive": "chief executive",
+    "ceo": "chief executive",
+    "premier": "prime minister",
+}
 STOP_POS = frozenset({"DET", "PRON", "VERB", "AUX", "CCONJ", "SCONJ", "NUM", "PUNCT", "SPACE"})
 SCOPE_LABELS = frozenset({"GPE", "NORP", "ORG"})
 # Irregular demonyms and the common short names of a few states and bodies.
 SCOPE_ALIASES = {
-    "us": "united states", "u.s.": "united states", "usa": "united states", "american": "united states",
-    "america": "united states", "uk": "united kingdom", "british": "united kingdom", "britain": "united kingdom",
-    "un": "united nations", "u.n.": "united nations", "french": "france", "dutch": "netherlands",
-    "swiss": "switzerland", "greek": "greece", "german": "germany", "welsh": "wales", "scottish": "scotland",
-    "irish": "ireland", "english": "england", "spanish": "spain", "turkish": "turkey", "danish": "denmark",
-    "swedish": "sweden", "polish": "poland", "finnish": "finland", "norwegian": "norway", "filipino": "philippines",
+    "us": "united states",
+    "u.s.": "united states",
+    "usa": "united states",
+    "american": "united states",
+    "america": "united states",
+    "uk": "united kingdom",
+    "british": "united kingdom",
+    "britain": "united kingdom",
+    "un": "united nations",
+    "u.n.": "united nations",
+    "french": "france",
+    "dutch": "netherlands",
+    "swiss": "switzerland",
+    "greek": "greece",
+    "german": "germany",
+    "welsh": "wales",
+    "scottish": "scotland",
+    "irish": "ireland",
+    "english": "england",
+    "spanish": "spain",
+    "turkish": "turkey",
+    "danish": "denmark",
+    "swedish": "sweden",
+    "polish": "poland",
+    "finnish": "finland",
+    "norwegian": "norway",
+    "filipino": "philippines",
 }
 DEMONYM_ENDINGS = frozenset({"", "n", "an", "ian", "i", "ese", "ish", "ean", "ic", "a", "o", "e", "on", "y", "ia"})
 
@@ -116,8 +144,10 @@ def title_before(sentence: Span, start: int) -> RoleText | None:
         tokens.pop(0)
     while tokens and tokens[-1].text in {"of", "-"}:
         tokens.pop()
-    if not tokens or tokens[-1].lower_ not in OFFICE_HEADS | OFFICE_MODIFIERS or not any(
-        t.lower_ in OFFICE_HEADS for t in tokens
+    if (
+        not tokens
+        or tokens[-1].lower_ not in OFFICE_HEADS | OFFICE_MODIFIERS
+        or not any(t.lower_ in OFFICE_HEADS for t in tokens)
     ):
         return None
     if len(tokens) > 8:
@@ -176,7 +206,8 @@ def describe(span: Span) -> RoleText | None:
         return None
     scope_tokens = [t for t in tokens if t.ent_type_ in SCOPE_LABELS and not _office_word(t)]
     office_tokens = [
-        t for t in tokens
+        t
+        for t in tokens
         if t not in scope_tokens and (_office_word(t) or t.text in {"of", "-"}) and t.lower_ not in SUCCESSION_CUES
     ]
     while office_tokens and office_tokens[0].text in {"of", "-"}:

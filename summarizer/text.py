@@ -84,17 +84,35 @@ FURNITURE_SENTENCE = re.compile(
 )
 
 
-MEDIA_LABEL = re.compile(r"(?:(?<=^)|(?<=[.!?\"”]\s))(?:Watch|Video|Listen|Audio|Photos?|Gallery|Graphic|Map)\s*:\s+",
-                         re.IGNORECASE)
+MEDIA_LABEL = re.compile(
+    r"(?:(?<=^)|(?<=[.!?\"”]\s))(?:Watch|Video|Listen|Audio|Photos?|Gallery|Graphic|Map)\s*:\s+", re.IGNORECASE
+)
 CLOCK_STAMP = re.compile(
-    r"\b(?:" + "|".join(["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                          "October", "November", "December"]) + r")\s+\d{1,2},\s+\d{4}:?\s+\d{1,2}:\d{2}\s*(?:AM|PM|a\.m\.|p\.m\.)"
+    r"\b(?:"
+    + "|".join(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
+    )
+    + r")\s+\d{1,2},\s+\d{4}:?\s+\d{1,2}:\d{2}\s*(?:AM|PM|a\.m\.|p\.m\.)"
     r"(?:\s+(?:ET|EST|EDT|GMT|BST|PT))?"
 )
 
 
 LAST_UPDATED = re.compile(
-    r"(?:\b\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+)?\b(?:Page\s+)?last updated(?:\s+at)?:?\s+\d{1,2}:\d{2}\s*(?:GMT|BST|UTC|ET)?"
+    r"(?:\b\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+)?\b(?:Page\s+)?last updated(?:\s+at)?:?\s+"
+    r"\d{1,2}:\d{2}\s*(?:GMT|BST|UTC|ET)?"
     r"(?:,?\s+\w+day,?\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4})?(?:\s+Help\b)?",
     re.IGNORECASE,
 )
@@ -113,8 +131,9 @@ def strip_inline_junk(line: str) -> str:
 
 
 # A sentence that cannot stand alone in a briefing: credits and labels glued to it, or a shouted heading.
-CREDIT = re.compile(r"\b(?:image|photo|picture)s?\s+(?:by|courtesy of|copyright)\b|\bvia flickr\b|\bgetty images\b",
-                    re.IGNORECASE)
+CREDIT = re.compile(
+    r"\b(?:image|photo|picture)s?\s+(?:by|courtesy of|copyright)\b|\bvia flickr\b|\bgetty images\b", re.IGNORECASE
+)
 SHOUTED_START = re.compile(r"^(?:[A-Z][A-Z'’\-]+\s+){3,}")
 FRAGMENT_WORDS = 10
 SENTENCE_END = re.compile(r"[.!?…][\"”’'`)\]\s]*$|[\"”’]$")

@@ -10,10 +10,10 @@ import json
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
 from telegram import Chat, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, Message, User
@@ -22,19 +22,31 @@ from tests.telegram_html import html_problems, utf16_len
 
 BOT = User(id=1000, is_bot=True, first_name="briefbot", username="briefbot_test_bot")
 FAULTS = {
-    "429": (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                  "parameters": {"retry_after": 1}}),
+    "429": (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    ),
     "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
-    "400": (400, {"ok": False, "error_code": 400,
-                  "description": "Bad Request: can't parse entities: unsupported start tag \"x\" at byte offset 5"}),
+    "400": (
+        400,
+        {
+            "ok": False,
+            "error_code": 400,
+            "description": 'Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 5',
+        },
+    ),
     "500": (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
 }
 
 
 def multipart(content_type: str, body: bytes) -> dict:
     """The fields of a multipart/form-data upload; a file field becomes {"filename": …, "data": bytes}."""
-    message = BytesParser(policy=default).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    message = BytesParser(policy=default).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     fields: dict = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
@@ -43,7 +55,7 @@ def multipart(content_type: str, body: bytes) -> dict:
         fields[name] = {"filename": filename, "data": payload} if filename else payload.decode()
     for name, value in list(fields.items()):  # 'attach://x' points at the part named x
         if isinstance(value, str) and value.startswith("attach://"):
-            fields[name] = fields.get(value[len("attach://"):])
+            fields[name] = fields.get(value[len("attach://") :])
     return fields
 
 
@@ -108,7 +120,7 @@ class BotAPIDouble:
         """The base URL to pass as the bot's base_url (PTB appends the token)."""
         return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
 
-    def start(self) -> "BotAPIDouble":
+    def start(self) -> BotAPIDouble:
         self.thread.start()
         return self
 
@@ -125,7 +137,9 @@ class BotAPIDouble:
     def push_message(self, chat_id: int, text: str, user_id: int = 42, chat_type: str = "private", **extra) -> int:
         """Queue an incoming message update; returns its message id."""
         message = {
-            "message_id": next(self._message_ids), "date": int(time.time()), "text": text,
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "text": text,
             "chat": {"id": chat_id, "type": chat_type, **({"title": "Group"} if chat_type != "private" else {})},
             "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
             **extra,
@@ -135,29 +149,64 @@ class BotAPIDouble:
         self.push_update({"message": message})
         return message["message_id"]
 
-    def push_document(self, chat_id: int, filename: str, data: bytes, user_id: int = 42,
-                      mime_type: str = "application/octet-stream", chat_type: str = "private") -> None:
+    def push_document(
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        user_id: int = 42,
+        mime_type: str = "application/octet-stream",
+        chat_type: str = "private",
+    ) -> None:
         """Queue a message carrying a document; its bytes are served back through getFile."""
         file_id = f"f{next(self._message_ids)}"
         self.files[file_id] = data
-        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
-                    "mime_type": mime_type, "file_size": len(data)}
-        self.push_update({"message": {
-            "message_id": next(self._message_ids), "date": int(time.time()), "document": document,
-            "chat": {"id": chat_id, "type": chat_type, **({"title": "Group"} if chat_type != "private" else {})},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
-        }})
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
+        self.push_update(
+            {
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "document": document,
+                    "chat": {
+                        "id": chat_id,
+                        "type": chat_type,
+                        **({"title": "Group"} if chat_type != "private" else {}),
+                    },
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+                }
+            }
+        )
 
     def press(self, chat_id: int, data: str, user_id: int = 42, chat_type: str = "private") -> str:
         """Queue a button press on one of the bot's messages; returns the callback query id."""
         query_id = f"cb{next(self._message_ids)}"
-        self.push_update({"callback_query": {
-            "id": query_id, "chat_instance": "x", "data": data,
-            "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
-            "message": {"message_id": 99, "date": 1, "text": "b",
-                        "chat": {"id": chat_id, "type": chat_type,
-                                 **({"title": "Group"} if chat_type != "private" else {})}},
-        }})
+        self.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "chat_instance": "x",
+                    "data": data,
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+                    "message": {
+                        "message_id": 99,
+                        "date": 1,
+                        "text": "b",
+                        "chat": {
+                            "id": chat_id,
+                            "type": chat_type,
+                            **({"title": "Group"} if chat_type != "private" else {}),
+                        },
+                    },
+                }
+            }
+        )
         return query_id
 
     def push_update(self, update: dict) -> None:
@@ -167,7 +216,9 @@ class BotAPIDouble:
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[dict]:
         """Parameters of every successful call of ``method`` (to one chat)."""
-        return [p for m, p in list(self.calls) if m == method and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+        return [
+            p for m, p in list(self.calls) if m == method and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)
+        ]
 
     # The server side
     def handle(self, method: str, params: dict) -> tuple[int, dict]:
@@ -233,21 +284,31 @@ class BotAPIDouble:
         if method in {"sendMessage", "editMessageText"}:
             chat_id = int(params["chat_id"])
             message = Message(
-                message_id=next(self._message_ids), date=datetime.now(timezone.utc),
+                message_id=next(self._message_ids),
+                date=datetime.now(UTC),
                 chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
-                text=params.get("text", ""), from_user=BOT,
+                text=params.get("text", ""),
+                from_user=BOT,
             )
             return message.to_dict()
         if method in {"sendPhoto", "sendDocument"}:
             chat_id = int(params["chat_id"])
-            message = Message(message_id=next(self._message_ids), date=datetime.now(timezone.utc),
-                              chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
-                              caption=params.get("caption", ""), from_user=BOT)
+            message = Message(
+                message_id=next(self._message_ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
+                caption=params.get("caption", ""),
+                from_user=BOT,
+            )
             return message.to_dict()
         if method == "getFile":
             file_id = params["file_id"]
-            return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files.get(file_id, b"")),
-                    "file_path": f"documents/{file_id}.opml"}
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(self.files.get(file_id, b"")),
+                "file_path": f"documents/{file_id}.opml",
+            }
         if method == "getChatMember":
             chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
             user = User(id=user_id, is_bot=False, first_name="Tester")
@@ -256,10 +317,19 @@ class BotAPIDouble:
                 return ChatMemberOwner(user=user, is_anonymous=False).to_dict()
             if status == "administrator":
                 return ChatMemberAdministrator(
-                    user=user, can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                    can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
-                    can_promote_members=False, can_change_info=True, can_invite_users=True,
-                    can_post_stories=False, can_edit_stories=False, can_delete_stories=False,
+                    user=user,
+                    can_be_edited=False,
+                    is_anonymous=False,
+                    can_manage_chat=True,
+                    can_delete_messages=True,
+                    can_manage_video_chats=True,
+                    can_restrict_members=True,
+                    can_promote_members=False,
+                    can_change_info=True,
+                    can_invite_users=True,
+                    can_post_stories=False,
+                    can_edit_stories=False,
+                    can_delete_stories=False,
                 ).to_dict()
             return ChatMemberMember(user=user).to_dict()
         return True

@@ -107,6 +107,7 @@ def trickling(chunks: int, pause: float = 0.5):
             for _ in range(chunks):
                 time.sleep(pause)
                 yield b"x"
+
         return Response(body(), content_type="text/html")
 
     return handler

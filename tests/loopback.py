@@ -55,8 +55,7 @@ def _refuse(what: str) -> OffLoopback:
 
 
 def _peer(sock: socket.socket, address: Any) -> None:
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) \
-            and not is_loopback(address[0]):
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) and not is_loopback(address[0]):
         raise _refuse(f"a connection to {address[0]!r} port {address[1]}")
 
 

@@ -59,5 +59,9 @@ def trickle(conn: socket.socket, data: bytes, pause: float) -> None:
 
 def page(body: bytes = b"<html><body><p>Hello.</p></body></html>") -> bytes:
     """A whole, prompt 200 response with an HTML body."""
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + str(len(body)).encode()
-            + b"\r\nConnection: close\r\n\r\n" + body)
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )

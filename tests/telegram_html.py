@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import re
 
-ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span",
-           "blockquote", "tg-emoji"}
+ALLOWED = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 TAG = re.compile(r'<(/?)([a-z][a-z-]*)((?:\s+[a-z-]+(?:="[^"<>]*")?)*)\s*>')
 ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 
@@ -21,7 +37,7 @@ def html_problems(text: str) -> list[str]:
         if char == "<":
             match = TAG.match(text, i)
             if not match:
-                problems.append(f"bare '<' at {i}: {text[i:i + 20]!r}")
+                problems.append(f"bare '<' at {i}: {text[i : i + 20]!r}")
                 i += 1
                 continue
             closing, name, attributes = match.group(1), match.group(2), match.group(3)
@@ -40,7 +56,7 @@ def html_problems(text: str) -> list[str]:
         elif char == "&":
             match = ENTITY.match(text, i)
             if not match:
-                problems.append(f"bare '&' at {i}: {text[i:i + 12]!r}")
+                problems.append(f"bare '&' at {i}: {text[i : i + 12]!r}")
                 i += 1
             else:
                 i = match.end()

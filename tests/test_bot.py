@@ -6,15 +6,15 @@ import asyncio
 import json
 import shutil
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import digests
-from service.digests import last_scheduled, slot_for
 from bot.settings import Settings
 from bot.telegram_app import build_application, post_init, post_shutdown
+from service.digests import last_scheduled, slot_for
 from storage import chats as chat_store
 from tests.botapi import BotAPIDouble
 
@@ -35,8 +35,14 @@ def bot_settings(double, seeded_path, tmp_path):
     path = tmp_path / "bot.db"
     shutil.copy(seeded_path, path)
     return Settings(
-        token="123456:TEST", db_path=str(path), admin_ids=frozenset({ADMIN}), bot_api_url=double.url,
-        feed_poll_minutes=600, digest_grace_minutes=60, allow_private_urls=True, fetch_timeout=2,
+        token="123456:TEST",
+        db_path=str(path),
+        admin_ids=frozenset({ADMIN}),
+        bot_api_url=double.url,
+        feed_poll_minutes=600,
+        digest_grace_minutes=60,
+        allow_private_urls=True,
+        fetch_timeout=2,
     )
 
 
@@ -72,8 +78,19 @@ async def say(double, text: str, chat_id: int = USER, user_id: int | None = None
 
 async def test_start_lists_every_command_and_sets_the_menu(app, double):
     [reply] = await say(double, "/start")
-    for command in ("/brief", "/who", "/changes", "/subscribe", "/unsubscribe", "/topics", "/digest", "/length",
-                    "/ingest", "/feeds", "/stats"):
+    for command in (
+        "/brief",
+        "/who",
+        "/changes",
+        "/subscribe",
+        "/unsubscribe",
+        "/topics",
+        "/digest",
+        "/length",
+        "/ingest",
+        "/feeds",
+        "/stats",
+    ):
         assert command in reply["text"]
     assert reply["parse_mode"] == "HTML"
     assert len(double.sent(method="setMyCommands")) == 1
@@ -125,9 +142,14 @@ async def test_digest_is_scheduled_in_the_chats_time_zone(app, double):
     "command, answer",
     [
         ("/digest 25:00", "“25:00” is not a time; use 24-hour HH:MM, e.g. 07:30."),
-        ("/digest 07:30 Mars/Olympus", "“Mars/Olympus” is not an IANA time zone; try Europe/London or America/New_York."),
-        ("/digest", "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, /digest off, "
-                    "or /digest quiet on|off."),
+        (
+            "/digest 07:30 Mars/Olympus",
+            "“Mars/Olympus” is not an IANA time zone; try Europe/London or America/New_York.",
+        ),
+        (
+            "/digest",
+            "Use /digest HH:MM [time zone], e.g. /digest 07:30 Europe/Berlin, /digest off, or /digest quiet on|off.",
+        ),
         ("/digest 07:30 Europe", "“Europe” is not an IANA time zone; try Europe/London or America/New_York."),
         ("/digest quiet maybe", "Use /digest quiet on (say nothing about quiet topics) or /digest quiet off."),
         ("/who", "Give a name, for example: /who Blinken"),
@@ -152,12 +174,30 @@ async def test_emoji_and_right_to_left_text(app, double):
 
 async def test_edited_messages_channel_posts_and_userless_updates_are_ignored(app, double):
     chat = {"id": -100500, "type": "channel", "title": "News"}
-    double.push_update({"edited_message": {"message_id": 1, "date": 1, "edit_date": 2, "text": "/brief gaza",
-                                           "chat": {"id": USER, "type": "private"},
-                                           "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-                                           "from": {"id": USER, "is_bot": False, "first_name": "T"}}})
-    double.push_update({"channel_post": {"message_id": 2, "date": 1, "text": "/brief gaza", "chat": chat,
-                                         "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})
+    double.push_update(
+        {
+            "edited_message": {
+                "message_id": 1,
+                "date": 1,
+                "edit_date": 2,
+                "text": "/brief gaza",
+                "chat": {"id": USER, "type": "private"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                "from": {"id": USER, "is_bot": False, "first_name": "T"},
+            }
+        }
+    )
+    double.push_update(
+        {
+            "channel_post": {
+                "message_id": 2,
+                "date": 1,
+                "text": "/brief gaza",
+                "chat": chat,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            }
+        }
+    )
     [reply] = await say(double, "/help")  # the bot is still alive and answered only this
     assert "/brief" in reply["text"]
     assert double.sent(-100500) == [] and len(double.sent(USER)) == 1
@@ -166,8 +206,9 @@ async def test_edited_messages_channel_posts_and_userless_updates_are_ignored(ap
 async def test_admin_commands(app, double, httpserver):
     [reply] = await say(double, "/stats", user_id=ADMIN, chat_id=ADMIN)
     assert "Articles: <b>5</b>" in reply["text"] and "Last feed poll: <b>never</b>" in reply["text"]
-    httpserver.expect_request("/rss").respond_with_data("<rss version='2.0'><channel></channel></rss>",
-                                                        content_type="application/rss+xml")
+    httpserver.expect_request("/rss").respond_with_data(
+        "<rss version='2.0'><channel></channel></rss>", content_type="application/rss+xml"
+    )
     [reply] = await say(double, f"/feeds add {httpserver.url_for('/rss')}", chat_id=ADMIN)
     assert reply["text"].startswith("Added feed http://localhost")
     [reply] = await say(double, "/feeds list", chat_id=ADMIN)
@@ -179,7 +220,9 @@ async def test_admin_commands(app, double, httpserver):
 
 
 async def test_admin_pasted_text_is_ingested(app, double):
-    text = ("The harbour authority said on Friday that the new ferry terminal will open in March next year. " * 6).strip()
+    text = (
+        "The harbour authority said on Friday that the new ferry terminal will open in March next year. " * 6
+    ).strip()
     [reply] = await say(double, text, chat_id=ADMIN)
     assert reply["text"].startswith("Ingested: 1 new")
     await asyncio.sleep(0.2)
@@ -214,8 +257,10 @@ async def test_buttons_are_answered_at_once(app, double):
 STALE = "That button has expired or belongs to another chat; send the command again."
 
 
-@pytest.mark.parametrize("data", ["who:123", "a:1", "a:99999999999999999999", "a:-1", "", "tml:gaza",
-                                  "a:AAAAAAAAAAAAAAAAAAAAAA", "a:" + "x" * 60])
+@pytest.mark.parametrize(
+    "data",
+    ["who:123", "a:1", "a:99999999999999999999", "a:-1", "", "tml:gaza", "a:AAAAAAAAAAAAAAAAAAAAAA", "a:" + "x" * 60],
+)
 async def test_forged_or_stale_buttons_get_a_pop_up_not_an_error(app, double, data):
     double.press(USER, data, user_id=USER)
     await wait_for(lambda: len(double.sent(method="answerCallbackQuery")) == 1)
@@ -251,8 +296,10 @@ async def test_old_buttons_expire_and_are_deleted(app, double, bot_settings):
 
 
 async def test_hostile_text_is_escaped(app, double):
-    hostile = ('The mayor said <script>alert("x")</script> & <b>unbalanced tags in the council report '
-               'surprised officials on Monday.')
+    hostile = (
+        'The mayor said <script>alert("x")</script> & <b>unbalanced tags in the council report '
+        "surprised officials on Monday."
+    )
     runner = app.bot_data.runner
     await runner.run(runner.service.ingest_text, hostile, "hostile", "<i>Title", "Evil & Co <x>")
     [reply] = await say(double, "/brief mayor")
@@ -292,8 +339,10 @@ async def test_digest_delivered_once_per_slot(app, double):
     assert set(keyboard(digest)) >= {"Who is Antony Blinken?", "Timeline", "Unsubscribe"}
     # The next day nothing is new: one line says so.
     assert await digests.deliver(app, USER, datetime(2024, 10, 23, 8, 0, tzinfo=TOKYO)) == "sent"
-    [quiet] = double.sent(USER)[before + 1:]
-    assert quiet["text"].startswith("<b>Your daily digest, Wed 23 Oct</b>\n<i>Topics: Gaza</i>\nNothing new on “Gaza” since ")
+    [quiet] = double.sent(USER)[before + 1 :]
+    assert quiet["text"].startswith(
+        "<b>Your daily digest, Wed 23 Oct</b>\n<i>Topics: Gaza</i>\nNothing new on “Gaza” since "
+    )
 
 
 async def test_digest_with_news_on_one_topic_and_quiet_lines_switched_off(app, double):
@@ -317,7 +366,6 @@ async def test_digest_with_news_on_one_topic_and_quiet_lines_switched_off(app, d
 
 
 async def test_a_digest_on_several_topics_is_one_message_with_a_row_of_buttons_each(app, double):
-    runner = app.bot_data.runner
     for command in ("/subscribe Gaza", "/subscribe Hezbollah", "/digest 08:00 Asia/Tokyo"):
         await say(double, command)
     before = len(double.sent(USER))
@@ -328,7 +376,9 @@ async def test_a_digest_on_several_topics_is_one_message_with_a_row_of_buttons_e
     assert "New on 2 topics: Gaza, Hezbollah." in text
     assert "<b>First briefing on Gaza</b>" in text and "<b>First briefing on Hezbollah</b>" in text
     rows = json.loads(parts[-1]["reply_markup"])["inline_keyboard"]
-    assert [len(row) for row in rows] == [1, 1] and [r[0]["text"].endswith(("Gaza", "Hezbollah")) for r in rows] == [True] * 2
+    assert [len(row) for row in rows] == [1, 1] and [r[0]["text"].endswith(("Gaza", "Hezbollah")) for r in rows] == [
+        True
+    ] * 2
     double.press(USER, rows[1][0]["callback_data"], user_id=USER)
     await wait_for(lambda: len(double.sent(USER)) > before + len(parts))
     assert "Hezbollah" in double.sent(USER)[-1]["text"]
@@ -340,7 +390,7 @@ async def test_blocked_chat_is_deactivated_and_comes_back_with_start(app, double
     chat = await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
     digests.schedule(app, chat)
     double.fail_next("sendMessage", "403")
-    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc)) == "forbidden"
+    assert await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=UTC)) == "forbidden"
     assert (await runner.run(chat_store.get_chat, runner.service.db, USER)).active is False
     assert app.job_queue.get_jobs_by_name(digests.job_name(USER)) == ()
     await say(double, "/start")
@@ -352,10 +402,10 @@ async def test_missed_slot_within_grace_is_delivered_on_start(bot_settings, doub
     from storage.db import open_database
 
     db = open_database(bot_settings.db_path)
-    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    now = datetime.now(UTC) - timedelta(minutes=5)
     chat_store.subscribe(db, 11, "Hezbollah")
     chat_store.update_chat(db, 11, digest_time=now.strftime("%H:%M"), timezone="UTC")
-    old = datetime.now(timezone.utc) - timedelta(hours=3)
+    old = datetime.now(UTC) - timedelta(hours=3)
     chat_store.subscribe(db, 12, "Hezbollah")
     chat_store.update_chat(db, 12, digest_time=old.strftime("%H:%M"), timezone="UTC")
     db.conn.close()
@@ -379,16 +429,30 @@ async def test_webhook_mode_checks_the_secret_and_answers(bot_settings, double, 
         await post_init(application)
         await application.start()
         await application.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="hook", webhook_url="https://bot.example/hook", secret_token="s3cret")
-        update = {"update_id": 1, "message": {
-            "message_id": 1, "date": 1, "text": "/who Blinken", "chat": {"id": USER, "type": "private"},
-            "from": {"id": USER, "is_bot": False, "first_name": "T"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": 4}]}}
+            listen="127.0.0.1",
+            port=port,
+            url_path="hook",
+            webhook_url="https://bot.example/hook",
+            secret_token="s3cret",
+        )
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1,
+                "text": "/who Blinken",
+                "chat": {"id": USER, "type": "private"},
+                "from": {"id": USER, "is_bot": False, "first_name": "T"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+            },
+        }
         async with httpx.AsyncClient() as client:
-            wrong = await client.post(f"http://127.0.0.1:{port}/hook", json=update,
-                                      headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
-            right = await client.post(f"http://127.0.0.1:{port}/hook", json=update,
-                                      headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+            wrong = await client.post(
+                f"http://127.0.0.1:{port}/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            )
+            right = await client.post(
+                f"http://127.0.0.1:{port}/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            )
         await wait_for(lambda: len(double.sent(USER)) == 1)
         await application.updater.stop()
         await application.stop()
@@ -403,7 +467,7 @@ async def test_failed_digest_is_not_counted_as_seen_and_can_be_retried(app, doub
     await say(double, "/subscribe Gaza")
     await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
     double.fail_next("sendMessage", "500")
-    fired = datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc)
+    fired = datetime(2024, 10, 22, 8, 0, tzinfo=UTC)
     assert await digests.deliver(app, USER, fired) == "failed"
     assert await digests.deliver(app, USER, fired) == "sent"
     assert "First briefing on Gaza" in double.sent(USER)[-1]["text"]
@@ -435,11 +499,14 @@ def test_a_late_run_keeps_the_slot_it_was_scheduled_for():
     assert slot_for(chat, last_scheduled(chat, late)) == "2024-10-21 23:59 Europe/Berlin"
 
 
-@pytest.mark.parametrize("minute, slot", [
-    (10, "2026-03-28 02:30 Europe/Berlin"),  # 03:10 summer time: the day's 02:30 (03:30 summer time) is ahead
-    (29, "2026-03-28 02:30 Europe/Berlin"),
-    (30, "2026-03-29 02:30 Europe/Berlin"),  # when the job queue fires it
-])
+@pytest.mark.parametrize(
+    "minute, slot",
+    [
+        (10, "2026-03-28 02:30 Europe/Berlin"),  # 03:10 summer time: the day's 02:30 (03:30 summer time) is ahead
+        (29, "2026-03-28 02:30 Europe/Berlin"),
+        (30, "2026-03-29 02:30 Europe/Berlin"),  # when the job queue fires it
+    ],
+)
 def test_a_digest_time_the_spring_forward_skips_is_not_due_early(minute, slot):
     from storage.records import Chat
 
@@ -453,10 +520,10 @@ async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, doub
     from storage.db import open_database
 
     db = open_database(bot_settings.db_path)
-    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    now = datetime.now(UTC) - timedelta(minutes=5)
     chat_store.subscribe(db, 13, "Hezbollah")
     chat = chat_store.update_chat(db, 13, digest_time=now.strftime("%H:%M"), timezone="UTC")
-    slot = slot_for(chat, last_scheduled(chat, datetime.now(timezone.utc)))
+    slot = slot_for(chat, last_scheduled(chat, datetime.now(UTC)))
     chat_store.claim_delivery(db, 13, slot)
     chat_store.finish_delivery(db, 13, slot, "failed")
     db.conn.close()
@@ -475,7 +542,7 @@ async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):
     await runner.run(chat_store.subscribe, runner.service.db, 14, "Hezbollah")
     await runner.run(chat_store.update_chat, runner.service.db, 14, digest_time="08:00", timezone="UTC")
     monkeypatch.setattr(digests, "RETRY_FIRST_SECONDS", 0.2)
-    fired = datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc)
+    fired = datetime(2024, 10, 22, 8, 0, tzinfo=UTC)
     app.bot_data.clock = lambda: fired + timedelta(minutes=2)  # two minutes after the slot: inside the grace window
     double.fail_next("sendMessage", "500")  # the next sendMessage fails with a server error
     assert await digests.deliver(app, 14, fired) == "failed"
@@ -574,10 +641,16 @@ async def test_changes_without_a_topic_follows_the_subscriptions(app, double):
 
 
 async def test_a_forwarded_channel_post_is_credited_to_the_channel(app, double):
-    text = ("The harbour authority of Portmere said on Friday that the new ferry terminal will open in March, "
-            "after two years of delays and a dispute over dredging costs. ") * 3
-    origin = {"type": "channel", "date": 1700000000, "message_id": 77,
-              "chat": {"id": -100900, "type": "channel", "title": "Harbour News", "username": "harbournews"}}
+    text = (
+        "The harbour authority of Portmere said on Friday that the new ferry terminal will open in March, "
+        "after two years of delays and a dispute over dredging costs. "
+    ) * 3
+    origin = {
+        "type": "channel",
+        "date": 1700000000,
+        "message_id": 77,
+        "chat": {"id": -100900, "type": "channel", "title": "Harbour News", "username": "harbournews"},
+    }
     [reply] = await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN, forward_origin=origin)
     assert reply["text"].startswith("Ingested: 1 new")
     [brief] = await say(double, "/brief Portmere")
@@ -585,8 +658,10 @@ async def test_a_forwarded_channel_post_is_credited_to_the_channel(app, double):
 
 
 async def test_a_pasted_article_is_credited_to_who_pasted_it(app, double):
-    text = ("The harbour authority of Quillby said on Friday that the new ferry terminal will open in March, "
-            "after two years of delays and a dispute over dredging costs. ") * 3
+    text = (
+        "The harbour authority of Quillby said on Friday that the new ferry terminal will open in March, "
+        "after two years of delays and a dispute over dredging costs. "
+    ) * 3
     await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN)
     [brief] = await say(double, "/brief Quillby")
     assert "(Tester, " in brief["text"] and "Telegram" not in brief["text"]
@@ -594,27 +669,44 @@ async def test_a_pasted_article_is_credited_to_who_pasted_it(app, double):
 
 HOSTILE = [
     'Mayor <script>alert("x")</script> & <b>unbalanced said the Quarry council report & “plans” <i>surprised</i> '
-    'officials on Monday, 12 May.',
+    "officials on Monday, 12 May.",
     "Officials at Quarry <a href='javascript:x'>town</a> hall said 3 < 5 > 2 && the vote &amp; the &#bogus; count "
     "was delayed on 13 May.",
-    "Quarry residents 🏳️‍🌈 said 👨‍👩‍👧 the ‮reversed‬ text and \u0000 nulls \u200b were removed on 14 May, officials said.",
+    "Quarry residents 🏳️‍🌈 said 👨‍👩‍👧 the ‮reversed‬ text and \u0000 nulls \u200b were removed on 14 May, officials said.",  # noqa: E501  (emoji and bidi controls kept on one line)
 ]
 
 
 async def test_every_reply_is_valid_telegram_html_even_for_hostile_articles(app, double):
     runner = app.bot_data.runner
     for n, text in enumerate(HOSTILE):
-        await runner.run(runner.service.ingest_text, text * 2, f"hostile {n}", title="<b>Quarry & co",
-                         source="Evil <Co> & \"Sons\"", url=f"https://example.com/q?a=1&b=<{n}>")
-    commands = ["/brief Quarry", "/who Quarry", "/timeline Quarry", "/changes Quarry", "/subscribe <b>Quarry</b>",
-                "/topics", "/who <i>", "/brief <&>", "/timeline & 2", "/digest 07:30 <Europe>", "/unsubscribe <x>"]
+        await runner.run(
+            runner.service.ingest_text,
+            text * 2,
+            f"hostile {n}",
+            title="<b>Quarry & co",
+            source='Evil <Co> & "Sons"',
+            url=f"https://example.com/q?a=1&b=<{n}>",
+        )
+    commands = [
+        "/brief Quarry",
+        "/who Quarry",
+        "/timeline Quarry",
+        "/changes Quarry",
+        "/subscribe <b>Quarry</b>",
+        "/topics",
+        "/who <i>",
+        "/brief <&>",
+        "/timeline & 2",
+        "/digest 07:30 <Europe>",
+        "/unsubscribe <x>",
+    ]
     for command in commands:
         await say(double, command)
     for command in ("/stats", "/feeds list", "/ingest http://127.0.0.1:9/<x>"):
         await say(double, command, chat_id=ADMIN, user_id=ADMIN)
     runner_chat = await runner.run(runner.service.update_chat, USER, digest_time="08:00", timezone="UTC")
     assert runner_chat.digest_time == "08:00"
-    await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=timezone.utc))
+    await digests.deliver(app, USER, datetime(2024, 10, 22, 8, 0, tzinfo=UTC))
     sent = double.sent(USER) + double.sent(ADMIN)
     assert len(sent) >= len(commands) + 3 and all(m.get("parse_mode") == "HTML" for m in sent)
     # The double refuses what Telegram would refuse; the fixture checks that nothing was refused.
@@ -635,10 +727,15 @@ async def test_an_unexpected_error_is_logged_and_the_user_told_once(app, double,
 
 
 async def test_a_forwarded_message_keeps_its_link_and_its_senders_name(app, double):
-    text = ("The harbour authority of Rendale said on Friday that the new ferry terminal will open in March, "
-            "after two years of delays and a dispute over dredging costs. ") * 3
-    origin = {"type": "user", "date": 1700000000,
-              "sender_user": {"id": 555, "is_bot": False, "first_name": "Dana", "last_name": "Reporter"}}
+    text = (
+        "The harbour authority of Rendale said on Friday that the new ferry terminal will open in March, "
+        "after two years of delays and a dispute over dredging costs. "
+    ) * 3
+    origin = {
+        "type": "user",
+        "date": 1700000000,
+        "sender_user": {"id": 555, "is_bot": False, "first_name": "Dana", "last_name": "Reporter"},
+    }
     link = {"type": "text_link", "offset": 4, "length": 7, "url": "https://news.example/rendale-ferry"}
     await say(double, text.strip(), chat_id=ADMIN, user_id=ADMIN, forward_origin=origin, entities=[link])
     [brief] = await say(double, "/brief Rendale")
@@ -682,8 +779,11 @@ async def test_feeds_export_a_file_and_an_opml_document_imports(app, double, mon
     from service import fetch as fetch_module
     from tests.test_views import FEEDLY
 
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lambda host, port, *a, **k: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 443))])
+    monkeypatch.setattr(
+        fetch_module.socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 443))],
+    )
     double.push_document(ADMIN, "feedly.opml", FEEDLY, user_id=ADMIN, mime_type="text/x-opml")
     await wait_for(lambda: len(double.sent(ADMIN)) == 1)
     assert double.sent(ADMIN)[0]["text"] == "Imported 3 new feeds; 0 already polled; 0 refused."
@@ -709,13 +809,15 @@ async def test_a_slow_resolver_for_a_feed_host_holds_no_other_chat(app, double, 
     def resolve(host, port, *args, **kwargs):
         if host != "slow-dns.example":
             return real(host, port, *args, **kwargs)
-        time.sleep(1.8)  # a slow resolver, within the 2 s deadline; the answer is loopback, so nothing leaves the machine
+        time.sleep(
+            1.8
+        )  # a slow resolver, within the 2 s deadline; the answer is loopback, so nothing leaves the machine
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
     double.push_message(ADMIN, "/feeds add http://slow-dns.example/rss", user_id=ADMIN)
     await asyncio.sleep(0.3)
-    [brief] = await say(double, "/brief gaza")
+    [_brief] = await say(double, "/brief gaza")
     assert double.sent(ADMIN) == []  # answered while the feed's host was still being resolved
     await wait_for(lambda: double.sent(ADMIN))
     assert double.sent(ADMIN)[0]["text"] == "Added feed http://slow-dns.example/rss."

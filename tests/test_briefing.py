@@ -47,8 +47,10 @@ def test_the_arrival_is_said_once_and_never_credited_to_the_wire_that_only_said_
 def test_a_newer_article_leads_the_briefing(seeded_store):
     seeded_store.ingest_text(
         "Israeli strikes on Gaza City killed dozens of people on Tuesday, health officials in Gaza said, as "
-        "ceasefire talks stalled again. Residents said the bombardment was the heaviest in weeks.", "later",
-        source="Later Wire")
+        "ceasefire talks stalled again. Residents said the bombardment was the heaviest in weeks.",
+        "later",
+        source="Later Wire",
+    )
     seeded_store.db.execute("UPDATE articles SET published_at = '2024-11-05' WHERE source = 'Later Wire'")
     b = seeded_store.brief("Gaza")
     assert b.items[0].citations[0].source == "Later Wire"
@@ -86,8 +88,10 @@ def test_one_article_one_sentence_and_more_sentences_than_exist(service):
 
 
 def test_non_english_text_gives_a_briefing_not_an_exception(service):
-    text = ("Le conseil municipal a voté le budget lundi soir après un long débat. "
-            "Les habitants ont manifesté devant la mairie. La maire a promis une nouvelle consultation.")
+    text = (
+        "Le conseil municipal a voté le budget lundi soir après un long débat. "
+        "Les habitants ont manifesté devant la mairie. La maire a promis une nouvelle consultation."
+    )
     service.ingest_text(text, "fr")
     b = service.brief("budget")
     assert b.items and b.items[0].text in all_sentences(service)
@@ -105,12 +109,33 @@ def test_huge_window_is_bounded_by_candidate_preselection(db):
     words = "gaza talks aid border council vote storm court market police hospital envoy minister".split()
     with transaction(db):
         for a in range(500):
-            article_id = store.insert_article(db, {
-                "title": f"t{a}", "source": f"outlet{a % 7}", "published_at": "2024-01-01", "ingested_at": "x",
-                "text": "gaza", "content_hash": f"h{a}", "signature": ""}, [])
-            store.insert_sentences(db, article_id, [
-                {"position": p, "text": f"s{a}-{p} gaza " + " ".join(rng.choices(words, k=10)), "start": 0, "end": 1,
-                 "tokens": ["gaza"] + rng.choices(words, k=10)} for p in range(100)])
+            article_id = store.insert_article(
+                db,
+                {
+                    "title": f"t{a}",
+                    "source": f"outlet{a % 7}",
+                    "published_at": "2024-01-01",
+                    "ingested_at": "x",
+                    "text": "gaza",
+                    "content_hash": f"h{a}",
+                    "signature": "",
+                },
+                [],
+            )
+            store.insert_sentences(
+                db,
+                article_id,
+                [
+                    {
+                        "position": p,
+                        "text": f"s{a}-{p} gaza " + " ".join(rng.choices(words, k=10)),
+                        "start": 0,
+                        "end": 1,
+                        "tokens": ["gaza", *rng.choices(words, k=10)],
+                    }
+                    for p in range(100)
+                ],
+            )
     assert db.execute("SELECT count(*) FROM sentences").fetchone()[0] == 50_000
     articles = store.matching_articles(db, "gaza", limit=1000)
     assert len(candidates_for(db, articles)) <= MAX_CANDIDATES

@@ -26,7 +26,9 @@ def delivered(briefing_or_changes) -> set[str]:
     if hasattr(briefing_or_changes, "shown"):
         return {i.text for i in briefing_or_changes.shown}
     c = briefing_or_changes
-    return {i.text for i in c.developments} | {t for n in c.new_entities + c.updated_entities for _, t, _ in n.sentences}
+    return {i.text for i in c.developments} | {
+        t for n in c.new_entities + c.updated_entities for _, t, _ in n.sentences
+    }
 
 
 def test_a_diff_opens_with_the_new_developments_credited_to_every_outlet(story):
@@ -57,7 +59,10 @@ def test_third_diff_names_new_people(story):
 
 def test_third_diff_reports_death_toll_and_trip_count_changes(story):
     _, _, third = story
-    changes = {f.attribute: (f.subject, [v for v, _ in f.values], [c.published_at for _, c in f.values]) for f in third.fact_changes}
+    changes = {
+        f.attribute: (f.subject, [v for v, _ in f.values], [c.published_at for _, c in f.values])
+        for f in third.fact_changes
+    }
     assert changes["Palestinians killed"] == (None, ["over 27,000", "more than 42,600"], ["2024-02-07", "2024-10-22"])
     assert changes["trips to the region"][0] == "Antony Blinken"
     assert changes["trips to the region"][1][-2:] == ["fifth", "11th"]

@@ -11,7 +11,11 @@ from tests.conftest import GUARDED_PATH, ROOT, SEED, SEEDS
 
 def briefbot(*args, db, check=True, env=None):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "bot", "--db", str(db), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH, **(env or {})},
     )
     if check:
@@ -54,15 +58,23 @@ def test_who_text_and_json(cli_db):
 
 def test_bad_arguments_get_a_one_line_reason(cli_db):
     result = briefbot("brief", "Gaza", "--since", "yesterday", db=cli_db, check=False)
-    assert (result.returncode, result.stderr.strip()) == (2, "briefbot: --since: A date looks like 2024-10-21, not 'yesterday'.")
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "briefbot: --since: A date looks like 2024-10-21, not 'yesterday'.",
+    )
     result = briefbot("brief", "Gaza", "--method", "magic", db=cli_db, check=False)
     assert result.returncode == 2 and "Unknown method 'magic'" in result.stderr
 
 
 def test_console_runs_the_same_handlers(cli_db):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"], cwd=ROOT, capture_output=True, text=True,
-        input="/who Blinken\n/brief Hochstein\n/quit\n", timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input="/who Blinken\n/brief Hochstein\n/quit\n",
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
     )
     assert result.returncode == 0, result.stderr
     assert "Antony Blinken — person" in result.stdout and "Briefing: Hochstein" in result.stdout
@@ -72,8 +84,13 @@ def test_console_runs_the_same_handlers(cli_db):
 
 def test_the_console_saves_charts_and_files_and_says_where(cli_db):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"], cwd=ROOT, capture_output=True, text=True,
-        input="/trend gaza 10\n/feeds export\n/quit\n", timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input="/trend gaza 10\n/feeds export\n/quit\n",
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
     )
     assert result.returncode == 0, result.stderr
     photo = cli_db.parent / "console" / "1-trend.png"
@@ -96,8 +113,11 @@ def test_changes_without_a_chat_uses_the_command_lines_own(cli_db):
 
 def test_a_closed_pipe_ends_quietly(cli_db):
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--db", str(cli_db), "brief", "Gaza"], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "brief", "Gaza"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
     )
     process.stdout.close()  # like `| head` that has read enough
     stderr = process.stderr.read().decode()
@@ -108,10 +128,14 @@ def test_a_closed_pipe_ends_quietly(cli_db):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["brief", "gaza", "-n", "huge"],
-         "briefbot: The length must be short, medium, long or a number of sentences from 1 to 20, not 'huge'"),
-        (["brief", "gaza", "--chat", "99999999999999999999999"],
-         "briefbot brief: error: argument --chat: chat id 99999999999999999999999 is out of range"),
+        (
+            ["brief", "gaza", "-n", "huge"],
+            "briefbot: The length must be short, medium, long or a number of sentences from 1 to 20, not 'huge'",
+        ),
+        (
+            ["brief", "gaza", "--chat", "99999999999999999999999"],
+            "briefbot brief: error: argument --chat: chat id 99999999999999999999999 is out of range",
+        ),
         (["eval", "summaries", "/missing.jsonl"], "briefbot: cannot read /missing.jsonl: no such file"),
         (["timeline", "gaza", "--dates", "0"], "briefbot: The number of dates must be between 1 and 30, not 0"),
     ],
@@ -176,21 +200,26 @@ def test_a_read_only_database_gets_one_line(tmp_path, seeded_path, monkeypatch):
     path = tmp_path / "ro.db"
     shutil.copy(seeded_path, path)
     real = sqlite3.connect
-    monkeypatch.setattr(db_module.sqlite3, "connect",
-                        lambda target, **kw: real(f"file:{target}?mode=ro", uri=True, **kw))
+    monkeypatch.setattr(
+        db_module.sqlite3, "connect", lambda target, **kw: real(f"file:{target}?mode=ro", uri=True, **kw)
+    )
     with pytest.raises(db_module.StoreError, match=r"read-only; briefbot needs to write to it"):
         db_module.open_database(path)
 
 
 def test_a_missing_spacy_model_is_found_at_start_up(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(tmp_path / "x.db"), "start"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "BRIEFBOT_SPACY_MODEL": "no_such_model",
-                                     "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "x.db"), "start"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "BRIEFBOT_SPACY_MODEL": "no_such_model", "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "briefbot: the spaCy model 'no_such_model' is not installed; run `make setup`"]
+        "briefbot: the spaCy model 'no_such_model' is not installed; run `make setup`"
+    ]
 
 
 def test_trend_writes_a_chart_and_feed_writes_atom(cli_db, tmp_path):
@@ -206,10 +235,11 @@ def test_feeds_export_and_a_bad_import_from_the_command_line(cli_db, tmp_path):
     bad.write_bytes(b"<opml><body>")
     result = briefbot("feeds", "import", str(bad), db=cli_db, check=False)
     assert result.returncode == 2 and result.stderr.startswith(
-        "briefbot: That file cannot be imported: not an OPML subscription list (not well-formed XML")
+        "briefbot: That file cannot be imported: not an OPML subscription list (not well-formed XML"
+    )
     out = tmp_path / "feeds.opml"
     assert briefbot("feeds", "export", str(out), db=cli_db).stdout == f"0 feeds written to {out}\n"
-    assert b"<opml version=\"2.0\">" in out.read_bytes()
+    assert b'<opml version="2.0">' in out.read_bytes()
 
 
 @pytest.mark.parametrize("command", [["ingest", str(SEED["000"])], ["start"]])

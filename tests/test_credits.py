@@ -30,13 +30,16 @@ def test_a_new_toll_and_a_new_minister_are_credited_only_to_the_outlet_that_repo
     assert new and all(sources == ["Rome Wire"] for sources in new.values()), credits
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("killed more than 44,200 Palestinians", {"44200"}),
-    ("his 11th trip since October 2023", {"11th"}),
-    ("his fifth trip to the region", {"fifth"}),
-    ("a ceasefire in 2024 was agreed", set()),
-    ("since the attack on Oct. 7, 2023, 1,200 were killed", {"1200"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("killed more than 44,200 Palestinians", {"44200"}),
+        ("his 11th trip since October 2023", {"11th"}),
+        ("his fifth trip to the region", {"fifth"}),
+        ("a ceasefire in 2024 was agreed", set()),
+        ("since the attack on Oct. 7, 2023, 1,200 were killed", {"1200"}),
+    ],
+)
 def test_figures_are_the_numbers_and_ordinals_a_sentence_states(text, expected):
     assert figures(text) == expected
 
@@ -45,15 +48,18 @@ def report(published="2024-10-22", figs=(), actors=(1,), article=(1, 2), days=("
     return Report(published, frozenset(figs), frozenset(actors), frozenset(article), frozenset(days))
 
 
-@pytest.mark.parametrize("other, same", [
-    (report(), True),
-    (report(figs={"42600"}), False),                 # another toll is another development
-    (report(actors=(1, 3), article=(1, 3)), True),   # it names someone else too: it still reports this
-    (report(article=(2, 3)), False),                 # its article never names who the sentence is about
-    (report(published="2024-10-30"), False),         # a week apart
-    (report(published="2024-10-24"), True),          # two days apart
-    (report(days={"2024-10-21"}), False),            # 'arrived on Tuesday' against 'headed there on Monday'
-    (report(days=()), True),                         # one says when, the other does not
-])
+@pytest.mark.parametrize(
+    "other, same",
+    [
+        (report(), True),
+        (report(figs={"42600"}), False),  # another toll is another development
+        (report(actors=(1, 3), article=(1, 3)), True),  # it names someone else too: it still reports this
+        (report(article=(2, 3)), False),  # its article never names who the sentence is about
+        (report(published="2024-10-30"), False),  # a week apart
+        (report(published="2024-10-24"), True),  # two days apart
+        (report(days={"2024-10-21"}), False),  # 'arrived on Tuesday' against 'headed there on Monday'
+        (report(days=()), True),  # one says when, the other does not
+    ],
+)
 def test_two_outlets_report_one_development_only_when_they_agree(other, same):
     assert same_report(report(), other) is same

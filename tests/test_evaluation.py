@@ -19,10 +19,15 @@ def test_the_credit_check_reads_the_credited_article_whole(service):
     from service.delivery_eval import DevRun, eval_credits
     from service.results import BriefItem, Citation
 
-    service.ingest_text("Floods killed 44 people in the north on Monday, officials said.", "a", source="Wire A",
-                        published="2024-11-25")
-    service.ingest_text("Floods hit the north on Monday, officials said, and roads were closed.", "b", source="Wire B",
-                        published="2024-11-25")
+    service.ingest_text(
+        "Floods killed 44 people in the north on Monday, officials said.", "a", source="Wire A", published="2024-11-25"
+    )
+    service.ingest_text(
+        "Floods hit the north on Monday, officials said, and roads were closed.",
+        "b",
+        source="Wire B",
+        published="2024-11-25",
+    )
     rows = service.db.execute("SELECT s.id, s.article_id, s.text FROM sentences s ORDER BY s.id").fetchall()
     (first, a, text), (_, b, _) = rows[0], rows[-1]
     own, other = (Citation(src, "2024-11-25", None, art, "") for src, art in (("Wire A", a), ("Wire B", b)))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from storage import chats as chat_store
 from storage.db import open_database
@@ -19,12 +19,23 @@ CHATS = list(range(101, 107))
 
 def start_bot(db_path, double):
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TELEGRAM_BOT_TOKEN": "123456:TEST",
-        "BRIEFBOT_BOT_API_URL": double.url, "BRIEFBOT_DB": str(db_path), "BRIEFBOT_FEED_POLL_MINUTES": "600",
-        "BRIEFBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": GUARDED_PATH,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": "/tmp",
+        "TELEGRAM_BOT_TOKEN": "123456:TEST",
+        "BRIEFBOT_BOT_API_URL": double.url,
+        "BRIEFBOT_DB": str(db_path),
+        "BRIEFBOT_FEED_POLL_MINUTES": "600",
+        "BRIEFBOT_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": GUARDED_PATH,
     }
-    return subprocess.Popen([sys.executable, "-m", "bot", "start"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "start"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait(predicate, timeout=60.0):
@@ -36,15 +47,18 @@ def wait(predicate, timeout=60.0):
 
 def digest_counts(double) -> Counter:
     """Digests per chat, counted by their opening (a digest is one message, split only past 4,096 units)."""
-    return Counter(int(p["chat_id"]) for p in double.sent()
-                   if int(p["chat_id"]) in CHATS and p["text"].startswith("<b>Your daily digest"))
+    return Counter(
+        int(p["chat_id"])
+        for p in double.sent()
+        if int(p["chat_id"]) in CHATS and p["text"].startswith("<b>Your daily digest")
+    )
 
 
 def test_kill_nine_mid_fanout_then_restart_delivers_each_chat_once(seeded_path, tmp_path):
     db_path = tmp_path / "bot.db"
     shutil.copy(seeded_path, db_path)
     db = open_database(db_path)
-    slot_time = (datetime.now(timezone.utc) - timedelta(minutes=2)).strftime("%H:%M")
+    slot_time = (datetime.now(UTC) - timedelta(minutes=2)).strftime("%H:%M")
     for chat_id in CHATS:
         chat_store.subscribe(db, chat_id, "Gaza")
         chat_store.update_chat(db, chat_id, digest_time=slot_time, timezone="UTC")

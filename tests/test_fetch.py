@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 from service.fetch import FetchError, FetchPolicy, check_address
 from storage import articles as store
 from tests.conftest import SEED
-from tests.rawhttp import page as raw_page, raw_server, trickle
+from tests.rawhttp import page as raw_page
+from tests.rawhttp import raw_server, trickle
 
 ARTICLE = SEED["003"].read_text()
 
@@ -36,7 +37,11 @@ def test_web_page_article_is_extracted(service, httpserver):
     report = service.ingest([httpserver.url_for("/story")])
     assert report.items[0].status == "new"
     article = store.get_article(service.db, 1)
-    assert (article.title, article.published_at, article.url) == ("Blinken in Israel", "2024-01-09", httpserver.url_for("/story"))
+    assert (article.title, article.published_at, article.url) == (
+        "Blinken in Israel",
+        "2024-01-09",
+        httpserver.url_for("/story"),
+    )
     texts = [r[0] for r in service.db.execute("SELECT text FROM sentences")]
     assert not any("Home | World" in t or "Copyright" in t for t in texts)
 
@@ -44,8 +49,13 @@ def test_web_page_article_is_extracted(service, httpserver):
 def test_rss_feed_entries_are_fetched_in_full_and_dated(service, httpserver):
     httpserver.expect_request("/a").respond_with_data(page("A", ARTICLE), content_type="text/html")
     httpserver.expect_request("/b").respond_with_data(page("B", SEED["001"].read_text()), content_type="text/html")
-    feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", "teaser"),
-                            ("B", "/b", "Mon, 21 Oct 2024 08:00:00 GMT", "teaser")])
+    feed = rss(
+        httpserver,
+        [
+            ("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", "teaser"),
+            ("B", "/b", "Mon, 21 Oct 2024 08:00:00 GMT", "teaser"),
+        ],
+    )
     httpserver.expect_request("/rss").respond_with_data(feed, content_type="application/rss+xml")
     report = service.ingest([httpserver.url_for("/rss")])
     assert [i.status for i in report.items] == ["new", "new"]
@@ -67,9 +77,19 @@ def test_atom_feed_with_full_content(service, httpserver):
 
 
 def test_json_feed(service, httpserver):
-    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "JSON Wire", "items": [
-        {"id": "1", "url": "http://example.invalid/1", "title": "Talks", "content_text": ARTICLE,
-         "date_published": "2024-01-09T00:00:00Z"}]}
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "JSON Wire",
+        "items": [
+            {
+                "id": "1",
+                "url": "http://example.invalid/1",
+                "title": "Talks",
+                "content_text": ARTICLE,
+                "date_published": "2024-01-09T00:00:00Z",
+            }
+        ],
+    }
     httpserver.expect_request("/feed.json").respond_with_json(feed, content_type="application/feed+json")
     report = service.ingest([httpserver.url_for("/feed.json")])
     assert [i.status for i in report.items] == ["new"]
@@ -80,10 +100,16 @@ def test_json_feed(service, httpserver):
     [
         ("/missing", dict(response_data="nope", status=404), "HTTP 404"),
         ("/image", dict(response_data=b"\x89PNG", content_type="image/png"), "unsupported content type 'image/png'"),
-        ("/bad.xml", dict(response_data="<?xml version='1.0'?><rss><channel><item>", content_type="application/rss+xml"),
-         "not a valid RSS or Atom feed"),
-        ("/notxml", dict(response_data="hello, this is not a feed", content_type="application/rss+xml"),
-         "not a valid RSS or Atom feed"),
+        (
+            "/bad.xml",
+            dict(response_data="<?xml version='1.0'?><rss><channel><item>", content_type="application/rss+xml"),
+            "not a valid RSS or Atom feed",
+        ),
+        (
+            "/notxml",
+            dict(response_data="hello, this is not a feed", content_type="application/rss+xml"),
+            "not a valid RSS or Atom feed",
+        ),
         ("/huge", dict(response_data="x" * 300_000, content_type="text/html"), "response too large"),
         ("/empty", dict(response_data="<html><body></body></html>", content_type="text/html"), "no article text found"),
     ],
@@ -105,7 +131,9 @@ def test_url_that_times_out(service, httpserver):
     assert (report.items[0].status, report.items[0].reason) == ("failed", "timed out after 2 s")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://localhost:8080/x", "http://10.1.2.3/", "http://169.254.169.254/latest"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1/", "http://localhost:8080/x", "http://10.1.2.3/", "http://169.254.169.254/latest"]
+)
 def test_private_addresses_are_refused_by_default(url):
     with pytest.raises(FetchError, match="private address"):
         check_address(url, FetchPolicy())
@@ -138,11 +166,25 @@ def test_feed_polling_uses_conditional_requests(service, httpserver):
 
 @pytest.mark.parametrize(
     "address",
-    ["100.100.100.200", "100.64.0.1", "169.254.169.254", "::ffff:127.0.0.1", "2002:7f00:1::1", "fd00::1", "0.0.0.0",
-     # IPv6 forms that reach IPv4 or were never global: NAT64 (well-known and local-use), IPv4-compatible,
-     # IPv4-translated (SIIT), site-local.
-     "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", "::7f00:1", "::a9fe:a9fe", "::ffff:0:7f00:1",
-     "fec0::1", "feff::1"],
+    [
+        "100.100.100.200",
+        "100.64.0.1",
+        "169.254.169.254",
+        "::ffff:127.0.0.1",
+        "2002:7f00:1::1",
+        "fd00::1",
+        "0.0.0.0",
+        # IPv6 forms that reach IPv4 or were never global: NAT64 (well-known and local-use), IPv4-compatible,
+        # IPv4-translated (SIIT), site-local.
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::a00:1",
+        "::7f00:1",
+        "::a9fe:a9fe",
+        "::ffff:0:7f00:1",
+        "fec0::1",
+        "feff::1",
+    ],
 )
 def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, address):
     # A resolver we control: no packet is sent anywhere, the check refuses before connecting.
@@ -151,8 +193,11 @@ def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, addres
     from service import fetch as fetch_module
 
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo",
-                        lambda host, port, *a, **k: [(family, socket.SOCK_STREAM, 6, "", (address, port))])
+    monkeypatch.setattr(
+        fetch_module.socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(family, socket.SOCK_STREAM, 6, "", (address, port))],
+    )
     with pytest.raises(FetchError, match="private address"):
         check_address("http://metadata.example/latest", FetchPolicy())
 
@@ -161,16 +206,27 @@ def test_json_feed_items_with_wrong_types_fail_alone(service):
     from service.web import parse_feed
 
     good = "The council approved the new budget on Monday after a long debate about schools. " * 6
-    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Local",
-            "items": [{"id": "1", "content_text": 12345}, {"id": "2", "url": 42, "content_text": good},
-                      {"id": "3", "title": ["a"], "content_text": good}, "junk",
-                      {"id": "4", "content_text": good, "title": "Budget approved"}]}
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Local",
+        "items": [
+            {"id": "1", "content_text": 12345},
+            {"id": "2", "url": 42, "content_text": good},
+            {"id": "3", "title": ["a"], "content_text": good},
+            "junk",
+            {"id": "4", "content_text": good, "title": "Budget approved"},
+        ],
+    }
     import json
 
     items = parse_feed(json.dumps(feed).encode(), "https://local.example/feed.json", FetchPolicy()).items
     reasons = [getattr(i, "reason", None) for i in items]
-    assert reasons[:4] == ["field 'content_text' must be a string, not int", "field 'url' must be a string, not int",
-                           "field 'title' must be a string, not list", "feed item is not a JSON object"]
+    assert reasons[:4] == [
+        "field 'content_text' must be a string, not int",
+        "field 'url' must be a string, not int",
+        "field 'title' must be a string, not list",
+        "feed item is not a JSON object",
+    ]
     assert items[4].title == "Budget approved"
 
 
@@ -186,13 +242,21 @@ def test_jsonl_line_with_a_wrong_typed_field_fails_alone(service, tmp_path):
     path = tmp_path / "batch.jsonl"
     import json
 
-    path.write_text("\n".join(json.dumps(o) for o in [
-        {"text": text, "url": 42}, {"text": text + " Second.", "source": ["x"]},
-        {"text": text + " Third story.", "title": "Bridge", "source": "City Desk"},
-    ]), "utf-8")
+    path.write_text(
+        "\n".join(
+            json.dumps(o)
+            for o in [
+                {"text": text, "url": 42},
+                {"text": text + " Second.", "source": ["x"]},
+                {"text": text + " Third story.", "title": "Bridge", "source": "City Desk"},
+            ]
+        ),
+        "utf-8",
+    )
     report = service.ingest([str(path)])
     assert [(i.status, i.reason) for i in report.items] == [
-        ("failed", "field 'url' must be a string, not int"), ("failed", "field 'source' must be a string, not list"),
+        ("failed", "field 'url' must be a string, not int"),
+        ("failed", "field 'source' must be a string, not list"),
         ("new", ""),
     ]
 
@@ -216,8 +280,11 @@ def test_the_vetted_address_is_the_one_connected_to(monkeypatch):
     from service import fetch as fetch_module
 
     answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lambda host, port, *a, **k: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))])
+    monkeypatch.setattr(
+        fetch_module.socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))],
+    )
     connected = []
 
     def record(address, *args, **kwargs):
@@ -258,8 +325,10 @@ def test_a_broken_feed_is_recorded_and_polling_goes_on(service, httpserver, monk
     service.add_feed(httpserver.url_for("/broken"))
     service.add_feed(httpserver.url_for("/good"))
     polls = service.poll_feeds()
-    assert [p.status for p in polls] == ["error: TypeError: unexpected field type",
-                                         "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed"]
+    assert [p.status for p in polls] == [
+        "error: TypeError: unexpected field type",
+        "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed",
+    ]
     assert service.stats()["last_feed_poll"] is not None
 
 
@@ -269,14 +338,16 @@ def test_a_poll_completes_only_so_many_teasers_from_their_pages(service, httpser
     monkeypatch.setattr(feeds, "MAX_PAGES_PER_POLL", 2)
     entries = []
     for n in range(4):
-        httpserver.expect_request(f"/p{n}").respond_with_data(page(f"P{n}", SEED[f"00{n}"].read_text()),
-                                                              content_type="text/html")
+        httpserver.expect_request(f"/p{n}").respond_with_data(
+            page(f"P{n}", SEED[f"00{n}"].read_text()), content_type="text/html"
+        )
         entries.append((f"P{n}", f"/p{n}", "Tue, 09 Jan 2024 10:00:00 GMT", ""))
     httpserver.expect_request("/rss").respond_with_data(rss(httpserver, entries), content_type="application/rss+xml")
     service.add_feed(httpserver.url_for("/rss"))
     [poll] = service.poll_feeds()
     assert [(i.status, i.reason) for i in poll.report.items][2:] == [
-        ("failed", "page not fetched: this poll's limit of pages or time was reached")] * 2
+        ("failed", "page not fetched: this poll's limit of pages or time was reached")
+    ] * 2
     assert [i.status for i in poll.report.items][:2] == ["new", "new"]
 
 
@@ -299,14 +370,17 @@ def _slow_redirects(conn, path):
         conn.sendall(raw_page())
 
 
-@pytest.mark.parametrize("script", [_headers_a_byte_at_a_time, _processing_forever, _slow_redirects],
-                         ids=["headers trickled", "102 Processing forever", "three slow redirects"])
+@pytest.mark.parametrize(
+    "script",
+    [_headers_a_byte_at_a_time, _processing_forever, _slow_redirects],
+    ids=["headers trickled", "102 Processing forever", "three slow redirects"],
+)
 def test_one_deadline_covers_the_whole_fetch(script):
     from service.fetch import fetch
 
     with raw_server(script) as base:
         start = time.monotonic()
-        with pytest.raises(FetchError, match="timed out after 1.5 s"):
+        with pytest.raises(FetchError, match=r"timed out after 1\.5 s"):
             fetch(base + "/", FetchPolicy(timeout=1.5, allow_private=True))
         assert time.monotonic() - start < 2.5
 
@@ -335,7 +409,8 @@ def test_feeds_are_polled_side_by_side_so_slow_hosts_do_not_add_up(db, nlp, http
         polls = service.poll_feeds()
         elapsed = time.monotonic() - start
     assert [p.status for p in polls] == ["error: timed out after 1.5 s"] * 3 + [
-        "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed"]
+        "ok: 1 new, 0 duplicate, 0 near-duplicate, 0 failed"
+    ]
     assert elapsed < 3.5
 
 
@@ -356,6 +431,8 @@ def test_an_internationalised_domain_name_is_fetched_under_its_ascii_form(monkey
     monkeypatch.setattr(fetch_module.socket, "getaddrinfo", resolve)
     with raw_server(script) as base:
         port = base.rsplit(":", 1)[1]
-        response = fetch_module.fetch(f"http://Bücher.example:{port}/Straße", FetchPolicy(timeout=2, allow_private=True))
+        response = fetch_module.fetch(
+            f"http://Bücher.example:{port}/Straße", FetchPolicy(timeout=2, allow_private=True)
+        )
     assert (response.status, looked_up[0]) == (200, "xn--bcher-kva.example")  # then 127.0.0.1, to connect
     assert response.url == f"http://xn--bcher-kva.example:{port}/Straße"

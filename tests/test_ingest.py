@@ -1,6 +1,7 @@
 """Ingestion: seeds, duplicates, entity canonicalisation, and bad input that never loses the batch."""
 
 import json
+from datetime import UTC
 
 import pytest
 
@@ -13,8 +14,11 @@ from tests.conftest import SEED, SEEDS
 def test_seeds_ingest_with_manifest_dates(seeded_store):
     rows = seeded_store.db.execute("SELECT source, published_at FROM articles ORDER BY published_at, source").fetchall()
     assert rows == [
-        ("Seed 003", "2024-01-09"), ("Seed 004", "2024-02-07"), ("Wire report (seed 001)", "2024-10-21"),
-        ("VOA", "2024-10-22"), ("Webdesk", "2024-10-22"),
+        ("Seed 003", "2024-01-09"),
+        ("Seed 004", "2024-02-07"),
+        ("Wire report (seed 001)", "2024-10-21"),
+        ("VOA", "2024-10-22"),
+        ("Webdesk", "2024-10-22"),
     ]
 
 
@@ -29,7 +33,8 @@ def test_ingesting_seeds_twice_is_a_no_op(seeded_store):
     [
         lambda t: t.replace(". ", ".  ").replace(",", " ,"),  # whitespace and punctuation
         lambda t: t.replace(
-            "Blinken is also expected to make several other stops in the region, including a visit Wednesday to Jordan.",
+            "Blinken is also expected to make several other stops in the region, "
+            "including a visit Wednesday to Jordan.",
             "Blinken will also stop in Jordan on Wednesday, officials said.",
         ),  # one sentence changed
     ],
@@ -74,7 +79,7 @@ def test_sentences_point_into_the_stored_text(seeded_store):
     ],
 )
 def test_surface_variants_merge_into_one_entity(seeded_store, surface, canonical, label):
-    lookup, profile = seeded_store.who(surface)
+    _lookup, profile = seeded_store.who(surface)
     assert (profile.entity.name, profile.entity.label) == (canonical, label)
 
 
@@ -84,7 +89,10 @@ def test_dates_and_numbers_are_not_entities(seeded_store):
 
 
 def test_full_text_search_finds_topics(seeded_store):
-    assert {a.source for a in store.matching_articles(seeded_store.db, "Hochstein")} == {"VOA", "Wire report (seed 001)"}
+    assert {a.source for a in store.matching_articles(seeded_store.db, "Hochstein")} == {
+        "VOA",
+        "Wire report (seed 001)",
+    }
 
 
 def write(path, data):
@@ -125,8 +133,14 @@ def test_missing_path_fails_clearly(service, tmp_path):
 
 def test_jsonl_lines_are_articles_and_bad_lines_fail_alone(service, tmp_path):
     lines = [
-        json.dumps({"title": "Talks resume", "text": SEED["001"].read_text(), "url": "https://example.com/a",
-                    "published": "2024-10-21"}),
+        json.dumps(
+            {
+                "title": "Talks resume",
+                "text": SEED["001"].read_text(),
+                "url": "https://example.com/a",
+                "published": "2024-10-21",
+            }
+        ),
         "{not json",
         json.dumps({"title": "No text"}),
         json.dumps(["a", "list"]),
@@ -135,7 +149,9 @@ def test_jsonl_lines_are_articles_and_bad_lines_fail_alone(service, tmp_path):
     path.write_text("\n".join(lines))
     report = service.ingest([str(path)])
     assert [(i.status, i.reason) for i in report.items] == [
-        ("new", ""), ("failed", "not valid JSON"), ("failed", "no 'text' field"),
+        ("new", ""),
+        ("failed", "not valid JSON"),
+        ("failed", "no 'text' field"),
         ("failed", "expected a JSON object with a 'text' field"),
     ]
     article = store.get_article(service.db, 1)
@@ -172,8 +188,9 @@ def test_roles_are_read_from_the_text(seeded_store):
 
 def test_utf16_text_with_a_byte_order_mark_is_text(service, tmp_path):
     path = tmp_path / "notes.txt"
-    path.write_bytes(("Engineers finished the new bridge over the river on Monday, the city council said. " * 3)
-                     .encode("utf-16"))
+    path.write_bytes(
+        ("Engineers finished the new bridge over the river on Monday, the city council said. " * 3).encode("utf-16")
+    )
     report = service.ingest([str(path)])
     assert [i.status for i in report.items] == ["new"]
 
@@ -188,18 +205,21 @@ def test_an_overlong_jsonl_line_fails_alone_with_bounded_memory(service, tmp_pat
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps({"text": "x" * 50_000}) + "\n" + json.dumps({"text": text}) + "\n", "utf-8")
     report = service.ingest([str(path)])
-    assert [(i.status, i.reason) for i in report.items] == [("failed", "line too long (over 10,000 bytes)"), ("new", "")]
+    assert [(i.status, i.reason) for i in report.items] == [
+        ("failed", "line too long (over 10,000 bytes)"),
+        ("new", ""),
+    ]
 
 
 @pytest.mark.parametrize("published", ["9999-12-30", "0001-01-02", "1989-12-31T23:00:00", "2999-01-01T00:00:00"])
 def test_an_implausible_publication_date_gives_way_to_the_day_of_arrival(service, tmp_path, published):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     path = tmp_path / "batch.jsonl"
     path.write_text(json.dumps({"title": "Talks", "text": SEED["001"].read_text(), "published": published}))
     [item] = service.ingest([str(path)]).items
     assert (item.status, item.reason) == ("new", f"its date {published} is out of range, so it is dated on arrival")
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert store.get_article(service.db, item.article_id).published_at == today
 
 

@@ -44,7 +44,9 @@ def module_graph() -> dict[str, set[str]]:
     """Our modules and the modules of ours each imports."""
     modules = {
         ".".join(path.relative_to(ROOT).with_suffix("").parts): path
-        for package in PACKAGES for path in (ROOT / package).rglob("*.py") if path.name != "__init__.py"
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "__init__.py"
     }
     return {name: {m for m in imports_of(path) if m in modules and m != name} for name, path in modules.items()}
 
@@ -56,9 +58,9 @@ def test_no_import_cycles():
     def visit(node: str, stack: list[str], done: set[str]) -> None:
         for target in sorted(graph[node]):
             if target in stack:
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append([*stack[stack.index(target) :], target])
             elif target not in done:
-                visit(target, stack + [target], done)
+                visit(target, [*stack, target], done)
         done.add(node)
 
     done: set[str] = set()
@@ -89,9 +91,13 @@ def test_service_messages_are_ui_neutral():
         if "eval" in path.name:
             continue
         tree = ast.parse(path.read_text())
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
-                      and isinstance(node.body[0], ast.Expr)}
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
                 for match in re.finditer(r"(?<![\w/.:])/([a-z]+)\b|(?<!\w)--[a-z]+", node.value):

@@ -4,12 +4,16 @@ import pytest
 
 
 def test_who_blinken(seeded_store):
-    lookup, profile = seeded_store.who("Blinken")
+    _lookup, profile = seeded_store.who("Blinken")
     assert (profile.entity.name, profile.entity.label) == ("Antony Blinken", "PERSON")
     assert profile.roles[0].role == "U.S. Secretary of State"
     # 'US Secretary of State' (Seed 003) is the same scoped office as 'U.S. Secretary of State'.
     assert sorted(c.source for c in profile.roles[0].sources) == [
-        "Seed 003", "Seed 004", "VOA", "Webdesk", "Wire report (seed 001)"
+        "Seed 003",
+        "Seed 004",
+        "VOA",
+        "Webdesk",
+        "Wire report (seed 001)",
     ]
     assert (profile.first_seen, profile.last_seen, profile.articles) == ("2024-01-09", "2024-10-22", 5)
     assert "Blinken" in profile.aliases
@@ -58,7 +62,9 @@ def test_unknown_name_suggests_near_matches(seeded_store):
 
 
 def test_ambiguous_name_lists_candidates(service):
-    service.ingest_text("Prime Minister Anna Smith met Finance Minister John Smith in Ottawa on Monday to discuss the budget.", "a")
+    service.ingest_text(
+        "Prime Minister Anna Smith met Finance Minister John Smith in Ottawa on Monday to discuss the budget.", "a"
+    )
     lookup, profile = service.who("Smith")
     assert profile is None
     assert sorted(e.name for e in lookup.candidates) == ["Anna Smith", "John Smith"]
@@ -84,8 +90,12 @@ def test_who_on_an_empty_store(service):
 
 
 def test_companions_are_people_organisations_and_places_not_adjectives(seeded_store):
-    seeded_store.ingest_text("Blinken spoke in Rome after meeting Israeli Foreign Minister Gideon Saar on Monday.",
-                             "rome", source="Rome Wire", published="2024-11-25")
+    seeded_store.ingest_text(
+        "Blinken spoke in Rome after meeting Israeli Foreign Minister Gideon Saar on Monday.",
+        "rome",
+        source="Rome Wire",
+        published="2024-11-25",
+    )
     _, profile = seeded_store.who("Saar")
     assert (profile.entity.label, profile.roles[0].role) == ("PERSON", "Israeli Foreign Minister")
     assert {e.name for e, _ in profile.related} == {"Antony Blinken", "Rome"}

@@ -11,13 +11,20 @@ def plan(db, sql: str, params) -> list[str]:
 
 def test_the_newest_sentences_naming_an_entity_are_an_index_walk(seeded_store):
     db = seeded_store.db
-    [entity_id] = db.execute("SELECT entity_id FROM mentions GROUP BY entity_id ORDER BY count(*) DESC LIMIT 1").fetchone()
+    [entity_id] = db.execute(
+        "SELECT entity_id FROM mentions GROUP BY entity_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
     every = db.execute(
         "SELECT m.sentence_id FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = ? "
-        "GROUP BY m.sentence_id ORDER BY max(a.published_at) DESC, m.sentence_id DESC", [entity_id]).fetchall()
+        "GROUP BY m.sentence_id ORDER BY max(a.published_at) DESC, m.sentence_id DESC",
+        [entity_id],
+    ).fetchall()
     assert entity_store.recent_sentence_ids_mentioning(db, entity_id, 3) == [r[0] for r in every[:3]]
-    steps = plan(db, "SELECT sentence_id FROM mentions WHERE entity_id = ? ORDER BY published_at DESC, "
-                     "sentence_id DESC", [entity_id])
+    steps = plan(
+        db,
+        "SELECT sentence_id FROM mentions WHERE entity_id = ? ORDER BY published_at DESC, sentence_id DESC",
+        [entity_id],
+    )
     assert steps == ["SEARCH mentions USING COVERING INDEX idx_mentions_entity_recent (entity_id=?)"]
 
 
@@ -27,10 +34,16 @@ def test_the_newest_holders_of_offices_are_read_office_by_office(seeded_store):
     newest = entity_store.roles_with_offices(db, offices, limit=4)
     every = db.execute(
         f"SELECT r.id, r.sentence_id FROM roles r JOIN articles a ON a.id = r.article_id WHERE r.office IN "
-        f"({', '.join('?' for _ in offices)}) ORDER BY a.published_at DESC, r.id DESC LIMIT 4", offices).fetchall()
+        f"({', '.join('?' for _ in offices)}) ORDER BY a.published_at DESC, r.id DESC LIMIT 4",
+        offices,
+    ).fetchall()
     assert sorted(r.sentence_id for r in newest) == sorted(r[1] for r in every)
-    assert not any("TEMP B-TREE" in step for step in plan(
-        db, "SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT 4", offices[:1]))
+    assert not any(
+        "TEMP B-TREE" in step
+        for step in plan(
+            db, "SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT 4", offices[:1]
+        )
+    )
 
 
 @pytest.mark.parametrize("merge", [False, True])

@@ -36,16 +36,19 @@ def test_split_on_paragraph_boundaries_within_the_limit(paragraphs):
     assert all(html_problems(p) == [] for p in parts)
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("<b>bold</b> &amp; <i>it</i>", None),
-    ('<a href="https://x.y/?a=1&amp;b=2">x</a>', None),
-    ("3 < 5", "bare '<'"),
-    ("fish & chips", "bare '&'"),
-    ("<b>open", "unclosed tags"),
-    ("<b><i>x</b></i>", "unbalanced"),
-    ("<url>", "unsupported tag"),
-    ("<a>x</a>", "without href"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("<b>bold</b> &amp; <i>it</i>", None),
+        ('<a href="https://x.y/?a=1&amp;b=2">x</a>', None),
+        ("3 < 5", "bare '<'"),
+        ("fish & chips", "bare '&'"),
+        ("<b>open", "unclosed tags"),
+        ("<b><i>x</b></i>", "unbalanced"),
+        ("<url>", "unsupported tag"),
+        ("<a>x</a>", "without href"),
+    ],
+)
 def test_the_telegram_html_checker_the_tests_rely_on(text, problem):
     problems = html_problems(text)
     assert (problems == []) if problem is None else (problem in problems[0])
@@ -98,8 +101,15 @@ def test_plain_text_for_the_terminal():
     assert render.to_plain('<b>Hi</b> &amp; <a href="https://x.y">VOA</a>') == "Hi & VOA (https://x.y)"
 
 
-@pytest.mark.parametrize("n, noun, text", [(1, "new article", "1 new article"), (2, "new article", "2 new articles"),
-                                           (0, "sentence", "0 sentences"), (1, "sentence", "1 sentence")])
+@pytest.mark.parametrize(
+    "n, noun, text",
+    [
+        (1, "new article", "1 new article"),
+        (2, "new article", "2 new articles"),
+        (0, "sentence", "0 sentences"),
+        (1, "sentence", "1 sentence"),
+    ],
+)
 def test_plurals(n, noun, text):
     assert render.plural(n, noun) == text
 

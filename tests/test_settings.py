@@ -8,13 +8,21 @@ from bot.settings import SettingsError, load_settings
 def test_defaults_with_an_empty_environment():
     settings = load_settings({})
     assert (settings.token, settings.db_path, settings.default_timezone, settings.admin_ids) == (
-        None, "data/briefbot.db", "UTC", frozenset())
+        None,
+        "data/briefbot.db",
+        "UTC",
+        frozenset(),
+    )
 
 
 def test_every_invalid_value_is_named():
     env = {
-        "TELEGRAM_BOT_TOKEN": "nonsense", "BRIEFBOT_ADMIN_IDS": "12,abc", "BRIEFBOT_DEFAULT_TIMEZONE": "Mars/Base",
-        "BRIEFBOT_FETCH_TIMEOUT": "soon", "BRIEFBOT_ALLOW_PRIVATE_URLS": "maybe", "BRIEFBOT_WEBHOOK_URL": "http://x",
+        "TELEGRAM_BOT_TOKEN": "nonsense",
+        "BRIEFBOT_ADMIN_IDS": "12,abc",
+        "BRIEFBOT_DEFAULT_TIMEZONE": "Mars/Base",
+        "BRIEFBOT_FETCH_TIMEOUT": "soon",
+        "BRIEFBOT_ALLOW_PRIVATE_URLS": "maybe",
+        "BRIEFBOT_WEBHOOK_URL": "http://x",
     }
     with pytest.raises(SettingsError) as error:
         load_settings(env)
@@ -24,10 +32,20 @@ def test_every_invalid_value_is_named():
 
 
 def test_values_are_parsed():
-    settings = load_settings({"BRIEFBOT_ADMIN_IDS": "1, 2", "BRIEFBOT_ALLOW_PRIVATE_URLS": "true",
-                              "BRIEFBOT_FEED_POLL_MINUTES": "5", "TELEGRAM_BOT_TOKEN": "1:abc"})
+    settings = load_settings(
+        {
+            "BRIEFBOT_ADMIN_IDS": "1, 2",
+            "BRIEFBOT_ALLOW_PRIVATE_URLS": "true",
+            "BRIEFBOT_FEED_POLL_MINUTES": "5",
+            "TELEGRAM_BOT_TOKEN": "1:abc",
+        }
+    )
     assert (settings.admin_ids, settings.allow_private_urls, settings.feed_poll_minutes, settings.token) == (
-        frozenset({1, 2}), True, 5.0, "1:abc")
+        frozenset({1, 2}),
+        True,
+        5.0,
+        "1:abc",
+    )
 
 
 def test_env_example_is_the_settings_table():
@@ -47,7 +65,9 @@ def test_the_tables_defaults_are_the_settings_defaults():
     assert load_settings({}) == Settings()
 
 
-SECRET = "BRIEFBOT_WEBHOOK_SECRET must be 1 to 256 letters, digits, '_' or '-' (what Telegram accepts as a secret token)"
+SECRET = (
+    "BRIEFBOT_WEBHOOK_SECRET must be 1 to 256 letters, digits, '_' or '-' (what Telegram accepts as a secret token)"
+)
 
 
 @pytest.mark.parametrize(
@@ -57,11 +77,17 @@ SECRET = "BRIEFBOT_WEBHOOK_SECRET must be 1 to 256 letters, digits, '_' or '-' (
         ("BRIEFBOT_FEED_POLL_MINUTES", "inf", "BRIEFBOT_FEED_POLL_MINUTES must be a finite number, not 'inf'"),
         ("BRIEFBOT_ADMIN_IDS", "--5", "BRIEFBOT_ADMIN_IDS must be comma-separated user ids, not '--5'"),
         ("BRIEFBOT_ADMIN_IDS", "²", "BRIEFBOT_ADMIN_IDS must be comma-separated user ids, not '²'"),
-        ("BRIEFBOT_DEFAULT_TIMEZONE", "Europe",
-         "BRIEFBOT_DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, not 'Europe'"),
+        (
+            "BRIEFBOT_DEFAULT_TIMEZONE",
+            "Europe",
+            "BRIEFBOT_DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, not 'Europe'",
+        ),
         ("BRIEFBOT_WEBHOOK_PORT", "99999", "BRIEFBOT_WEBHOOK_PORT must be at most 65535, not '99999'"),
-        ("BRIEFBOT_BOT_API_URL", "notaurl",
-         "BRIEFBOT_BOT_API_URL must be an http(s) URL such as https://api.telegram.org/bot, not 'notaurl'"),
+        (
+            "BRIEFBOT_BOT_API_URL",
+            "notaurl",
+            "BRIEFBOT_BOT_API_URL must be an http(s) URL such as https://api.telegram.org/bot, not 'notaurl'",
+        ),
         ("BRIEFBOT_WEBHOOK_SECRET", "s3cr3t!", SECRET),
         ("BRIEFBOT_WEBHOOK_SECRET", "a" * 257, SECRET),
         ("BRIEFBOT_WEBHOOK_SECRET", "pässwort", SECRET),

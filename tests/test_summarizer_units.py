@@ -25,17 +25,31 @@ def test_ordinal_value(text, value):
     assert ordinal_value(text) == value
 
 
-@pytest.mark.parametrize("text, value", [
-    ("more than 42,600", 42600.0), ("2 million", 2e6), ("1.5 billion", 1.5e9), ("dozens", None),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("more than 42,600", 42600.0),
+        ("2 million", 2e6),
+        ("1.5 billion", 1.5e9),
+        ("dozens", None),
+    ],
+)
 def test_cardinal_value(text, value):
     assert cardinal_value(text) == value
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("Egypt", "Egyptian", True), ("U.S.", "American", True), ("US", "United States", True),
-    ("Syria", "Syrian", True), ("Egypt", "Syria", False), ("", "Egypt", False), ("Iran", "Iraq", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("Egypt", "Egyptian", True),
+        ("U.S.", "American", True),
+        ("US", "United States", True),
+        ("Syria", "Syrian", True),
+        ("Egypt", "Syria", False),
+        ("", "Egypt", False),
+        ("Iran", "Iraq", False),
+    ],
+)
 def test_same_scope(a, b, same):
     assert same_scope(a, b) is same
 
@@ -44,10 +58,17 @@ def test_scope_key_drops_possessives_and_articles():
     assert (scope_key("Egypt's"), scope_key("the United Nations")) == ("egypt", "united nations")
 
 
-@pytest.mark.parametrize("office, unique", [
-    ("foreign minister", True), ("president", True), ("deputy foreign minister", False),
-    ("former president", False), ("spokesman", False), ("secretary-general", True),
-])
+@pytest.mark.parametrize(
+    "office, unique",
+    [
+        ("foreign minister", True),
+        ("president", True),
+        ("deputy foreign minister", False),
+        ("former president", False),
+        ("spokesman", False),
+        ("secretary-general", True),
+    ],
+)
 def test_is_unique_office(office, unique):
     assert is_unique_office(normalise_office(office)) is unique
 
@@ -56,10 +77,14 @@ def test_vice_president_spellings_fold_to_one_office():
     assert normalise_office("Vice-President") == normalise_office("vice  president")
 
 
-@pytest.mark.parametrize("text, succession", [
-    ("He replaced Hosni Mubarak as president.", True), ("She resigned on Tuesday.", True),
-    ("The president spoke on Tuesday.", False),
-])
+@pytest.mark.parametrize(
+    "text, succession",
+    [
+        ("He replaced Hosni Mubarak as president.", True),
+        ("She resigned on Tuesday.", True),
+        ("The president spoke on Tuesday.", False),
+    ],
+)
 def test_mentions_succession(text, succession):
     assert mentions_succession(text) is succession
 
@@ -83,12 +108,14 @@ def words(*sentences: str) -> list[list[str]]:
 
 
 def test_the_news_ranker_prefers_the_lead_and_corroborated_statements():
-    texts = ["The ceasefire talks resumed in Cairo on Monday with both delegations present.",
-             "The ceasefire talks resumed in Cairo on Monday with both delegations present.",
-             "Weather in the region stayed warm and dry through the weekend for most residents.",
-             "The football club signed a new striker from Brazil for a record fee.",
-             "Shares in the mining company fell sharply after the quarterly results were published.",
-             "A new bridge across the river will open to traffic next spring, the council said."]
+    texts = [
+        "The ceasefire talks resumed in Cairo on Monday with both delegations present.",
+        "The ceasefire talks resumed in Cairo on Monday with both delegations present.",
+        "Weather in the region stayed warm and dry through the weekend for most residents.",
+        "The football club signed a new striker from Brazil for a record fee.",
+        "Shares in the mining company fell sharply after the quarterly results were published.",
+        "A new bridge across the river will open to traffic next spring, the council said.",
+    ]
     w = words(*texts)
     similarity = ranking.similarity_matrix(w)
     positions = [0] * len(texts)
@@ -112,9 +139,19 @@ def test_select_spreads_a_briefing_over_the_people_in_the_news():
     assert [s.index for s in picked] == [0, 2]
 
 
-@pytest.mark.parametrize("name, adjective", [
-    ("Scottish", True), ("Chinese", True), ("Middle Eastern", True), ("Egyptian", True),
-    ("Scotland", False), ("China", False), ("Middle East", False), ("Egypt", False), ("Indian Ocean", False),
-])
+@pytest.mark.parametrize(
+    "name, adjective",
+    [
+        ("Scottish", True),
+        ("Chinese", True),
+        ("Middle Eastern", True),
+        ("Egyptian", True),
+        ("Scotland", False),
+        ("China", False),
+        ("Middle East", False),
+        ("Egypt", False),
+        ("Indian Ocean", False),
+    ],
+)
 def test_nationalities_and_directions_tagged_as_places_are_adjectives(name, adjective):
     assert looks_like_adjective(name) is adjective

@@ -46,7 +46,13 @@ def test_datelines_are_not_glued_to_the_first_sentence(raw, first):
 
 def test_markdown_is_reduced_to_text():
     text = "# Title here\n\nSome **bold** text with [a link](http://x.y) and `code`.\n\n- item one."
-    assert strip_markdown(text).split("\n") == ["Title here", "", "Some bold text with a link and code.", "", "item one."]
+    assert strip_markdown(text).split("\n") == [
+        "Title here",
+        "",
+        "Some bold text with a link and code.",
+        "",
+        "item one.",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -71,7 +77,10 @@ def test_sentence_quality_weighs_fragments_credits_and_glued_headings(sentence, 
     [
         ("Watch: The minister spoke in Cairo.", "The minister spoke in Cairo."),
         ("February 7, 2011: 8:43 AM ET The Fortune 500 comes out.", "The Fortune 500 comes out."),
-        ("29 July 2010 Last updated at 22:17 GMT Help As BP's rivals count the cost.", "As BP's rivals count the cost."),
+        (
+            "29 July 2010 Last updated at 22:17 GMT Help As BP's rivals count the cost.",
+            "As BP's rivals count the cost.",
+        ),
         ("Page last updated at 14:26 GMT, Sunday, 26 April 2009 The WHO met.", "The WHO met."),
     ],
 )

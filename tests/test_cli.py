@@ -247,3 +247,20 @@ def test_a_missing_spacy_model_is_one_line_in_every_command(tmp_path, command):
     result = briefbot(*command, db=tmp_path / "x.db", check=False, env={"BRIEFBOT_SPACY_MODEL": "en_no_such_model"})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "is not installed" in result.stderr
+
+
+def test_stats_names_the_database_it_reads(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "stats"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": "/tmp",
+            "PYTHONPATH": f"{GUARDED_PATH}:{ROOT}",
+            "BRIEFBOT_DB": str(tmp_path / "mine.db"),
+        },
+    )
+    assert f"Database: {tmp_path / 'mine.db'}" in result.stdout

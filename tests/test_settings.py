@@ -2,17 +2,24 @@
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import CHECKOUT, SettingsError, load_settings
 
 
 def test_defaults_with_an_empty_environment():
     settings = load_settings({})
     assert (settings.token, settings.db_path, settings.default_timezone, settings.admin_ids) == (
         None,
-        "data/briefbot.db",
+        str(CHECKOUT / "data" / "briefbot.db"),  # the checkout's data folder, whatever the current folder
         "UTC",
         frozenset(),
     )
+
+
+def test_an_installed_briefbot_keeps_its_data_under_xdg_data_home(monkeypatch, tmp_path):
+    from bot import settings as settings_module
+
+    monkeypatch.setattr(settings_module, "CHECKOUT", tmp_path / "site-packages")
+    assert load_settings({"XDG_DATA_HOME": "/srv/data"}).db_path == "/srv/data/briefbot/briefbot.db"
 
 
 def test_every_invalid_value_is_named():
@@ -60,9 +67,10 @@ def test_env_example_is_the_settings_table():
 
 
 def test_the_tables_defaults_are_the_settings_defaults():
-    from bot.settings import Settings
+    from bot.settings import Settings, data_folder
 
-    assert load_settings({}) == Settings()
+    # An empty BRIEFBOT_DB is the data folder's database, decided when the settings are read.
+    assert load_settings({}) == Settings(db_path=str(data_folder({}) / "briefbot.db"))
 
 
 SECRET = (

@@ -300,7 +300,7 @@ def main() -> None:
     statuses, cpu, wall, during, cache = asyncio.run(wave(path, args.chats, fired, broad))
     service = Service(open_database(path))
     db = service.db
-    again = sum(service.open_digest(c, fired) is not None for c in range(1, args.chats + 1))
+    again = sum(service.claim_digest(c, fired) is not None for c in range(1, args.chats + 1))
     history_after = history_rows(db)
     briefings = 2 * statuses.count("sent")
     print(

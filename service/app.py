@@ -320,17 +320,6 @@ class Service:
         """What a claimed digest says, topic by topic (reads only: runs on a reader)."""
         return digest_store.compute_digest(self.db, claim, self.diffs)
 
-    def open_digest(self, chat_id: int, fired_at: datetime) -> Digest | None:
-        """Claim and compute in one call (the command line and benches); a failed computation frees the slot."""
-        claim = self.claim_digest(chat_id, fired_at)
-        if claim is None:
-            return None
-        try:
-            return self.compute_digest(claim)
-        except BaseException:
-            self.close_digest(claim, "failed")
-            raise
-
     def close_digest(self, digest: Claim | Digest, status: str) -> None:
         """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""
         digest_store.close_digest(self.db, digest, status, utcnow())

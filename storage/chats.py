@@ -142,7 +142,7 @@ def claim_delivery(db: sqlite_utils.Database, chat_id: int, slot: str) -> bool:
 
 
 def finish_delivery(db: sqlite_utils.Database, chat_id: int, slot: str, status: str = "sent") -> None:
-    """Mark a digest delivery sent (or 'failed', 'skipped')."""
+    """Mark a digest delivery's final status: 'sent', 'failed' (tried again) or 'forbidden'."""
     db.execute(
         "INSERT OR REPLACE INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, ?, ?)",
         [chat_id, slot, status, utcnow()],

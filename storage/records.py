@@ -62,7 +62,7 @@ class Role:
     entity_id: int
     role: str
     office: str
-    scope: str
+    scope: str  # where the office belongs (a country or an institution); the roles table's column ``country``
     sentence_id: int
     article_id: int
     source: str

@@ -49,6 +49,7 @@ def _configure_logging(settings: Settings, interactive: bool) -> None:
     level = "WARNING" if interactive and settings.log_level in {"DEBUG", "INFO"} else settings.log_level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its per-job chatter; digests log one line each
 
 
 def execute(args: argparse.Namespace) -> int:

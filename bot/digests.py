@@ -98,9 +98,9 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
     finally:
         # Only a sent digest is recorded as seen: one that failed to compute or send is tried again, never lost.
         await runner.run(runner.service.close_digest, digest or claim, status)
-    if status == "nothing-new":
-        log.info("digest for chat %s slot %s: nothing new, nothing sent", chat_id, claim.slot)
-    elif status == "forbidden":
+    # One line per run, whatever it ended in (a failure's reason was logged by send_digest).
+    log.info("digest for chat %s slot %s: %s", chat_id, claim.slot, status)
+    if status == "forbidden":
         schedule(app, replace(claim.chat, active=False))
         log.info("chat %s blocked the bot; marked inactive", chat_id)
     elif status == "failed" and app.job_queue is not None:

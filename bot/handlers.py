@@ -277,7 +277,7 @@ async def _send_changes(
                 changes=False,
                 more_from=more,
             )
-    await answer(update, context, render.changes(result), markup)
+    await answer(update, context, render.changes(result, settings.timezone), markup)
     return True
 
 

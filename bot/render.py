@@ -158,13 +158,15 @@ def profile(p: Profile) -> str:
     return "\n\n".join(parts)
 
 
-def changes(c: Changes) -> str:
-    """A diff as HTML (or the full briefing for a chat's first one)."""
+def changes(c: Changes, zone: str = "UTC") -> str:
+    """A diff as HTML (or the full briefing for a chat's first one), its times in the chat's zone."""
     if c.briefing is not None:
         return briefing(c.briefing, heading=f"First briefing on {c.topic}" if c.topic else None)
     if c.is_empty:
+        if c.since:  # nothing new since the chat's last briefing: said in the chat's time, as digests say it
+            return esc(f"Nothing new on “{c.topic or 'the top stories'}” since {when(c.since, zone)}.")
         return esc(c.message)
-    since = utc_minute(c.since) if c.since else ""
+    since = when(c.since, zone) if c.since else ""
     parts = [
         f"<b>What changed: {esc(c.topic or 'top stories')}</b>\n"
         f"<i>{plural(c.new_articles, 'new article')} since {esc(since)}</i>"
@@ -217,7 +219,7 @@ def utc_minute(iso: str) -> str:
 
 
 def when(iso: str, zone: str = "UTC") -> str:
-    """'22 Nov 14:05' in the chat's time zone (the year only when it is not this year's)."""
+    """'22 Nov 14:05 CET' in the chat's time zone, named (the year only when it is not this year's)."""
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
@@ -225,7 +227,7 @@ def when(iso: str, zone: str = "UTC") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ZoneInfo(zone))
-    return local.strftime("%-d %b %H:%M" if local.year == datetime.now(local.tzinfo).year else "%-d %b %Y %H:%M")
+    return local.strftime("%-d %b %H:%M %Z" if local.year == datetime.now(local.tzinfo).year else "%-d %b %Y %H:%M %Z")
 
 
 def digest_header(d: Digest) -> str:
@@ -243,7 +245,7 @@ def digest_header(d: Digest) -> str:
 
 def digest(d: Digest) -> str:
     """A whole digest as one document: the header, then what changed on each topic with news."""
-    return "\n\n".join([digest_header(d)] + [changes(c) for _, c in d.news])
+    return "\n\n".join([digest_header(d)] + [changes(c, d.chat.timezone) for _, c in d.news])
 
 
 def topics(chat: Chat, subscriptions: list[str]) -> str:

@@ -134,3 +134,11 @@ def test_any_document_splits_into_valid_parts_without_empty_elements(text):
     assert all(utf16_len(p) <= render.LIMIT for p in parts)
     assert all(html_problems(p) == [] and not EMPTY_ELEMENT.search(p) and p.strip() for p in parts)
     assert " ".join(render.to_plain(p) for p in parts).split() == render.to_plain(text).split()
+
+
+@pytest.mark.parametrize(
+    "zone, shown",
+    [("UTC", "9 Jan 2024 11:08 UTC"), ("Europe/Berlin", "9 Jan 2024 12:08 CET"), ("Asia/Tokyo", "9 Jan 2024 20:08 JST")],
+)
+def test_times_are_shown_in_the_chats_zone_and_name_it(zone, shown):
+    assert render.when("2024-01-09T11:08:00+00:00", zone) == shown

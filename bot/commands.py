@@ -277,8 +277,12 @@ def _feeds(args: argparse.Namespace, service: Service) -> int:
         raise InputError(f"feeds {args.action} needs a URL")
     if args.action == "add":
         feed, new = service.add_feed(args.url)
+        poll = service.poll_feed(feed.url) if new else None  # what the feed holds now, not in 30 minutes
+        status = f"; first poll: {poll.status}" if poll else ""
         _emit(
-            args, {"url": feed.url, "added": new}, render.esc(("Added " if new else "Already subscribed: ") + feed.url)
+            args,
+            {"url": feed.url, "added": new, "first_poll": poll.status if poll else None},
+            render.esc(("Added " if new else "Already subscribed: ") + feed.url + status),
         )
         return 0
     removed = service.remove_feed(args.url)

@@ -29,6 +29,7 @@ class ConsoleRequest(BaseRequest):
     def __init__(self, write: Callable[[str], None], files: Path | None = None) -> None:
         self._write = write
         self._ids = itertools.count(1)
+        self.buttons: list[str] = []  # the callback data of the last message's buttons, in the order numbered
         self._files = files or Path("data") / "console"  # where photos and documents the bot sends are saved
 
     @property
@@ -64,9 +65,11 @@ class ConsoleRequest(BaseRequest):
             self._write(render.to_plain(text) if params.get("parse_mode") == "HTML" else text)
             markup = params.get("reply_markup")
             if markup:
+                # Numbered: typing the number presses the button.
                 rows = json.loads(markup) if isinstance(markup, str) else markup
-                labels = [b["text"] for row in rows.get("inline_keyboard", []) for b in row]
-                self._write("[buttons: " + " | ".join(labels) + "]")
+                buttons = [b for row in rows.get("inline_keyboard", []) for b in row if "callback_data" in b]
+                self.buttons = [b["callback_data"] for b in buttons]
+                self._write("  ".join(f"[{n}] {b['text']}" for n, b in enumerate(buttons, 1)))
             result = {
                 "message_id": next(self._ids),
                 "date": int(time.time()),
@@ -90,9 +93,32 @@ class ConsoleRequest(BaseRequest):
                 "date": int(time.time()),
                 "chat": {"id": int(params.get("chat_id", CONSOLE_CHAT)), "type": "private"},
             }
+        elif endpoint == "answerCallbackQuery" and params.get("text"):
+            self._write(f"[pop-up: {params['text']}]")
         elif endpoint == "getChatMember":
             result = {"status": "creator", "user": {"id": CONSOLE_USER, "is_bot": False, "first_name": "you"}}
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def button_update(data: str, update_id: int) -> dict:
+    """A Bot API update for a button pressed in the console (its number typed)."""
+    user = {"id": CONSOLE_USER, "is_bot": False, "first_name": "you"}
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "text": "",
+        "chat": {"id": CONSOLE_CHAT, "type": "private"},
+    }
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(update_id),
+            "from": user,
+            "chat_instance": "console",
+            "data": data,
+            "message": message,
+        },
+    }
 
 
 def console_update(text: str, update_id: int) -> dict:
@@ -116,26 +142,38 @@ async def run_console(settings: Settings, db_path: str | None = None, lines=None
     # The console user administers its own offline bot.
     settings = replace(settings, admin_ids=settings.admin_ids | {CONSOLE_USER})
     files = Path(db_path or settings.db_path).parent / "console"
-    app = build_application(settings, db_path, request=ConsoleRequest(write, files))
+    request = ConsoleRequest(write, files)
+    app = build_application(settings, db_path, request=request)
     async with app:
         await post_init(app)
         await app.start()
-        write("briefbot console — type /help, /brief gaza, /who Blinken; /quit or Ctrl-D to leave.")
+        write(
+            "briefbot console — type /help, /brief gaza, /who Blinken; a button's number presses it; "
+            "/quit or Ctrl-D to leave."
+        )
         loop = asyncio.get_running_loop()
         source = iter(lines) if lines is not None else None
+        terminal = source is None and sys.stdin.isatty()
         for update_id in itertools.count(1):
             if source is not None:
                 line = next(source, None)
             else:
-                if sys.stdin.isatty():
+                if terminal:
                     print("> ", end="", flush=True)
                 line = await loop.run_in_executor(None, sys.stdin.readline)
                 line = line if line else None
             if line is None or line.strip() in {"/quit", "/exit"}:
                 break
-            if not line.strip():
+            text = line.strip()
+            if not text:
                 continue
-            await app.process_update(Update.de_json(console_update(line.strip(), update_id), app.bot))
+            if not terminal:
+                write(f"> {text}")  # piped or scripted input: the transcript shows what was asked
+            if text.isdigit() and 1 <= int(text) <= len(request.buttons):
+                update = button_update(request.buttons[int(text) - 1], update_id)
+            else:
+                update = console_update(text, update_id)
+            await app.process_update(Update.de_json(update, app.bot))
         await app.stop()
         await post_shutdown(app)
     return 0

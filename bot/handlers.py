@@ -449,7 +449,14 @@ async def feeds(update: Update, context: Context) -> None:
             checked = await runner.fetch(service.check_feed, args[1])
             report = await runner.run(service.save_feeds, checked)
             if report.added:
-                text = f"Added feed {report.added[0]}."
+                # Polled at once, on the fetch threads, and stored: the admin sees what the feed gave now.
+                feed = await runner.run(service.feed, report.added[0])
+                if feed is not None:
+                    fetched = await runner.fetch(service.fetch_feed, feed)
+                    poll = await runner.run(service.store_feed, feed, fetched)
+                    text = f"Added feed {feed.url}. First poll: {poll.status}."
+                else:
+                    text = f"Added feed {report.added[0]}."
             elif report.already:
                 text = f"Already polling {report.already[0]}."
             else:

@@ -385,11 +385,11 @@ class Service:
             subscriptions = read_opml(data)
         except OPMLError as exc:
             raise InputError(f"That file cannot be imported: {exc}.") from None
-        return check_feed_urls([s.url for s in subscriptions], self.policy)
+        return check_feed_urls([s.url for s in subscriptions], self.policy, [s.title for s in subscriptions])
 
     def save_feeds(self, checked: CheckedFeeds) -> FeedImport:
         """Add vetted feeds in one transaction, up to the store's cap (database only)."""
-        added, already, over = feed_store.add_feeds(self.db, checked.urls, MAX_FEEDS)
+        added, already, over = feed_store.add_feeds(self.db, checked.urls, MAX_FEEDS, checked.titles)
         return FeedImport(added, already, checked.refused + [(url, too_many()) for url in over])
 
     def add_feed(self, url: str) -> tuple[Feed, bool]:
@@ -408,6 +408,18 @@ class Service:
     def export_feeds(self) -> bytes:
         """Every feed as an OPML 2.0 subscription list."""
         return write_opml(self.feeds())
+
+    def feed(self, url: str) -> Feed | None:
+        """One feed, spelt any way ``add_feed`` accepts it."""
+        try:
+            return feed_store.get_feed(self.db, normalise_feed_url(url))
+        except FeedURLError:
+            return None
+
+    def poll_feed(self, url: str) -> FeedPoll | None:
+        """Poll one feed now (a feed just added need not wait for the next round); None when it is not polled."""
+        feed = self.feed(url)
+        return self.store_feed(feed, self.fetch_feed(feed)) if feed else None
 
     def remove_feed(self, url: str) -> bool:
         """Remove a feed (spelt any way ``add_feed`` accepts it); False when the store does not poll it."""

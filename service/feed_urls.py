@@ -25,6 +25,7 @@ class CheckedFeeds:
 
     urls: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)  # a subscription list's title for a URL, when it gave one
 
 
 def normalise_feed_url(url: str) -> str:
@@ -51,12 +52,13 @@ def normalise_feed_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
-def check_feed_urls(urls: list[str], policy: FetchPolicy) -> CheckedFeeds:
+def check_feed_urls(urls: list[str], policy: FetchPolicy, titles: list[str] | None = None) -> CheckedFeeds:
     """Normalise, de-duplicate and vet (resolve and check the address of) each URL, several hosts at a time; no
-    more than the store could hold. Network only: runs on a fetch thread, never the database's."""
+    more than the store could hold. ``titles`` (one per URL, from a subscription list) are kept for the store.
+    Network only: runs on a fetch thread, never the database's."""
     checked = CheckedFeeds()
     candidates: list[str] = []
-    for url in urls:
+    for url, title in zip(urls, titles or [""] * len(urls)):
         try:
             normal = normalise_feed_url(url)
         except FeedURLError as exc:
@@ -64,6 +66,8 @@ def check_feed_urls(urls: list[str], policy: FetchPolicy) -> CheckedFeeds:
             continue
         if normal not in candidates:
             candidates.append(normal)
+            if title:
+                checked.titles[normal] = title
     over = candidates[MAX_FEEDS:]
     candidates = candidates[:MAX_FEEDS]
     with ThreadPoolExecutor(CHECKS_AT_ONCE, thread_name_prefix="briefbot-check") as pool:

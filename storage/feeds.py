@@ -16,8 +16,11 @@ def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> t
     return get_feed(db, url), cursor.rowcount == 1  # type: ignore[return-value]
 
 
-def add_feeds(db: sqlite_utils.Database, urls: list[str], limit: int) -> tuple[list[str], list[str], list[str]]:
-    """Add feeds in one transaction while the store holds fewer than ``limit``: (added, already there, over)."""
+def add_feeds(
+    db: sqlite_utils.Database, urls: list[str], limit: int, titles: dict[str, str] | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """Add feeds (with their ``titles`` when known) in one transaction while the store holds fewer than ``limit``:
+    (added, already there, over)."""
     added: list[str] = []
     already: list[str] = []
     over: list[str] = []
@@ -29,7 +32,10 @@ def add_feeds(db: sqlite_utils.Database, urls: list[str], limit: int) -> tuple[l
             elif count >= limit:
                 over.append(url)
             else:
-                db.execute("INSERT INTO feeds (url, added_at) VALUES (?, ?)", [url, utcnow()])
+                db.execute(
+                    "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
+                    [url, (titles or {}).get(url), utcnow()],
+                )
                 added.append(url)
                 count += 1
     return added, already, over

@@ -210,9 +210,12 @@ async def test_admin_commands(app, double, httpserver):
         "<rss version='2.0'><channel></channel></rss>", content_type="application/rss+xml"
     )
     [reply] = await say(double, f"/feeds add {httpserver.url_for('/rss')}", chat_id=ADMIN)
-    assert reply["text"].startswith("Added feed http://localhost")
+    # Polled at once: the admin learns what the feed holds now, not after the next round of polls.
+    assert reply["text"] == (
+        f"Added feed {httpserver.url_for('/rss')}. First poll: ok: 0 new, 0 duplicate, 0 near-duplicate, 0 failed."
+    )
     [reply] = await say(double, "/feeds list", chat_id=ADMIN)
-    assert "not polled yet" in reply["text"]
+    assert "ok: 0 new" in reply["text"] and "not polled yet" not in reply["text"]
     [reply] = await say(double, "/ingest not-a-url", chat_id=ADMIN)
     assert reply["text"] == "Use /ingest https://example.com/article"
     [reply] = await say(double, f"/ingest {httpserver.url_for('/missing')}", chat_id=ADMIN)
@@ -820,7 +823,7 @@ async def test_a_slow_resolver_for_a_feed_host_holds_no_other_chat(app, double, 
     [_brief] = await say(double, "/brief gaza")
     assert double.sent(ADMIN) == []  # answered while the feed's host was still being resolved
     await wait_for(lambda: double.sent(ADMIN))
-    assert double.sent(ADMIN)[0]["text"] == "Added feed http://slow-dns.example/rss."
+    assert double.sent(ADMIN)[0]["text"].startswith("Added feed http://slow-dns.example/rss. First poll: error")
 
 
 async def test_the_feed_list_is_sent_a_page_at_a_time(app, double, httpserver):

@@ -82,6 +82,24 @@ def test_console_runs_the_same_handlers(cli_db):
     assert " INFO " not in result.stdout + result.stderr and "briefbot." not in result.stdout
 
 
+def test_console_buttons_are_numbered_and_piped_commands_echoed(cli_db):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input="/brief gaza\n1\n/quit\n",
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "> /brief gaza" in lines and "> 1" in lines
+    assert any(line.startswith("[1] Who is Antony Blinken?") for line in lines)
+    pressed = lines.index("> 1")
+    assert any("Antony Blinken — person" in line for line in lines[pressed:])  # the button's answer
+
+
 def test_the_console_saves_charts_and_files_and_says_where(cli_db):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],

@@ -138,7 +138,11 @@ def test_any_document_splits_into_valid_parts_without_empty_elements(text):
 
 @pytest.mark.parametrize(
     "zone, shown",
-    [("UTC", "9 Jan 2024 11:08 UTC"), ("Europe/Berlin", "9 Jan 2024 12:08 CET"), ("Asia/Tokyo", "9 Jan 2024 20:08 JST")],
+    [
+        ("UTC", "9 Jan 2024 11:08 UTC"),
+        ("Europe/Berlin", "9 Jan 2024 12:08 CET"),
+        ("Asia/Tokyo", "9 Jan 2024 20:08 JST"),
+    ],
 )
 def test_times_are_shown_in_the_chats_zone_and_name_it(zone, shown):
     assert render.when("2024-01-09T11:08:00+00:00", zone) == shown

@@ -165,6 +165,8 @@ def test_other_readers_exports_import_and_round_trip(feeds_service, tmp_path, nl
     assert set(feeds_service.import_feeds(opml).already) == urls  # a second import adds nothing
     exported = feeds_service.export_feeds()
     assert exported.count(b'type="rss"') == len(urls) and exported.count(b"xmlUrl=") == len(urls)
+    titles = {f.title for f in feeds_service.feeds()}
+    assert None not in titles and all(t.encode() in exported for t in titles)  # the list's titles, not URLs
     other = Service.open(tmp_path / "other.db", nlp=nlp)
     assert set(other.import_feeds(exported).added) == urls == {f.url for f in other.feeds()}
 

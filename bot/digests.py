@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot import buttons, render
 from bot.context import BotData, Context
 from bot.messaging import send
-from service.app import Chat, Digest, Service, next_scheduled
+from service.app import Chat, DeliveryStatus, Digest, SendStatus, Service, next_scheduled
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ async def _retry_job(context: Context) -> None:
         await deliver(context.application, chat_id, scheduled, attempt)
 
 
-async def send_digest(app: Application, digest: Digest) -> str:
+async def send_digest(app: Application, digest: Digest) -> SendStatus:
     """Send a claimed digest as one message (split only past Telegram's 4,096 units): the header, then what
     changed on each topic with news, and the buttons. Returns 'sent', 'nothing-new' (nothing the chat wants to
     hear), 'forbidden' or 'failed'."""
@@ -77,7 +77,7 @@ async def send_digest(app: Application, digest: Digest) -> str:
     return "sent"
 
 
-async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int = 0) -> str:
+async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int = 0) -> DeliveryStatus:
     """Deliver the digest of the slot a run at ``fired_at`` belongs to, at most once; returns the final status
     ('already' when the slot was delivered or claimed before). A failed send is retried with backoff while the
     slot is within the grace window. At most DIGESTS_IN_FLIGHT run at once."""
@@ -85,13 +85,14 @@ async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: i
         return await _deliver(app, chat_id, fired_at, attempt)
 
 
-async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int) -> str:
+async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int) -> DeliveryStatus:
     data = _data(app)
     runner = data.runner
     claim = await runner.run(runner.service.claim_digest, chat_id, fired_at)
     if claim is None:
         return "already"
-    status, digest = "failed", None
+    status: SendStatus = "failed"
+    digest: Digest | None = None
     try:
         digest = await runner.read(Service.compute_digest, claim)  # beside the writer: commands are not queued
         status = await send_digest(app, digest)

@@ -26,7 +26,13 @@ from service.changes import (  # noqa: F401  (EntityNews: a result type the bot 
     more_changes,
     record_briefing,
 )
-from service.digests import Claim, Digest, next_scheduled  # noqa: F401  (the bot schedules by it)
+from service.digests import (  # noqa: F401  (the bot schedules by next_scheduled and speaks these statuses)
+    Claim,
+    DeliveryStatus,
+    Digest,
+    SendStatus,
+    next_scheduled,
+)
 from service.feed_urls import MAX_FEEDS, CheckedFeeds, FeedURLError, check_feed_urls, normalise_feed_url, too_many
 from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll  # noqa: F401  (the bot sizes its fetch threads by it)
 from service.fetch import FetchPolicy
@@ -320,7 +326,7 @@ class Service:
         """What a claimed digest says, topic by topic (reads only: runs on a reader)."""
         return digest_store.compute_digest(self.db, claim, self.diffs)
 
-    def close_digest(self, digest: Claim | Digest, status: str) -> None:
+    def close_digest(self, digest: Claim | Digest, status: SendStatus) -> None:
         """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""
         digest_store.close_digest(self.db, digest, status, utcnow())
 

@@ -7,7 +7,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import sqlite_utils
 
@@ -120,6 +120,16 @@ class FactChange:
         return " worldwide" if self.scope == "worldwide" else f" in {self.scope}"
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """What a chat was shown, as its history records it: how (a first briefing, a diff, the rest of a shortened
+    diff), the newest article covered, and the sentences shown."""
+
+    kind: Literal["brief", "changes", "more"]
+    covered_to: int
+    shown: list[int]
+
+
 @dataclass
 class Changes:
     """A diff for (chat, topic), or a full briefing when the chat has none yet."""
@@ -136,8 +146,8 @@ class Changes:
     message: str = ""
     left_out: int = 0  # lines left out to keep the message short (the long form has them)
     base: int | None = None  # the newest article the chat had seen before this diff
-    # What recording this as delivered would write: (kind, newest article id covered, sentence ids shown).
-    snapshot: tuple | None = field(default=None, repr=False, compare=False)
+    # What recording this as delivered would write.
+    snapshot: Delivered | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -267,7 +277,7 @@ def compute_changes(
         )
         changes = Changes(topic=topic, briefing=briefing)
         if briefing.items:
-            changes.snapshot = ("brief", newest, [i.sentence_id for i in briefing.shown])
+            changes.snapshot = Delivered("brief", newest, [i.sentence_id for i in briefing.shown])
     else:
         covered = {a.id for a in articles if a.id <= last.covered_to}
         new_articles = [a for a in articles if a.id > last.covered_to]
@@ -283,7 +293,7 @@ def compute_changes(
         key = ("diff", topic, length, newest, last.covered_to, frozenset(delivered_ids))
         diff: _Diff = cache.get(key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length))
         changes = replace(diff.changes, since=since, base=last.covered_to)
-        changes.snapshot = ("changes", newest, sorted(diff.sentences))
+        changes.snapshot = Delivered("changes", newest, sorted(diff.sentences))
     if record:
         record_changes(db, chat_id, changes)
     return changes
@@ -307,7 +317,7 @@ def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int)
     changes = replace(diff.changes, since=last.created_at, base=base)
     if changes.is_empty:
         changes.message = f"Nothing more on “{topic or 'the top stories'}” that you have not seen."
-    changes.snapshot = ("more", last.covered_to, sorted(diff.sentences))
+    changes.snapshot = Delivered("more", last.covered_to, sorted(diff.sentences))
     record_changes(db, chat_id, changes)
     return changes
 
@@ -315,8 +325,8 @@ def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int)
 def record_changes(db: sqlite_utils.Database, chat_id: int, changes: Changes) -> None:
     """Remember a computed diff or first briefing as delivered to the chat."""
     if changes.snapshot is not None:
-        kind, covered_to, sentences = changes.snapshot
-        chat_store.record_snapshot(db, chat_id, changes.topic, kind, covered_to, sentences, _keep_since())
+        mark = changes.snapshot
+        chat_store.record_snapshot(db, chat_id, changes.topic, mark.kind, mark.covered_to, mark.shown, _keep_since())
 
 
 def _keep_since() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -12,8 +13,16 @@ from service.changes import Changes, DiffCache, compute_changes, record_changes
 from storage import chats as chat_store
 from storage.records import Chat
 
-# What a finished delivery is stored as: anything but 'failed' is never sent again.
-FINAL_STATUS = {"sent": "sent", "nothing-new": "sent", "failed": "failed", "forbidden": "forbidden"}
+# How sending a claimed digest ended, and what that is stored as: anything but 'failed' is never sent again.
+SendStatus = Literal["sent", "nothing-new", "failed", "forbidden"]
+# A delivery attempt: a send status, or 'already' (the slot was claimed before: nothing sent).
+DeliveryStatus = Literal["sent", "nothing-new", "failed", "forbidden", "already"]
+FINAL_STATUS: dict[SendStatus, str] = {
+    "sent": "sent",
+    "nothing-new": "sent",
+    "failed": "failed",
+    "forbidden": "forbidden",
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,7 @@ def compute_digest(db: sqlite_utils.Database, claim: Claim, cache: DiffCache) ->
     return Digest(claim.chat, claim.slot, claim.scheduled, topics)
 
 
-def close_digest(db: sqlite_utils.Database, digest: Claim | Digest, status: str, finished_at: str) -> None:
+def close_digest(db: sqlite_utils.Database, digest: Claim | Digest, status: SendStatus, finished_at: str) -> None:
     """Record how a claimed digest ended: 'sent' remembers its topics as seen; 'failed' lets it be tried again;
     'forbidden' deactivates the chat."""
     if status == "sent" and isinstance(digest, Digest):

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.runner import BlockingRunner
-from service.app import Digest, Entity, topic_key
+from service.app import topic_key
+
+if TYPE_CHECKING:
+    from service.app import Digest, Entity
 
 WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE, SUBSCRIBE, MORE = (
     "who",

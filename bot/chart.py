@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -14,7 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bot.render import label_name, plural
-from service.app import Trend
+
+if TYPE_CHECKING:
+    from service.app import Trend
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 720, 100  # readable on a phone, under Telegram's photo limits
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
@@ -12,7 +13,10 @@ from telegram.ext import Application
 from bot import buttons, render
 from bot.context import BotData, Context
 from bot.messaging import send
-from service.app import Chat, DeliveryStatus, Digest, SendStatus, Service, next_scheduled
+from service.app import Chat, Service, next_scheduled
+
+if TYPE_CHECKING:
+    from service.app import DeliveryStatus, Digest, SendStatus
 
 log = logging.getLogger(__name__)
 

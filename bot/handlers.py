@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import (
@@ -22,7 +23,10 @@ from telegram.error import Forbidden, TelegramError
 from bot import buttons, chart, digests, render
 from bot.context import Context
 from bot.messaging import alert, reply, send_document, send_photo, typing
-from service.app import Changes, InputError, Service, topic_key
+from service.app import InputError, Service, topic_key
+
+if TYPE_CHECKING:
+    from service.app import Changes
 
 log = logging.getLogger(__name__)
 

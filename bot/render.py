@@ -5,22 +5,24 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from service.app import (
-    Briefing,
-    Changes,
-    Chat,
-    Citation,
-    Digest,
-    EntityNews,
-    FeedImport,
-    FeedPage,
-    IngestReport,
-    Lookup,
-    Profile,
-    Timeline,
-)
+if TYPE_CHECKING:  # result types, for annotations only: rendering never loads the service's NLP
+    from service.app import (
+        Briefing,
+        Changes,
+        Chat,
+        Citation,
+        Digest,
+        EntityNews,
+        FeedImport,
+        FeedPage,
+        IngestReport,
+        Lookup,
+        Profile,
+        Timeline,
+    )
 
 LIMIT = 4096  # Telegram's message limit, in UTF-16 code units
 LABELS = {

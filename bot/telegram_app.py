@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -24,7 +25,10 @@ from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.runner import BlockingRunner
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from service.app import FEEDS_AT_ONCE, Feed, FetchPolicy, Language, Service
+from service.app import FEEDS_AT_ONCE, FetchPolicy, Service
+
+if TYPE_CHECKING:
+    from service.app import Feed, Language
 
 log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "0:console"

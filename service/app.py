@@ -9,42 +9,25 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
-from spacy.language import Language
 
-from service import digests as digest_store
-from service import feeds as feed_polls
-from service import files, sources, web
-from service.atom import briefing_atom
-from service.briefing import build_briefing
-from service.changes import (  # noqa: F401  (EntityNews: a result type the bot renders)
-    Changes,
-    DiffCache,
-    EntityNews,
-    compute_changes,
-    more_changes,
-    record_briefing,
+from service.diffcache import DiffCache
+from service.limits import (
+    DEFAULT_DATES,
+    DEFAULT_TREND_DAYS,
+    EARLIEST_PUBLISHED,
+    FEEDS_AT_ONCE,
+    LENGTHS,
+    MAX_DATES,
+    MAX_FEEDS,
+    MAX_SENTENCES,
+    MAX_TREND_DAYS,
+    FetchPolicy,
+    in_date_range,
 )
-from service.digests import (  # noqa: F401  (the bot schedules by next_scheduled and speaks these statuses)
-    Claim,
-    DeliveryStatus,
-    Digest,
-    SendStatus,
-    next_scheduled,
-)
-from service.feed_urls import MAX_FEEDS, CheckedFeeds, FeedURLError, check_feed_urls, normalise_feed_url, too_many
-from service.feeds import FEEDS_AT_ONCE, FeedFetch, FeedPoll  # noqa: F401  (the bot sizes its fetch threads by it)
-from service.fetch import FetchPolicy
-from service.ingest import EARLIEST_PUBLISHED, IngestReport, in_date_range, ingest
-from service.opml import OPMLError, read_opml, write_opml
-from service.profiles import Lookup, Profile, build_profile, resolve_name
 from service.results import Briefing, Citation  # noqa: F401  (result types the bot renders)
-from service.selection import LENGTHS, MAX_SENTENCES
-from service.timeline import DEFAULT_DATES, MAX_DATES, Timeline, build_timeline
-from service.trend import DEFAULT_DAYS as DEFAULT_TREND_DAYS
-from service.trend import MAX_DAYS as MAX_TREND_DAYS
-from service.trend import Trend, build_trend
 from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
@@ -62,9 +45,25 @@ from storage.db import (  # noqa: F401  (DatabaseError, topic_key: for the bot)
 # Result types the bot and the command line use, re-exported so they never import storage/.
 from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, ModelNotInstalled, load_pipeline, model_installed  # noqa: F401
-from summarizer.registry import SUMMARIZERS
+from summarizer.registry import METHODS
 
-SUMMARY_METHODS = tuple(SUMMARIZERS)  # what brief(method=…) accepts
+# The modules that compose the work import spaCy, sumy, SciPy, feed and HTML parsers: each method imports what it
+# needs when it runs, so `briefbot stats` or `check` never load them. Their result types, for the type checker and
+# the bot's annotations:
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from service.changes import Changes, EntityNews  # noqa: F401
+    from service.digests import Claim, DeliveryStatus, Digest, SendStatus  # noqa: F401
+    from service.feed_urls import CheckedFeeds
+    from service.feeds import FeedFetch, FeedPoll
+    from service.ingest import IngestReport
+    from service.profiles import Lookup, Profile
+    from service.sources import Failure, RawArticle
+    from service.timeline import Timeline
+    from service.trend import Trend
+
+SUMMARY_METHODS = METHODS  # what brief(method=…) accepts
 
 MAX_TOPIC = 200
 
@@ -173,6 +172,13 @@ def parse_published(value: str | None) -> str | None:
 log = logging.getLogger(__name__)
 
 
+def next_scheduled(chat: Chat, after: datetime) -> datetime:
+    """The chat's first digest time after ``after`` (``service.digests.next_scheduled``): the bot schedules by it."""
+    from service.digests import next_scheduled as following
+
+    return following(chat, after)
+
+
 def preflight(db_path: str | Path, model: str) -> None:
     """Check before starting that the database opens (StoreError) and the spaCy model is installed (StoreError)."""
     open_database(db_path).conn.close()
@@ -225,29 +231,33 @@ class Service:
         self.db.conn.close()
 
     # Ingestion
-    def collect(self, targets: Iterable[str]) -> list[sources.RawArticle | sources.Failure]:
+    def collect(self, targets: Iterable[str]) -> list[RawArticle | Failure]:
         """Read files and fetch URLs (pages or feeds) without touching the database: safe on a thread of its own,
         so a slow site never holds up the thread that answers commands."""
         return list(self._read(targets))
 
-    def _read(self, targets: Iterable[str]) -> Iterator[sources.RawArticle | sources.Failure]:
+    def _read(self, targets: Iterable[str]) -> Iterator[RawArticle | Failure]:
         """Raw articles from files, folders and URLs, one target after another (lazily)."""
+        from service import files, web
+
         for target in targets:
             if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
                 yield from web.read_url(target, self.policy)
             else:
                 yield from files.read_path(Path(target))
 
-    def ingest_items(
-        self, items: Iterable[sources.RawArticle | sources.Failure], published: str | None = None
-    ) -> IngestReport:
+    def ingest_items(self, items: Iterable[RawArticle | Failure], published: str | None = None) -> IngestReport:
         """Store what ``collect`` gathered (each item in its own transaction)."""
+        from service.ingest import ingest
+
         return ingest(self.db, self.nlp, items, parse_published(published))
 
     def ingest(
         self, targets: Iterable[str], published: str | None = None, progress: Callable[[int], None] | None = None
     ) -> IngestReport:
         """Ingest files, folders and URLs (pages or feeds)."""
+        from service.ingest import ingest
+
         return ingest(self.db, self.nlp, self._read(targets), parse_published(published), progress)
 
     def ingest_text(
@@ -260,7 +270,10 @@ class Service:
         url: str | None = None,
     ) -> IngestReport:
         """Ingest pasted or forwarded text as one article, credited to ``source`` and dated ``published``."""
-        item = sources.RawArticle(text=text, origin=origin, title=title, source=source, published=published, url=url)
+        from service.ingest import ingest
+        from service.sources import RawArticle
+
+        item = RawArticle(text=text, origin=origin, title=title, source=source, published=published, url=url)
         return ingest(self.db, self.nlp, [item])
 
     def is_empty(self) -> bool:
@@ -277,9 +290,12 @@ class Service:
         chat_id: int | None = None,
     ) -> Briefing:
         """A briefing; with a chat, it is recorded for that chat's next diff."""
+        from service.briefing import build_briefing
+        from service.changes import record_briefing
+
         topic = clean_topic(topic)
-        if method.casefold() not in SUMMARIZERS:
-            raise InputError(f"Unknown method {method[:30]!r}; choose one of: {', '.join(SUMMARIZERS)}.")
+        if method.casefold() not in METHODS:
+            raise InputError(f"Unknown method {method[:30]!r}; choose one of: {', '.join(METHODS)}.")
         briefing = build_briefing(self.db, topic, parse_since(since), parse_length(length), method)
         if chat_id is not None and briefing.items:
             record_briefing(self.db, chat_id, topic, "brief", briefing)
@@ -287,12 +303,16 @@ class Service:
 
     def timeline(self, topic: str | None = None, count: int | str | None = None) -> Timeline:
         """The most important dates of a story, each with one credited sentence."""
+        from service.timeline import build_timeline
+
         number = whole_number(count, "dates", DEFAULT_DATES, 1, MAX_DATES)
         return build_timeline(self.db, clean_topic(topic), number)
 
     def trend(self, topic: str | None = None, days: int | str | None = None) -> Trend:
         """Articles per day and the daily mentions of the five most-named entities over the last ``days`` days
         (without a number: the story's latest stretch of coverage, at most DEFAULT_TREND_DAYS)."""
+        from service.trend import build_trend
+
         number = None if days is None else whole_number(days, "days", DEFAULT_TREND_DAYS, 2, MAX_TREND_DAYS)
         return build_trend(self.db, clean_topic(topic), number)
 
@@ -300,6 +320,8 @@ class Service:
         self, topic: str | None = None, length: str | int | None = "long", self_url: str | None = None
     ) -> bytes:
         """A topic's briefing as an Atom feed (reads only; nothing is recorded)."""
+        from service.atom import briefing_atom
+
         briefing = self.brief(topic, length=length)
         if not briefing.items:
             raise InputError(briefing.message or "Nothing to put in a feed.")
@@ -307,11 +329,15 @@ class Service:
 
     def who(self, name: str) -> tuple[Lookup, Profile | None]:
         """Resolve a name and, when it is one entity, its profile."""
+        from service.profiles import build_profile, resolve_name
+
         lookup = resolve_name(self.db, name)
         return lookup, build_profile(self.db, lookup.entity) if lookup.entity else None
 
     def profile_by_id(self, entity_id: int) -> Profile | None:
         """The profile of an entity by id (for buttons); None for an id not in the store."""
+        from service.profiles import build_profile
+
         if not 0 < entity_id < 2**63:
             return None
         entity = entity_store.get_entity(self.db, entity_id)
@@ -320,26 +346,38 @@ class Service:
     def claim_digest(self, chat_id: int, fired_at: datetime) -> Claim | None:
         """Claim the chat's digest slot for a run at ``fired_at``; None when it is not due or was already
         delivered. Every claim must end in ``close_digest``."""
+        from service import digests as digest_store
+
         return digest_store.claim_digest(self.db, chat_id, fired_at)
 
     def compute_digest(self, claim: Claim) -> Digest:
         """What a claimed digest says, topic by topic (reads only: runs on a reader)."""
+        from service import digests as digest_store
+
         return digest_store.compute_digest(self.db, claim, self.diffs)
 
     def close_digest(self, digest: Claim | Digest, status: SendStatus) -> None:
         """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""
+        from service import digests as digest_store
+
         digest_store.close_digest(self.db, digest, status, utcnow())
 
     def digest_chats(self, now: datetime, grace: timedelta) -> tuple[list[Chat], list[Chat]]:
         """Chats with a daily digest, and those whose latest slot was missed within ``grace`` (to send now)."""
+        from service import digests as digest_store
+
         return digest_store.missed_digests(self.db, now, grace)
 
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""
+        from service.changes import compute_changes
+
         return compute_changes(self.db, chat_id, clean_topic(topic), length, self.diffs)
 
     def more_changes(self, chat_id: int, topic: str, base: int) -> Changes:
         """The rest of the chat's last diff on ``topic`` (the lines left out to keep it short), long form."""
+        from service.changes import more_changes
+
         return more_changes(self.db, chat_id, clean_topic(topic), base)
 
     # Chats
@@ -379,6 +417,8 @@ class Service:
     # a database step (``save_feeds``, on the writer); ``add_feed`` and ``import_feeds`` do both, for the CLI.
     def check_feed(self, url: str) -> CheckedFeeds:
         """Normalise and vet one feed URL (network only); raises InputError with the reason it cannot be added."""
+        from service.feed_urls import check_feed_urls
+
         checked = check_feed_urls([url], self.policy)
         if checked.refused:
             raise InputError(_sentence(checked.refused[0][1]))
@@ -387,6 +427,9 @@ class Service:
     def check_feed_list(self, data: bytes) -> CheckedFeeds:
         """Read an OPML file and vet every feed it lists (network only); a file that is not OPML raises
         InputError."""
+        from service.feed_urls import check_feed_urls
+        from service.opml import OPMLError, read_opml
+
         try:
             subscriptions = read_opml(data)
         except OPMLError as exc:
@@ -395,6 +438,8 @@ class Service:
 
     def save_feeds(self, checked: CheckedFeeds) -> FeedImport:
         """Add vetted feeds in one transaction, up to the store's cap (database only)."""
+        from service.feed_urls import too_many
+
         added, already, over = feed_store.add_feeds(self.db, checked.urls, MAX_FEEDS, checked.titles)
         return FeedImport(added, already, checked.refused + [(url, too_many()) for url in over])
 
@@ -413,10 +458,14 @@ class Service:
 
     def export_feeds(self) -> bytes:
         """Every feed as an OPML 2.0 subscription list."""
+        from service.opml import write_opml
+
         return write_opml(self.feeds())
 
     def feed(self, url: str) -> Feed | None:
         """One feed, spelt any way ``add_feed`` accepts it."""
+        from service.feed_urls import FeedURLError, normalise_feed_url
+
         try:
             return feed_store.get_feed(self.db, normalise_feed_url(url))
         except FeedURLError:
@@ -429,6 +478,8 @@ class Service:
 
     def remove_feed(self, url: str) -> bool:
         """Remove a feed (spelt any way ``add_feed`` accepts it); False when the store does not poll it."""
+        from service.feed_urls import FeedURLError, normalise_feed_url
+
         try:
             url = normalise_feed_url(url)
         except FeedURLError:
@@ -458,7 +509,7 @@ class Service:
         feeds = self.feeds()
         try:
             # Fetched side by side (each feed within its own deadline), stored here in list order.
-            with ThreadPoolExecutor(feed_polls.FEEDS_AT_ONCE, thread_name_prefix="briefbot-poll") as pool:
+            with ThreadPoolExecutor(FEEDS_AT_ONCE, thread_name_prefix="briefbot-poll") as pool:
                 fetches = [pool.submit(self.fetch_feed, feed) for feed in feeds]
                 return [self.store_feed(feed, fetched.result()) for feed, fetched in zip(feeds, fetches)]
         finally:
@@ -466,10 +517,14 @@ class Service:
 
     def fetch_feed(self, feed: Feed) -> FeedFetch:
         """Fetch and parse one feed, completing teasers within a page and time budget (no database access)."""
+        from service import feeds as feed_polls
+
         return feed_polls.fetch_feed(feed, self.policy)
 
     def store_feed(self, feed: Feed, fetched: FeedFetch) -> FeedPoll:
         """Ingest a fetched feed's entries and record the poll on the feed."""
+        from service import feeds as feed_polls
+
         return feed_polls.store_feed(self.db, self.nlp, feed, fetched)
 
     def finish_feed_poll(self) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 import sqlite_utils
 
 from service.briefing import build_briefing
 from service.credits import credible, reports
+from service.diffcache import DiffCache
 from service.results import Briefing, BriefItem, Citation
 from service.selection import (
     candidates_for,
@@ -222,34 +222,6 @@ class _Diff:
 
     changes: Changes
     sentences: set[int]
-
-
-class DiffCache:
-    """Diffs keyed by everything they depend on, so a digest for 10,000 chats in the same state runs once.
-
-    Least recently used entries go first; the default holds 50 topics × 3 lengths × several chat states.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self._items: OrderedDict[tuple, object] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()  # readers on several threads share one cache
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """The cached value for ``key``, or ``make()`` stored under it (two threads may both make it once)."""
-        with self._lock:
-            if key in self._items:
-                self.hits += 1
-                self._items.move_to_end(key)
-                return cast(T, self._items[key])
-            self.misses += 1
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
 
 
 def compute_changes(

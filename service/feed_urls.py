@@ -7,10 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from service.fetch import FetchError, FetchPolicy, check_address
+from service.fetch import FetchError, check_address
+from service.limits import MAX_FEEDS, FetchPolicy
 
-# Feeds the store polls at most: every one is fetched each poll, and /feeds list shows them all.
-MAX_FEEDS = 500
 # Hosts vetted at the same time when a subscription list is imported.
 CHECKS_AT_ONCE = 8
 

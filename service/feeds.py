@@ -11,6 +11,7 @@ from spacy.language import Language
 from service import web
 from service.fetch import FetchBudget, FetchError, FetchPolicy, Response, fetch
 from service.ingest import IngestReport, ingest
+from service.limits import FEEDS_AT_ONCE  # noqa: F401
 from storage import feeds as feed_store
 from storage.records import Feed
 
@@ -18,8 +19,6 @@ log = logging.getLogger(__name__)
 
 # Teaser entries completed from their pages per feed poll (the rest keep their teaser text).
 MAX_PAGES_PER_POLL = 20
-# Feeds fetched at the same time: one slow or hostile host holds up only its own feed.
-FEEDS_AT_ONCE = 4
 
 
 @dataclass

@@ -18,21 +18,14 @@ import httpcore
 import httpx
 import idna
 
+from service.limits import FetchPolicy
+
 USER_AGENT = "briefbot/0.1 (+https://github.com/briefbot)"
 MAX_REDIRECTS = 5
 
 
 class FetchError(Exception):
     """A URL that could not be fetched; the message is the one-line reason shown to the user."""
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    """Limits for outgoing requests."""
-
-    timeout: float = 10.0
-    max_bytes: int = 5_000_000
-    allow_private: bool = False
 
 
 @dataclass

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from spacy.language import Language
 
+from service.limits import EARLIEST_PUBLISHED, in_date_range  # noqa: F401
 from service.sources import MAX_ARTICLE_CHARS, Failure, RawArticle, canonical_url, html_article
 from storage import articles as store
 from storage import entities as entity_store
@@ -19,7 +20,7 @@ from storage.db import transaction, utcnow
 from storage.records import Entity
 from summarizer import dedup
 from summarizer.analysis import Analysis, MentionInfo, analyse_many
-from summarizer.dates import mentioned_dates, shift_day
+from summarizer.dates import mentioned_dates
 from summarizer.entities import (
     PLACE_LABELS,
     alias_key,
@@ -36,8 +37,6 @@ from summarizer.roles import same_scope
 from summarizer.text import CleanText, clean_article, clean_label, headline_for
 
 BATCH = 256
-# The earliest publication date believed: older stated dates are broken feeds (0001-01-01), not archives.
-EARLIEST_PUBLISHED = date(1990, 1, 1)
 LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -192,16 +191,6 @@ def _source_name(raw: RawArticle) -> str:
     if raw.url:
         return clean_label(urlsplit(raw.url).hostname or raw.url)
     return clean_label(raw.origin.rsplit("/", 1)[-1]) or "unnamed source"
-
-
-def in_date_range(value: str, now: datetime | None = None) -> bool:
-    """Whether an ISO date or timestamp is a plausible publication date: from 1990 to a day after ``now``."""
-    try:
-        day = date.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    today = (now or datetime.now(UTC)).date()
-    return EARLIEST_PUBLISHED <= day <= shift_day(today, 1)
 
 
 def _published_at(stated: str | None, result: ItemResult) -> str:

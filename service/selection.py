@@ -11,6 +11,7 @@ import sqlite_utils
 from scipy import sparse
 
 from service.credits import credible, reports
+from service.limits import LENGTHS, MAX_SENTENCES
 from service.results import BriefItem, Citation
 from storage import articles as store
 from storage import entities as entity_store
@@ -21,8 +22,6 @@ from summarizer.entities import NEWS_LABELS, alias_key
 from summarizer.registry import DEFAULT_METHOD, chosen_sentences
 from summarizer.words import ranking_words
 
-LENGTHS = {"short": 3, "medium": 5, "long": 8}
-MAX_SENTENCES = 20
 MAX_ARTICLES = 200
 # Candidate pre-selection: news puts what matters first, so later sentences of long articles and
 # articles beyond the newest few hundred never reach the ranker (bounded work for any window).

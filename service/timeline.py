@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlite_utils
 
+from service.limits import DEFAULT_DATES, MAX_DATES
 from service.results import BriefItem
 from service.selection import best_items, find_articles, no_match_message, novel_ids
 from storage import articles as store
@@ -16,8 +17,6 @@ from storage.records import Article, SentenceRow
 from summarizer.dates import shift_day
 from summarizer.text import sentence_quality
 
-DEFAULT_DATES = 8
-MAX_DATES = 30
 # A story's timeline reads its whole coverage, not only the newest articles a briefing ranks.
 TIMELINE_ARTICLES = 2000
 # Sentences of an article that can tell its day: the lead, where news puts what happened.

@@ -7,6 +7,8 @@ from datetime import date
 
 import sqlite_utils
 
+from service.limits import DEFAULT_TREND_DAYS as DEFAULT_DAYS
+from service.limits import MAX_TREND_DAYS as MAX_DAYS  # noqa: F401
 from service.selection import find_articles, no_match_message
 from service.timeline import TIMELINE_ARTICLES, build_timeline
 from storage import entities as entity_store
@@ -14,8 +16,6 @@ from storage.records import Entity
 from summarizer.dates import shift_day
 from summarizer.entities import NEWS_LABELS
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 MIN_DAYS = 7
 # A week with no article ends a stretch of coverage: the default window shows the latest stretch, not empty weeks.
 QUIET_GAP_DAYS = 7

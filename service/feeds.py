@@ -11,7 +11,6 @@ from spacy.language import Language
 from service import web
 from service.fetch import FetchBudget, FetchError, FetchPolicy, Response, fetch
 from service.ingest import IngestReport, ingest
-from service.limits import FEEDS_AT_ONCE  # noqa: F401
 from storage import feeds as feed_store
 from storage.records import Feed
 

@@ -80,8 +80,13 @@ def check_address(url: str, policy: FetchPolicy, deadline: Deadline | None = Non
         ascii_host = ascii_hostname(host)
     except UnicodeError:
         raise FetchError(f"cannot resolve host {host!r} (not a valid domain name)") from None
+    own = deadline is None  # a check on its own (adding a feed) times its look-up, then stops its timer
     deadline = deadline or Deadline(policy.timeout)
-    infos = deadline.resolve(ascii_host, port or (443 if parts.scheme == "https" else 80))
+    try:
+        infos = deadline.resolve(ascii_host, port or (443 if parts.scheme == "https" else 80))
+    finally:
+        if own:
+            deadline.close()
     if not infos:
         raise FetchError(f"cannot resolve host {host!r}")
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from spacy.language import Language
 
-from service.limits import EARLIEST_PUBLISHED, in_date_range  # noqa: F401
+from service.limits import in_date_range
 from service.sources import MAX_ARTICLE_CHARS, Failure, RawArticle, canonical_url, html_article
 from storage import articles as store
 from storage import entities as entity_store

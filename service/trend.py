@@ -8,7 +8,6 @@ from datetime import date
 import sqlite_utils
 
 from service.limits import DEFAULT_TREND_DAYS as DEFAULT_DAYS
-from service.limits import MAX_TREND_DAYS as MAX_DAYS  # noqa: F401
 from service.selection import find_articles, no_match_message
 from service.timeline import TIMELINE_ARTICLES, build_timeline
 from storage import entities as entity_store

@@ -85,20 +85,18 @@ def install() -> None:
             raise _refuse(f"a DNS look-up of {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
 
-    def gethostbyname(host: str) -> str:
-        if needs_dns(host):
-            raise _refuse(f"a DNS look-up of {host!r}")
-        return real_gethostbyname(host)
+    def by_name(real: Any) -> Any:
+        def look_up(host: str) -> Any:
+            if needs_dns(host):
+                raise _refuse(f"a DNS look-up of {host!r}")
+            return real(host)
 
-    def gethostbyname_ex(host: str) -> Any:
-        if needs_dns(host):
-            raise _refuse(f"a DNS look-up of {host!r}")
-        return real_gethostbyname_ex(host)
+        return look_up
 
     socket.socket.connect = connect  # type: ignore[method-assign]
     socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
     socket.socket.sendto = sendto  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = getaddrinfo
-    socket.gethostbyname = gethostbyname
-    socket.gethostbyname_ex = gethostbyname_ex
+    socket.gethostbyname = by_name(real_gethostbyname)
+    socket.gethostbyname_ex = by_name(real_gethostbyname_ex)
     socket._loopback_guard = True  # type: ignore[attr-defined]

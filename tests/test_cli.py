@@ -23,6 +23,19 @@ def briefbot(*args, db, check=True, env=None):
     return result
 
 
+def console(db, typed: str) -> subprocess.CompletedProcess:
+    """The offline console on ``db``, fed ``typed`` as piped input."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), "console"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=typed,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH},
+    )
+
+
 @pytest.fixture
 def cli_db(seeded_path, tmp_path):
     import shutil
@@ -67,15 +80,7 @@ def test_bad_arguments_get_a_one_line_reason(cli_db):
 
 
 def test_console_runs_the_same_handlers(cli_db):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input="/who Blinken\n/brief Hochstein\n/quit\n",
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
-    )
+    result = console(cli_db, "/who Blinken\n/brief Hochstein\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "Antony Blinken — person" in result.stdout and "Briefing: Hochstein" in result.stdout
     # Only the conversation: no log lines on stdout, and nothing below WARNING anywhere.
@@ -83,15 +88,7 @@ def test_console_runs_the_same_handlers(cli_db):
 
 
 def test_console_buttons_are_numbered_and_piped_commands_echoed(cli_db):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input="/brief gaza\n1\n/quit\n",
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH},
-    )
+    result = console(cli_db, "/brief gaza\n1\n/quit\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "> /brief gaza" in lines and "> 1" in lines
@@ -101,15 +98,7 @@ def test_console_buttons_are_numbered_and_piped_commands_echoed(cli_db):
 
 
 def test_the_console_saves_charts_and_files_and_says_where(cli_db):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(cli_db), "console"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input="/trend gaza 10\n/feeds export\n/quit\n",
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
-    )
+    result = console(cli_db, "/trend gaza 10\n/feeds export\n/quit\n")
     assert result.returncode == 0, result.stderr
     photo = cli_db.parent / "console" / "1-trend.png"
     assert f"[photo saved to {photo}] gaza, 13 Oct – 22 Oct 2024: " in result.stdout

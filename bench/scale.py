@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import random
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -29,9 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.context import DIGESTS_IN_FLIGHT  # noqa: E402
-from bot.runner import BlockingRunner  # noqa: E402
+from bench import growth  # noqa: E402
+from bot import digests  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.telegram_app import build_application, post_init, post_shutdown  # noqa: E402
 from service.app import Service  # noqa: E402
+from service.digests import Claim, Digest  # noqa: E402
 from service.sources import RawArticle  # noqa: E402
 from storage import chats as chat_store  # noqa: E402
 from storage.db import open_database, transaction  # noqa: E402
@@ -39,125 +44,150 @@ from summarizer.nlp import load_pipeline  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "t17_dev_topics.jsonl"
 CACHE = ROOT / "data" / "bench"
+# The newest grown article's date: fixed, so a cached store is the same store whenever it was built.
+GROWN_UNTIL = date(2026, 11, 1)
 
 
-def base_store(size: int) -> Path:
-    """The first ``size`` Timeline17 articles (all topics, date order), ingested once and cached."""
-    path = CACHE / f"t17-base-{size}.db"
+def grown_store(base: int, articles: int) -> Path:
+    """A store of ``articles`` grown articles, every one through the real ingest path (see bench/growth.py);
+    built once and cached."""
+    path = CACHE / f"grown-{base}-{articles}.db"
     if path.exists():
         return path
-    items = []
-    for line in CORPUS.read_text("utf-8").splitlines():
-        topic = json.loads(line)
-        outlet = topic["id"].rsplit("_", 1)[-1].upper()
-        for doc_id, text, day in zip(topic["document_ids"], topic["documents"], topic["document_dates"]):
-            items.append(RawArticle(text, f"{topic['id']}/{doc_id}", published=day, source=outlet))
-    random.Random(7).shuffle(items)
-    items = sorted(items[:size], key=lambda a: a.published or "")
-    CACHE.mkdir(parents=True, exist_ok=True)
+    templates = growth.record(CORPUS, base, CACHE, load_pipeline)
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    service = Service(open_database(partial), load_pipeline())
-    start = time.perf_counter()
-    report = service.ingest_items(items)
-    print(f"base: ingested {report.summary()} in {time.perf_counter() - start:.0f} s")
-    service.close()
+    db = open_database(partial)
+    start, cpu = time.perf_counter(), time.process_time()
+    report = growth.build(db, templates, articles, GROWN_UNTIL)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    db.conn.close()
     partial.rename(path)
+    print(
+        f"built {path.name} from {len(templates)} recorded articles: {report} in {wall / 60:.1f} min "
+        f"({cpu * 1000 / articles:.1f} ms CPU per article)"
+    )
     return path
 
 
-# Benchmark-only SQL: copying stored rows is how the store grows without running spaCy 20,000 times.
-def copy_rows(db, table: str, where: str, rewrite: dict[str, str], keep_id: bool = False) -> None:
-    """Copy a table's rows matching ``where``, each column as is unless ``rewrite`` gives its new value."""
-    columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if keep_id or r[1] != "id"]
-    names = ", ".join(f'"{c}"' for c in columns)
-    values = ", ".join(rewrite.get(c, f'"{c}"') for c in columns)
-    db.execute(f"INSERT INTO {table} ({names}) SELECT {values} FROM {table} WHERE {where}")
+async def wave(path: Path, fired: datetime, topic: str, nlp) -> dict:
+    """Every chat's digest as the bot delivers it (claim, compute on the readers, render, send through the Bot API
+    double with the real rate limiter, record), all at once as the JobQueue fires them, while another chat asks
+    for /brief every 100 ms. The double runs in a process of its own, so CPU and memory are the bot's alone."""
+    double = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "botapi_process.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert double.stdout is not None and double.stdin is not None
+    url = double.stdout.readline().decode().strip()
+    settings = Settings(token="123456:BENCH", db_path=str(path), bot_api_url=url, digest_grace_minutes=0)
+    app = build_application(settings, nlp=nlp)
+    compute: list[float] = []
+    original = Service.compute_digest
 
-
-def grow(base: Path, path: Path, articles: int) -> None:
-    """Copy the base store to ``path`` and grow it to ``articles`` articles, each copy a month later."""
-    shutil.copy(base, path)
-    db = open_database(path)
-    one = lambda sql, *a: db.execute(sql, list(a)).fetchone()[0]  # noqa: E731
-    ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
-    copy = 1
-    while one("SELECT count(*) FROM articles") < articles:
-        batch = ids[: articles - one("SELECT count(*) FROM articles")]
-        a, s = one("SELECT max(id) FROM articles"), one("SELECT max(id) FROM sentences")
-        in_batch = f"article_id IN ({', '.join(str(i) for i in batch)})"
-        later = f"'+{30 * copy} days'"
-        shifted = {
-            "article_id": f"article_id + {a}",
-            "sentence_id": f"sentence_id + {s}",
-            "day": f"date(day, {later})",
-            "published_at": f"date(published_at, {later}) || substr(published_at, 11)",
-        }
-        with transaction(db):
-            copy_rows(
-                db,
-                "articles",
-                in_batch.replace("article_id", "id"),
-                {
-                    "id": f"id + {a}",
-                    "story_id": f"story_id + {a}",
-                    "duplicate_of": f"CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of + {a} END",
-                    "published_at": f"date(published_at, {later}) || substr(published_at, 11)",
-                    "content_hash": f"content_hash || '-{copy}'",
-                    "canonical_url": f"CASE WHEN canonical_url IS NULL THEN NULL ELSE canonical_url || '#{copy}' END",
-                },
-                keep_id=True,
-            )
-            copy_rows(db, "sentences", in_batch, {**shifted, "id": f"id + {s}"}, keep_id=True)
-            for table in ("mentions", "roles", "facts", "sentence_dates"):
-                copy_rows(db, table, in_batch, shifted)
-        copy += 1
-    db.conn.close()
-
-
-async def wave(path: Path, chats: int, fired: datetime, topic: str) -> tuple[list[str], float, float, list[float], str]:
-    """Every chat's digest through the bot's runner, all at once as the JobQueue fires them, while another chat
-    asks for /brief every 100 ms; returns statuses, CPU and wall seconds, the /brief latencies, cache counts."""
-    runner = BlockingRunner(lambda: Service.open(path), reader_path=path)
-    await runner.start()
-    service = runner.service
-    done = asyncio.Event()
-
-    slots = asyncio.Semaphore(DIGESTS_IN_FLIGHT)
-
-    async def deliver(chat_id: int) -> str:
-        async with slots:
-            claim = await runner.run(service.claim_digest, chat_id, fired)
-            if claim is None:
-                return "lost"
-            digest = await runner.read(Service.compute_digest, claim)
-            await runner.run(service.close_digest, digest, "sent")
-            return "sent"
-
-    probe_cpu: list[float] = []
-
-    def brief() -> None:
+    def timed(self: Service, claim: Claim) -> Digest:
         start = time.thread_time()
-        service.brief(topic, chat_id=8_888_888)
-        probe_cpu.append(time.thread_time() - start)
+        try:
+            return original(self, claim)
+        finally:
+            compute.append(time.thread_time() - start)
 
-    async def probe(latencies: list[float]) -> None:
-        while not done.is_set():
-            start = time.perf_counter()
-            await runner.run(brief)
-            latencies.append((time.perf_counter() - start) * 1000)
-            await asyncio.sleep(0.1)
+    Service.compute_digest = timed  # type: ignore[method-assign]
+    result: dict = {}
+    async with app:
+        await post_init(app)
+        runner = app.bot_data.runner
+        chats = [c.id for c in await runner.run(chat_store.chats_with_digests, runner.service.db)]
+        done = asyncio.Event()
+        probe_cpu: list[float] = []
+        latencies: list[float] = []
 
-    latencies: list[float] = []
-    cpu, wall = time.process_time(), time.perf_counter()
-    prober = asyncio.create_task(probe(latencies))
-    statuses = await asyncio.gather(*(deliver(c) for c in range(1, chats + 1)))
-    cpu, wall = time.process_time() - cpu - sum(probe_cpu), time.perf_counter() - wall  # the wave's CPU alone
-    done.set()
-    await prober
-    cache = f"{service.diffs.hits:,} hits / {service.diffs.misses:,} misses"
-    await runner.stop()
-    return list(statuses), cpu, wall, latencies, cache
+        def brief() -> None:
+            start = time.thread_time()
+            runner.service.brief(topic, chat_id=8_888_888)
+            probe_cpu.append(time.thread_time() - start)
+
+        async def probe() -> None:
+            while not done.is_set():
+                start = time.perf_counter()
+                await runner.run(brief)
+                latencies.append((time.perf_counter() - start) * 1000)
+                await asyncio.sleep(0.1)
+
+        Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here on: the wave's
+        cpu, wall = time.process_time(), time.perf_counter()
+        prober = asyncio.create_task(probe())
+        statuses = await asyncio.gather(*(digests.deliver(app, c, fired) for c in chats))
+        result["cpu"] = time.process_time() - cpu - sum(probe_cpu)
+        result["wall"] = time.perf_counter() - wall
+        result["peak"] = peak_rss_mb()
+        done.set()
+        await prober
+        result["latencies"] = latencies
+        result["statuses"] = list(statuses)
+        result["compute"] = sum(compute)
+        result["cache"] = (runner.service.diffs.hits, runner.service.diffs.misses)
+        await post_shutdown(app)
+    Service.compute_digest = original  # type: ignore[method-assign]
+    out, _ = double.communicate(b"")
+    result["double"] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory since start, or since it was last reset through /proc/self/clear_refs."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def set_up_chats(db, topics: list[str], chats: int, fresh: int, rng: random.Random) -> dict[tuple[str, str], set]:
+    """Chats in many states, as a day of real use leaves them: each follows 2 of the topics at a length of its own;
+    a fifth of its topics were never briefed, the rest last briefed at one of six earlier points (every --fresh
+    articles), with what a briefing of that length shows; a third of those also asked for /brief or /changes by
+    hand since, which showed them sentences of their own. Returns the distinct states per (topic, length)."""
+    from service.briefing import build_briefing
+    from service.selection import find_articles
+
+    lengths = ["short", "medium", "long"]
+    newest = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+    points = [newest - fresh * j for j in range(1, 7)]
+    last_sentence = {
+        p: db.execute("SELECT max(id) FROM sentences WHERE article_id <= ?", [p]).fetchone()[0] for p in points
+    }
+    shown: dict[tuple[str, str], list[int]] = {}
+    articles_of: dict[str, list[int]] = {}
+    states: dict[tuple[str, str], set] = {}
+    with transaction(db):
+        for chat_id in range(1, chats + 1):
+            length = rng.choice(lengths)
+            chat_store.update_chat(db, chat_id, digest_time="08:00", timezone="UTC", length=length)
+            for topic in rng.sample(topics, 2):
+                chat_store.subscribe(db, chat_id, topic)
+                if rng.random() < 0.2:
+                    states.setdefault((topic, length), set()).add(None)
+                    continue
+                if (topic, length) not in shown:
+                    briefing = build_briefing(db, topic, length=length)
+                    shown[(topic, length)] = sorted(i.sentence_id for i in briefing.shown)
+                point = rng.choice(points)
+                seen = {s for s in shown[(topic, length)] if s <= last_sentence[point]}
+                if rng.random() < 1 / 3:
+                    # a manual /brief or /changes since: the leads of two of the topic's articles up to that point
+                    ids_of = articles_of.setdefault(topic, sorted(a.id for a in find_articles(db, topic)))
+                    earlier = ids_of[: bisect.bisect_right(ids_of, point)]
+                    first, second = (rng.sample(earlier, min(2, len(earlier))) * 2 or [0, 0])[:2]
+                    ids = [
+                        r[0]
+                        for r in db.execute(
+                            "SELECT id FROM sentences WHERE article_id IN (?, ?) AND position < ?",
+                            [first, second, rng.randint(2, 4)],
+                        )
+                    ]
+                    seen |= set(ids)
+                chat_store.record_snapshot(db, chat_id, topic, "brief", point, sorted(seen))
+                states.setdefault((topic, length), set()).add((point, frozenset(seen)))
+    return states
 
 
 def ingest_growth(base: Path, grown: Path, count: int, pairs: int = 3) -> None:
@@ -240,16 +270,17 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    base = base_store(args.base)
-    path = CACHE / f"grown-{args.articles}.db"
-    start = time.perf_counter()
-    grow(base, path, args.articles)
+    cached = grown_store(args.base, args.articles)
+    path = CACHE / "scale-run.db"  # a copy: the chats and their briefings below change it
+    shutil.copy(cached, path)
     service = Service(open_database(path))
     db = service.db
-    count = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    count = one("SELECT count(*) FROM articles")
     print(
-        f"store: {count:,} articles grown from {args.base} in {time.perf_counter() - start:.0f} s "
-        f"({path.stat().st_size / 1e6:.0f} MB)"
+        f"store: {count:,} articles ({one('SELECT count(*) FROM articles WHERE duplicate_of IS NULL'):,} distinct), "
+        f"{one('SELECT count(*) FROM entities'):,} entities, {one('SELECT count(*) FROM sentences'):,} sentences, "
+        f"{one('SELECT count(*) FROM facts'):,} facts ({path.stat().st_size / 1e6:.0f} MB)"
     )
 
     name, mentions = db.execute(
@@ -278,36 +309,41 @@ def main() -> None:
     p50, p95 = latencies(lambda: service.changes(1, broad), args.runs)
     print(f"/changes {broad}, nothing new: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (target < 20)")
 
-    # The digest wave, compute only (no Telegram): each chat follows 2 of the topics with a length of its own;
-    # a third were briefed before the newest --fresh articles arrived (they get a diff, the rest a first briefing).
-    rng = random.Random(3)
-    lengths = ["short", "medium", "long"]
-    newest = db.execute("SELECT max(published_at) FROM articles").fetchone()[0]
-    earlier = db.execute("SELECT max(id) FROM articles").fetchone()[0] - args.fresh
-    histories = []
-    with transaction(db):
-        for chat_id in range(1, args.chats + 1):
-            for topic in rng.sample(topics, 2):
-                chat_store.subscribe(db, chat_id, topic)
-                if chat_id % 3 == 0:
-                    histories.append((chat_id, topic))
-            chat_store.update_chat(db, chat_id, digest_time="08:00", timezone="UTC", length=rng.choice(lengths))
-    for chat_id, topic in histories:
-        chat_store.record_snapshot(db, chat_id, topic, "brief", earlier, [])
+    # The digest wave through the bot, every chat in a state of its own making (see set_up_chats).
+    states = set_up_chats(db, topics, args.chats, args.fresh, random.Random(3))
+    per_pair = sorted(len(v) for v in states.values())
+    print(
+        f"chats: {args.chats:,} x 2 of {len(topics)} topics; {sum(per_pair):,} distinct states over "
+        f"{len(per_pair)} (topic, length) pairs, min {per_pair[0]}, median {statistics.median(per_pair):.0f} per pair "
+        "(target >= 10)"
+    )
     history_before = history_rows(db)
+    newest = db.execute("SELECT max(published_at) FROM articles").fetchone()[0]
     fired = datetime(int(newest[:4]) + 1, 1, 1, 8, 0, 30, tzinfo=UTC)
     service.close()
-    statuses, cpu, wall, during, cache = asyncio.run(wave(path, args.chats, fired, broad))
+    result = asyncio.run(wave(path, fired, broad, load_pipeline()))
     service = Service(open_database(path))
     db = service.db
     again = sum(service.claim_digest(c, fired) is not None for c in range(1, args.chats + 1))
     history_after = history_rows(db)
+    statuses, during, sent = result["statuses"], result["latencies"], result["double"]
     briefings = 2 * statuses.count("sent")
+    hits, misses = result["cache"]
     print(
-        f"digest wave, as the bot runs it (claim on the writer, compute on 2 readers, record on the writer; "
-        f"CPU of the /brief probes taken out): "
-        f"{args.chats:,} chats x 2 of {len(topics)} topics: {cpu:.1f} s CPU, {wall:.1f} s wall, "
-        f"{statuses.count('sent'):,} sent, {statuses.count('lost')} lost, {again} sent twice; cache {cache}"
+        f"digest wave, as the bot runs it (claim and record on the writer, compute on 2 readers, render, send to the "
+        f"Bot API double at Telegram's 30 messages/s; the /brief probes' CPU taken out): "
+        f"{result['cpu']:.1f} s CPU in all, of which compute {result['compute']:.1f} s "
+        "(target <= 120 for 10,000 chats); "
+        f"{result['wall']:.0f} s wall; {statuses.count('sent'):,} sent, {statuses.count('nothing-new'):,} nothing new, "
+        f"{len(statuses) - statuses.count('sent') - statuses.count('nothing-new')} other, {again} sent twice; "
+        f"diff cache {hits:,} hits / {misses:,} misses"
+    )
+    per_chat = sent["messages"] / max(1, sent["chats"])
+    print(
+        f"delivery: {sent['messages']:,} messages to {sent['chats']:,} chats ({per_chat:.2f} per chat, "
+        f"{sent['characters'] / max(1, sent['messages']):,.0f} characters each), {sent['rejected']} refused by the "
+        f"double's Telegram checks; at 30 messages/s {sent['messages'] / 30 / 60:.1f} min; peak RSS of the bot "
+        f"during the wave {result['peak']:.0f} MB (target < 450)"
     )
     print(
         f"/brief from another chat during the wave ({len(during)} briefs): p50 {statistics.median(during):.0f} ms, "
@@ -322,7 +358,7 @@ def main() -> None:
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     service.close()
     if args.ingest:  # last: it loads spaCy, which would count in the peaks above
-        ingest_growth(base, path, args.ingest)
+        ingest_growth(grown_store(args.base, args.base), cached, args.ingest)
     print(f"({date.today().isoformat()}; {count:,} articles; python {sys.version.split()[0]})")
 
 

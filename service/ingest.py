@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,6 +38,8 @@ from summarizer.roles import same_scope
 from summarizer.text import CleanText, clean_article, clean_label, headline_for
 
 BATCH = 256
+# What spaCy finds in each article, given as its paragraphs (an empty list: an article not to analyse).
+Analyser = Callable[[Sequence[Sequence[str]]], Iterable[Analysis]]
 LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -95,12 +98,21 @@ class _Prepared:
 
 def ingest(
     db: sqlite_utils.Database,
-    nlp: Language,
+    nlp: Language | None,
     items: Iterable[RawArticle | Failure],
     published: str | None = None,
     progress: Callable[[int], None] | None = None,
+    analyse: Analyser | None = None,
 ) -> IngestReport:
-    """Ingest raw articles in batches; every item gets a result, failures never stop the batch."""
+    """Ingest raw articles in batches; every item gets a result, failures never stop the batch.
+
+    ``analyse`` replaces spaCy (each article given as its paragraphs) where the analyses are already known: the
+    scale bench grows its store through this same path from analyses it recorded once.
+    """
+    if analyse is None:
+        if nlp is None:
+            raise ValueError("ingest needs a spaCy pipeline or the articles' analyses")
+        analyse = functools.partial(analyse_many, nlp)
     report = IngestReport()
     batch: list[tuple[RawArticle, ItemResult]] = []
     for item in items:
@@ -114,10 +126,10 @@ def ingest(
         report.items.append(result)
         batch.append((item, result))
         if len(batch) >= BATCH:
-            _ingest_batch(db, nlp, batch, published, report, progress)
+            _ingest_batch(db, analyse, batch, published, report, progress)
             batch = []
     if batch:
-        _ingest_batch(db, nlp, batch, published, report, progress)
+        _ingest_batch(db, analyse, batch, published, report, progress)
     return report
 
 
@@ -142,7 +154,7 @@ def _prepare(raw: RawArticle) -> _Prepared | str:
 
 def _ingest_batch(
     db: sqlite_utils.Database,
-    nlp: Language,
+    analyse: Analyser,
     batch: Sequence[tuple[RawArticle, ItemResult]],
     published: str | None,
     report: IngestReport,
@@ -165,15 +177,18 @@ def _ingest_batch(
         prepared.append((item, result))
     # Near-duplicates of stored articles, or of one earlier in this batch, are linked, not analysed:
     # spaCy runs only on text that will be stored.
-    seen: list[list[int]] = []
+    # Earlier articles of this batch by band, as the store keeps them: compared only when they share one.
+    seen: dict[tuple[int, str], list[list[int]]] = defaultdict(list)
     texts = []
     for item, _ in prepared:
-        twin = _near_duplicate(db, item.signature, dedup.bands(item.signature)) or any(
-            dedup.similarity(item.signature, other) >= dedup.NEAR_DUPLICATE for other in seen
+        bands = dedup.bands(item.signature)
+        twin = _near_duplicate(db, item.signature, bands) or any(
+            dedup.similarity(item.signature, other) >= dedup.NEAR_DUPLICATE for band in bands for other in seen[band]
         )
         texts.append([] if twin else item.clean.paragraphs)
-        seen.append(item.signature)
-    analyses = analyse_many(nlp, texts)
+        for band in bands:
+            seen[band].append(item.signature)
+    analyses = analyse(texts)
     for (item, result), analysis in zip(prepared, analyses):
         try:
             _store(db, item, analysis, published, result)

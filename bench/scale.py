@@ -157,6 +157,7 @@ def set_up_chats(db, topics: list[str], chats: int, fresh: int, rng: random.Rand
     }
     shown: dict[tuple[str, str], list[int]] = {}
     articles_of: dict[str, list[int]] = {}
+    marks = []
     states: dict[tuple[str, str], set] = {}
     with transaction(db):
         for chat_id in range(1, chats + 1):
@@ -185,8 +186,10 @@ def set_up_chats(db, topics: list[str], chats: int, fresh: int, rng: random.Rand
                         )
                     ]
                     seen |= set(ids)
-                chat_store.record_snapshot(db, chat_id, topic, "brief", point, sorted(seen))
+                marks.append((chat_id, topic, point, sorted(seen)))
                 states.setdefault((topic, length), set()).add((point, frozenset(seen)))
+    for chat_id, topic, point, seen in marks:
+        chat_store.record_snapshot(db, chat_id, topic, "brief", point, seen)
     return states
 
 
@@ -272,6 +275,8 @@ def main() -> None:
 
     cached = grown_store(args.base, args.articles)
     path = CACHE / "scale-run.db"  # a copy: the chats and their briefings below change it
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a run stopped mid-write leaves a journal that must not meet the new copy
     shutil.copy(cached, path)
     service = Service(open_database(path))
     db = service.db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -33,6 +33,7 @@ from storage import entities as entity_store
 from storage.records import Article, Entity, FactRow, Mention, SentenceRow
 from summarizer import ranking
 from summarizer.clauses import what_they_did
+from summarizer.credits import Report
 from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
 from summarizer.facts import WORLD
 from summarizer.words import ranking_words
@@ -260,10 +261,18 @@ def compute_changes(
                 since=since,
                 message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
             )
-        delivered_ids = chat_store.delivered_sentence_ids(db, chat_id, topic)
-        # A digest is keyed by the store's state, the chat's mark and what it was shown.
-        key = ("diff", topic, length, newest, last.covered_to, frozenset(delivered_ids))
-        diff: _Diff = cache.get(key, lambda: diff_articles(db, topic, new_articles, covered, delivered_ids, length))
+        # What arrived since a mark is read and scored once for every chat at that mark; a diff is then keyed by
+        # which of it the chat has not seen (chats shown different sentences mostly share it).
+        arrivals: _Arrivals = cache.get(
+            ("arrivals", topic, newest, last.covered_to), lambda: _arrivals(db, topic, new_articles, covered)
+        )
+        delivered = frozenset(chat_store.delivered_sentence_ids(db, chat_id, topic))
+        novel: frozenset[int] = cache.get(
+            ("novel", topic, newest, last.covered_to, delivered), lambda: _novel(db, arrivals, delivered)
+        )
+        diff: _Diff = cache.get(
+            ("diff", topic, length, newest, last.covered_to, novel), lambda: _diff(arrivals, novel, length)
+        )
         changes = replace(diff.changes, since=since, base=last.covered_to)
         changes.snapshot = Delivered("changes", newest, sorted(diff.sentences))
     if record:
@@ -306,6 +315,27 @@ def _keep_since() -> str:
     return (datetime.now(UTC) - timedelta(days=HISTORY_DAYS)).replace(microsecond=0).isoformat()
 
 
+@dataclass
+class _Arrivals:
+    """What arrived on a topic since a mark, read and scored once for every chat at that mark: which sentences
+    a diff may show, and the entity and figure news, which do not depend on what a chat was shown."""
+
+    topic: str
+    new_articles: int
+    rows: list[SentenceRow]
+    scores: dict[int, float]
+    fact_groups: dict[int, set[int]]  # row index -> indexes of rows stating the same fact
+    subjects: dict[int, int]  # sentence id -> the first person it names
+    said: list[Report]
+    outlets: set[str]
+    new_mentions: list[Mention]
+    known: set[int]  # entities the covered articles named
+    entities: dict[int, Entity]
+    roles: dict[int, str]
+    fact_changes: list[FactChange]
+    quiet: list[Entity]
+
+
 def diff_articles(
     db: sqlite_utils.Database,
     topic: str,
@@ -319,47 +349,85 @@ def diff_articles(
     It opens with the new developments: the best-ranked new sentences that paraphrase nothing delivered, one per
     development, each credited to every outlet that reported it. Entity news and changed facts follow.
     """
-    changes = Changes(topic=topic, new_articles=len(new_articles))
-    delivered = store.sentences_by_id(db, sorted(delivered_ids))
+    arrivals = _arrivals(db, topic, new_articles, covered)
+    return _diff(arrivals, _novel(db, arrivals, delivered_ids), length)
+
+
+def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Article], covered: set[int]) -> _Arrivals:
+    """Read and score what arrived since the mark (every read a diff makes is here)."""
     rows = candidates_for(db, new_articles)
-    novel = novel_ids(rows, delivered)
-    scores = dict(zip((r.id for r in rows), rank(rows)[0])) if rows else {}
-    fresh = [r for r in rows if r.id in novel]
-    if fresh:
-        same_fact = fact_groups(db, [a.id for a in new_articles], [r.id for r in fresh])
+    ids = [r.id for r in rows]
+    new_ids = [a.id for a in new_articles]
+    old_mentions = entity_store.mentions_in(db, sorted(covered))
+    new_mentions = entity_store.mentions_in(db, new_ids)
+    outlets = {alias_key(a.source) for a in new_articles}
+    named = sorted({m.entity_id for m in new_mentions})
+    return _Arrivals(
+        topic=topic,
+        new_articles=len(new_articles),
+        rows=rows,
+        scores=dict(zip(ids, rank(rows)[0])) if rows else {},
+        fact_groups=fact_groups(db, new_ids, ids),
+        subjects=subjects_of(entity_store.people_by_sentence(db, ids)),
+        said=reports(db, rows),
+        outlets=outlets,
+        new_mentions=new_mentions,
+        known={m.entity_id for m in old_mentions},
+        entities={e.id: e for e, _ in entity_store.entities_with_counts(db, named)},
+        roles=_roles(db, sorted({m.article_id for m in new_mentions})),
+        fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
+        quiet=_gone_quiet(db, topic, old_mentions, new_mentions, len(new_articles), outlets),
+    )
+
+
+def _novel(db: sqlite_utils.Database, arrivals: _Arrivals, delivered_ids: Set[int]) -> frozenset[int]:
+    """The arrived sentences that paraphrase nothing the chat was shown (nor an earlier arrival)."""
+    return frozenset(novel_ids(arrivals.rows, store.sentences_by_id(db, sorted(delivered_ids))))
+
+
+def _diff(arrivals: _Arrivals, novel: frozenset[int], length: str | int | None) -> _Diff:
+    """The diff a chat gets when ``novel`` is what it has not seen (no reads: shared by every chat alike)."""
+    changes = Changes(topic=arrivals.topic, new_articles=arrivals.new_articles)
+    rows = arrivals.rows
+    picked = [i for i, r in enumerate(rows) if r.id in novel]
+    if picked:
+        fresh = [rows[i] for i in picked]
+        at = {old: new for new, old in enumerate(picked)}
+        same_fact = {at[i]: {at[j] for j in others if j in at} for i, others in arrivals.fact_groups.items() if i in at}
+        same_fact = {i: others for i, others in same_fact.items() if others}
+        said = [arrivals.said[i] for i in picked]
         similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in fresh])
-        subjects = subjects_of(entity_store.people_by_sentence(db, [r.id for r in fresh]))
-        said = reports(db, fresh)
-        same = same_development(fresh, similarity, subjects, same_fact)
+        same = same_development(fresh, similarity, arrivals.subjects, same_fact)
         # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
         fresh_scores, _ = rank(fresh, same_fact=credible(same, said), similarity=similarity)
         fresh_scores = fresh_scores * recency(fresh)
         items = select_items(
-            fresh, fresh_scores, similarity, developments_count(length), same, [subjects.get(r.id) for r in fresh], said
+            fresh,
+            fresh_scores,
+            similarity,
+            developments_count(length),
+            same,
+            [arrivals.subjects.get(r.id) for r in fresh],
+            said,
         )
         changes.developments = sorted(items, key=lambda i: -i.score)  # the most important development first
 
-    old_mentions = entity_store.mentions_in(db, sorted(covered))
-    new_mentions = entity_store.mentions_in(db, [a.id for a in new_articles])
-    outlets = {alias_key(a.source) for a in new_articles}
-    changes.new_entities, changes.updated_entities = _entity_news(
-        db, rows, novel, scores, old_mentions, new_mentions, outlets, changes.developments, length
-    )
-    old_facts = store.facts_of(db, sorted(covered))
-    new_facts = store.facts_of(db, [a.id for a in new_articles])
-    changes.fact_changes = _fact_changes(db, old_facts, new_facts)
-
-    changes.quiet = _gone_quiet(db, topic, old_mentions, new_mentions, len(new_articles), outlets)
+    changes.new_entities, changes.updated_entities = _entity_news(arrivals, novel, changes.developments, length)
     size = length_name(length)
-    changes.fact_changes = changes.fact_changes[: MAX_FACT_LINES[size]]
+    changes.fact_changes = arrivals.fact_changes[: MAX_FACT_LINES[size]]
+    changes.quiet = list(arrivals.quiet)
     _fit(changes, WORD_BUDGET[size])
     # Entity lines quote a clause, not a sentence: only the long form's news about known entities counts as shown.
     shown_sentences = {i.sentence_id for i in changes.developments}
     shown_sentences |= {s for n in changes.updated_entities for s, _, _ in n.sentences}
 
     if changes.is_empty:
-        count = f"{len(new_articles)} new article" if len(new_articles) == 1 else f"{len(new_articles)} new articles"
-        changes.message = f"{count} on “{topic or 'the top stories'}”, but nothing you have not already seen."
+        count = (
+            f"{arrivals.new_articles} new article"
+            if arrivals.new_articles == 1
+            else f"{arrivals.new_articles} new articles"
+        )
+        changes.message = f"{count} on “{arrivals.topic or 'the top stories'}”, but nothing you have not already seen."
     return _Diff(changes, shown_sentences)
 
 
@@ -469,15 +537,7 @@ def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: s
 
 
 def _entity_news(
-    db: sqlite_utils.Database,
-    rows: Sequence[SentenceRow],
-    novel: set[int],
-    scores: dict[int, float],
-    old_mentions: Sequence[Mention],
-    new_mentions: Sequence[Mention],
-    outlets: set[str],
-    developments: Sequence[BriefItem],
-    length: str | int | None,
+    arrivals: _Arrivals, novel: frozenset[int], developments: Sequence[BriefItem], length: str | int | None
 ) -> tuple[list[EntityNews], list[EntityNews]]:
     """New people, organisations and places as one line each, and (long form) news about known entities.
 
@@ -487,14 +547,18 @@ def _entity_news(
     repeat a development.
     """
     size = length_name(length)
-    known = {m.entity_id for m in old_mentions}
+    known, entities, roles, outlets, scores = (
+        arrivals.known,
+        arrivals.entities,
+        arrivals.roles,
+        arrivals.outlets,
+        arrivals.scores,
+    )
     by_entity: dict[int, list[Mention]] = defaultdict(list)
-    for m in new_mentions:
+    for m in arrivals.new_mentions:
         by_entity[m.entity_id].append(m)
-    entities = {e.id: e for e, _ in entity_store.entities_with_counts(db, list(by_entity))}
-    row_by_id = {r.id: r for r in rows}
+    row_by_id = {r.id: r for r in arrivals.rows}
     developed = {i.sentence_id for i in developments}
-    roles = _roles(db, sorted({m.article_id for m in new_mentions}))
     new_list: list[EntityNews] = []
     updated_list: list[EntityNews] = []
     for entity_id, mentions in by_entity.items():

@@ -35,7 +35,7 @@ from summarizer.entities import (
     surname_key,
 )
 from summarizer.roles import same_scope
-from summarizer.text import CleanText, clean_article, clean_label, headline_for
+from summarizer.text import CleanText, clean_article, clean_label, headline_for, sentence_quality
 
 BATCH = 256
 # What spaCy finds in each article, given as its paragraphs (an empty list: an article not to analyse).
@@ -245,7 +245,9 @@ def _store(
             # The same story text again: linked to the first, its sentences are not stored twice.
             result.status = "near-duplicate"
             return
-        sentence_ids = store.insert_sentences(db, article_id, [s.__dict__ for s in analysis.sentences])
+        sentence_ids = store.insert_sentences(
+            db, article_id, [{**s.__dict__, "quality": sentence_quality(s.text)} for s in analysis.sentences]
+        )
         published_day = _day(str(row["published_at"]))
         if published_day is not None:
             store.insert_sentence_dates(

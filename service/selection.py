@@ -140,7 +140,13 @@ def rank(
         similarity = ranking.similarity_matrix(words)
     if method == DEFAULT_METHOD:
         scores = ranking.news_ranking(
-            words, [r.position for r in rows], [r.text for r in rows], [r.source for r in rows], similarity, same_fact
+            words,
+            [r.position for r in rows],
+            [r.text for r in rows],
+            [r.source for r in rows],
+            similarity,
+            same_fact,
+            [r.quality for r in rows],
         )
         return scores, similarity
     # Any other registry method: the sentences it chooses come first, in document order.

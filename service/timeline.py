@@ -112,7 +112,7 @@ def build_timeline(
         pool = by_day.get(day, [])
         fresh = novel_ids(pool, chosen) if chosen else {r.id for r in pool}
         # A day is told by a sentence that stands alone: never the tail of a split quotation or page furniture.
-        pool = [r for r in pool if r.id in fresh and sentence_quality(r.text) > 0]
+        pool = [r for r in pool if r.id in fresh and (sentence_quality(r.text) if r.quality is None else r.quality) > 0]
         if not pool:
             continue
         item = best_items(db, pool, 1)[0]

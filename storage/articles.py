@@ -13,7 +13,7 @@ from storage.records import Article, FactRow, SentenceRow
 
 _SENTENCE_COLUMNS = """
     s.id, s.article_id, s.position, s.text, s.tokens, a.source, a.published_at, a.url, a.story_id,
-    coalesce(a.title, '')
+    coalesce(a.title, ''), s.quality
 """
 
 
@@ -66,12 +66,21 @@ def insert_article(db: sqlite_utils.Database, row: dict[str, Any], bands: Iterab
 
 
 def insert_sentences(db: sqlite_utils.Database, article_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert an article's sentences (position, text, start, end, tokens); return their ids in order."""
+    """Insert an article's sentences (position, text, start, end, tokens, quality); return their ids in order."""
     ids = []
     for row in rows:
         cursor = db.execute(
-            'INSERT INTO sentences (article_id, position, text, start, "end", tokens) VALUES (?, ?, ?, ?, ?, ?)',
-            [article_id, row["position"], row["text"], row["start"], row["end"], " ".join(row["tokens"])],
+            'INSERT INTO sentences (article_id, position, text, start, "end", tokens, quality) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                article_id,
+                row["position"],
+                row["text"],
+                row["start"],
+                row["end"],
+                " ".join(row["tokens"]),
+                row.get("quality"),
+            ],
         )
         ids.append(row_id(cursor.lastrowid))
     return ids

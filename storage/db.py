@@ -486,6 +486,12 @@ def _m013_index_ordered_reads(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m014_sentence_quality(db: sqlite_utils.Database) -> None:
+    # How well a sentence stands alone as a briefing line depends on its text only: worked out once, at ingest,
+    # not by a dozen regular expressions every time the sentence is ranked. NULL for sentences stored before.
+    _script(db, "ALTER TABLE sentences ADD COLUMN quality REAL;")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -500,6 +506,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("011_topic_keys", _m011_topic_keys),
     ("012_buttons_bound_to_chats", _m012_buttons_bound_to_chats),
     ("013_index_ordered_reads", _m013_index_ordered_reads),
+    ("014_sentence_quality", _m014_sentence_quality),
 ]
 
 

@@ -33,6 +33,7 @@ class SentenceRow:
     url: str | None
     story_id: int
     title: str
+    quality: float | None = None  # as a briefing line, worked out at ingest (None: stored before that)
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,16 @@ def news_ranking(
     outlets: Sequence[str],
     similarity: sparse.csr_matrix,
     same_fact: dict[int, set[int]] | None = None,
+    qualities: Sequence[float | None] | None = None,
 ) -> np.ndarray:
     """The news ranker /brief runs: position and centrality, times sentence quality (fragments, credits and glued
-    headings are not briefing lines), times corroboration (a statement several outlets made is worth more)."""
+    headings are not briefing lines; ``qualities`` gives those already known), times corroboration (a statement
+    several outlets made is worth more)."""
     if not sentences_words:
         return np.zeros(0)
-    scores = news_scores(sentences_words, positions) * np.array([sentence_quality(t) for t in texts])
+    known = qualities or [None] * len(texts)
+    quality = [sentence_quality(t) if q is None else q for t, q in zip(texts, known)]
+    scores = news_scores(sentences_words, positions) * np.array(quality)
     close = (similarity > REDUNDANT).tocsr()
     others = []
     for i, outlet in enumerate(outlets):

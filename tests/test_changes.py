@@ -1,5 +1,7 @@
 """What changed since a chat's last briefing: the seed acceptance story, and its edge cases."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot import render
@@ -125,3 +127,18 @@ def test_a_diff_fits_its_length_and_says_no_sentence_twice(service, length, budg
     assert len(sentences) == len(set(sentences))
     assert not [cl for cl in clauses if any(cl in s for s in sentences)]
     assert c.developments and len(render.to_plain(render.changes(c)).split()) <= budget  # what the reader gets
+
+
+def test_chats_shown_different_sentences_share_one_diff_when_the_news_is_new_to_both(service, monkeypatch):
+    from service import changes as diffs
+
+    service.ingest([str(SEED["003"])])
+    service.brief("Gaza", length="short", chat_id=1)
+    service.brief("Gaza", length="long", chat_id=2)  # chat 2 was shown more of the same article
+    service.ingest([str(SEED["004"])])
+    made = []
+    real = diffs._diff
+    monkeypatch.setattr(diffs, "_diff", lambda *args: made.append(args[1]) or real(*args))
+    one, two = service.changes(1, "Gaza", "medium"), service.changes(2, "Gaza", "medium")
+    assert render.changes(replace(one, since=two.since)) == render.changes(two)  # briefed a moment apart
+    assert len(made) == 1

@@ -55,3 +55,22 @@ def test_mention_totals_are_kept_as_mentions_arrive_and_entities_merge(seeded_st
     counted = dict(db.execute("SELECT entity_id, count(*) FROM mentions GROUP BY entity_id").fetchall())
     kept = {e.id: n for e, n in entity_store.entities_with_counts(db, list(counted))}
     assert kept == counted
+
+
+def test_every_stored_sentence_has_its_quality_worked_out_at_ingest(seeded_store):
+    from summarizer.text import sentence_quality
+
+    rows = seeded_store.db.execute("SELECT text, quality FROM sentences").fetchall()
+    assert rows and [q for _, q in rows] == [sentence_quality(t) for t, _ in rows]
+
+
+@pytest.mark.parametrize("topic", ["Gaza", "Hezbollah"])
+def test_a_store_from_before_sentence_quality_briefs_and_profiles_the_same(seeded_store, topic):
+    def read():
+        briefing = seeded_store.brief(topic, length="long")
+        _, profile = seeded_store.who("Antony Blinken")
+        return [i.text for i in briefing.items], profile
+
+    stored = read()
+    seeded_store.db.execute("UPDATE sentences SET quality = NULL")  # as migration 014 leaves older sentences
+    assert read() == stored

@@ -146,6 +146,7 @@ STAMP_RUN = re.compile(
     rf"(?:{CLOCK})(?:\s*,?\s*{DAY_DATE})?",
     re.IGNORECASE,
 )
+DIGIT = re.compile(r"\d")
 TERMINAL = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 
 
@@ -279,7 +280,9 @@ def furniture_class(sentence: str) -> str | None:
         return "dateline"
     if EDITORIAL.search(text):
         return "editorial-note"
-    if TIMESTAMP.search(text):
+    # Every timestamp and stamp pattern needs a digit: most sentences are spared running them.
+    digits = DIGIT.search(text) is not None
+    if digits and TIMESTAMP.search(text):
         return "timestamp"
     if BYLINE.search(text) or INLINE_BYLINE.search(text):
         return "byline"
@@ -289,7 +292,7 @@ def furniture_class(sentence: str) -> str | None:
         return "list-debris"
     if _is_question_heading(text):
         return "question-heading"
-    if _glued(text) or INNER_STAMP.search(text):
+    if _glued(text) or (digits and INNER_STAMP.search(text)):
         return "glued-headline"
     return None
 

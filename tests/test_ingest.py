@@ -14,11 +14,11 @@ from tests.conftest import SEED, SEEDS
 def test_seeds_ingest_with_manifest_dates(seeded_store):
     rows = seeded_store.db.execute("SELECT source, published_at FROM articles ORDER BY published_at, source").fetchall()
     assert rows == [
-        ("Seed 003", "2024-01-09"),
-        ("Seed 004", "2024-02-07"),
-        ("Wire report (seed 001)", "2024-10-21"),
+        ("Unnamed news outlet", "2024-01-09"),
+        ("Unnamed blog", "2024-02-07"),
+        ("Unnamed wire service", "2024-10-21"),
+        ("Unnamed news site (Webdesk)", "2024-10-22"),
         ("VOA", "2024-10-22"),
-        ("Webdesk", "2024-10-22"),
     ]
 
 
@@ -91,7 +91,7 @@ def test_dates_and_numbers_are_not_entities(seeded_store):
 def test_full_text_search_finds_topics(seeded_store):
     assert {a.source for a in store.matching_articles(seeded_store.db, "Hochstein")} == {
         "VOA",
-        "Wire report (seed 001)",
+        "Unnamed wire service",
     }
 
 
@@ -228,3 +228,13 @@ def test_a_publication_date_given_for_an_ingest_is_range_checked(service, publis
     with pytest.raises(InputError, match=f"A publication date is between 1990-01-01 and tomorrow, not {published}."):
         service.ingest([str(SEED["003"])], published=published)
     assert service.stats()["articles"] == 0
+
+
+def test_a_seed_outlet_is_one_its_text_names_or_is_described_as_unnamed():
+    manifest = json.loads((SEEDS / "manifest.json").read_text("utf-8"))
+    for name, meta in manifest.items():
+        if name.startswith("_"):
+            continue
+        text = (SEEDS / name).read_text("utf-8")
+        assert meta["source"] in text or meta["source"].startswith("Unnamed "), name
+        assert meta["why"], name

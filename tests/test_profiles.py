@@ -7,13 +7,13 @@ def test_who_blinken(seeded_store):
     _lookup, profile = seeded_store.who("Blinken")
     assert (profile.entity.name, profile.entity.label) == ("Antony Blinken", "PERSON")
     assert profile.roles[0].role == "U.S. Secretary of State"
-    # 'US Secretary of State' (Seed 003) is the same scoped office as 'U.S. Secretary of State'.
+    # 'US Secretary of State' (the unnamed outlet of seed 003) is the same scoped office as 'U.S. Secretary of State'.
     assert sorted(c.source for c in profile.roles[0].sources) == [
-        "Seed 003",
-        "Seed 004",
+        "Unnamed blog",
+        "Unnamed news outlet",
+        "Unnamed news site (Webdesk)",
+        "Unnamed wire service",
         "VOA",
-        "Webdesk",
-        "Wire report (seed 001)",
     ]
     assert (profile.first_seen, profile.last_seen, profile.articles) == ("2024-01-09", "2024-10-22", 5)
     assert "Blinken" in profile.aliases
@@ -42,7 +42,7 @@ def test_conflicting_defense_minister_is_shown_with_both_sources(seeded_store):
     conflict = profile.conflicts[0]
     assert conflict.office == "defense minister"
     claims = {(person, citation.source) for person, _, citation in conflict.claims}
-    assert claims == {("Benny Gantz", "Seed 004"), ("Yoav Gallant", "Seed 003"), ("Yoav Gallant", "VOA")}
+    assert claims == {("Benny Gantz", "Unnamed blog"), ("Yoav Gallant", "Unnamed news outlet"), ("Yoav Gallant", "VOA")}
 
 
 def test_conflict_is_shown_from_the_other_side_too(seeded_store):

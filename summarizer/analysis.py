@@ -145,14 +145,50 @@ def analyse_many(nlp: Language, bodies: Sequence[Sequence[str]], batch_size: int
     for doc in docs:
         index, offset = contexts.popleft()
         while index > current:
-            yield analysis
+            yield repeated_names(analysis)
             analysis = Analysis()
             current += 1
         _add_doc(analysis, doc, offset, stem)
     while current < len(bodies):
-        yield analysis
+        yield repeated_names(analysis)
         analysis = Analysis()
         current += 1
+
+
+# Names carried from a tagged mention to the article's untagged uses of it: people, organisations, places.
+REPEATED_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+
+
+def repeated_names(analysis: Analysis) -> Analysis:
+    """Add the uses of a name the model tagged elsewhere in the same article but missed here ('Safadi said …'
+    after 'Foreign Minister Ayman Safadi warned …'): a name means one thing within one article. A person's surname
+    counts as their name; a name tagged with two different labels is left alone."""
+    labels: dict[str, set[str]] = {}
+    for m in analysis.mentions:
+        if m.label not in REPEATED_LABELS:
+            continue
+        labels.setdefault(m.surface, set()).add(m.label)
+        parts = m.surface.split()
+        if m.label == "PERSON" and len(parts) >= 2 and len(parts[-1]) > 2 and parts[-1][0].isupper():
+            labels.setdefault(parts[-1], set()).add("PERSON")
+    names = {name: next(iter(found)) for name, found in labels.items() if len(found) == 1}
+    if not names:
+        return analysis
+    pattern = re.compile(
+        r"(?<![\w'’-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w-])"
+    )
+    taken: dict[int, list[tuple[int, int]]] = {}
+    for m in analysis.mentions:
+        taken.setdefault(m.sentence, []).append((m.start, m.end))
+    for sentence in analysis.sentences:
+        spans = taken.get(sentence.position, [])
+        for match in pattern.finditer(sentence.text):
+            if any(match.start() < end and start < match.end() for start, end in spans):
+                continue
+            analysis.mentions.append(
+                MentionInfo(sentence.position, match.group(), names[match.group()], match.start(), match.end())
+            )
+    return analysis
 
 
 def _add_doc(analysis: Analysis, doc: Doc, offset: int, stem: Callable[[str], str]) -> None:

@@ -306,3 +306,20 @@ def test_a_count_from_another_episode_is_not_chained():
     assert [f.number for f in _latest_run(quake + rig)] == [11, 14]
     toll = [fact(5, "2024-02-07", 27_000), fact(6, "2024-10-22", 42_600)]  # months apart, still rising
     assert [f.number for f in _latest_run(toll)] == [27_000, 42_600]
+
+
+def test_a_name_the_model_missed_is_still_a_mention_of_the_person_tagged_elsewhere_in_the_article(service):
+    text = (
+        "Jordan's Foreign Minister Ayman Safadi warned on Sunday that the war in Gaza risks engulfing the region, "
+        "speaking after talks with his Egyptian counterpart in Amman.\n"
+        "Safadi said Israeli strikes on Lebanon must stop and called for an immediate ceasefire.\n"
+        "Egypt's Foreign Minister Sameh Shoukry echoed the call for aid to reach civilians in Gaza."
+    )
+    service.ingest_text(text, "safadi", published="2024-10-20", source="Test Wire")
+    _, profile = service.who("Ayman Safadi")
+    assert (profile.mentions, profile.articles) == (2, 1)
+    assert [text for text, _ in profile.sentences] == [
+        "Jordan's Foreign Minister Ayman Safadi warned on Sunday that the war in Gaza risks engulfing the region, "
+        "speaking after talks with his Egyptian counterpart in Amman.",
+        "Safadi said Israeli strikes on Lebanon must stop and called for an immediate ceasefire.",
+    ]

@@ -26,7 +26,15 @@ import sqlite_utils
 
 from service.ingest import _prepare, ingest
 from service.sources import RawArticle
-from summarizer.analysis import Analysis, FactInfo, MentionInfo, RoleInfo, SentenceInfo, analyse_many
+from summarizer.analysis import (
+    Analysis,
+    FactInfo,
+    MentionInfo,
+    RoleInfo,
+    SentenceInfo,
+    analyse_many,
+    repeated_names,
+)
 from summarizer.facts import Fact
 
 # The people who stay in the news whatever the generation (the famous get famous); everyone else is recast.
@@ -86,7 +94,7 @@ class Grown:
             found = self.analyses.get(self.key(" ".join(paragraphs)))
             if found is None and paragraphs:
                 self.unmatched += 1
-            yield found or Analysis()
+            yield repeated_names(found) if found else Analysis()
 
 
 def record(corpus: Path, size: int, cache: Path, nlp_loader) -> list[Template]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -13,17 +13,15 @@ from bot.runner import BlockingRunner
 from service.app import topic_key
 
 if TYPE_CHECKING:
-    from service.app import Digest, Entity
+    from service.app import ButtonKind, Digest, Entity
 
-WHO, CHANGES, TIMELINE, TREND, UNSUBSCRIBE, SUBSCRIBE, MORE = (
-    "who",
-    "changes",
-    "timeline",
-    "trend",
-    "unsubscribe",
-    "subscribe",
-    "more",
-)
+WHO: Final = "who"
+CHANGES: Final = "changes"
+MORE: Final = "more"
+TIMELINE: Final = "timeline"
+TREND: Final = "trend"
+SUBSCRIBE: Final = "subscribe"
+UNSUBSCRIBE: Final = "unsubscribe"
 PAYLOAD = re.compile(r"^a:([A-Za-z0-9_-]{16,43})$")
 MAX_LABEL = 60
 MAX_DIGEST_ROWS = 8
@@ -58,7 +56,7 @@ async def topic_keyboard(
     """'Who is X?' for up to three people and organisations, then 'More' (the rest of a shortened diff),
     'What changed', 'Timeline', 'Trend', and 'Unsubscribe' or 'Subscribe'."""
     people = [e for e in entities if e.label in {"PERSON", "ORG"}][:3]
-    actions: list[tuple[str, tuple[str, str]]] = [(who_label(e), (WHO, str(e.id))) for e in people]
+    actions: list[tuple[str, tuple[ButtonKind, str]]] = [(who_label(e), (WHO, str(e.id))) for e in people]
     if more_from is not None and topic:
         actions.append(("More", (MORE, f"{more_from}:{topic}")))
     if changes:
@@ -98,7 +96,7 @@ async def digest_keyboard(runner: BlockingRunner, digest: Digest) -> InlineKeybo
             changes=False,
             more_from=changes.base if changes.left_out else None,
         )
-    actions = [
+    actions: list[tuple[str, tuple[ButtonKind, str]]] = [
         (_label(f"More on {topic}"), (MORE, f"{changes.base}:{topic}"))
         if changes.left_out
         else (_label(f"Timeline of {topic}"), (TIMELINE, topic))

@@ -50,14 +50,14 @@ class BlockingRunner:
         return self._service
 
     async def start(self) -> Service:
-        """Open the service (database, spaCy) on the worker thread."""
+        """Open the service (database, spaCy) on the writer thread."""
         service = await self.run(self._factory)
         await self.run(lambda: service.nlp)  # load spaCy once, at start-up
         self._service = service
         return service
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn(*args, **kwargs)`` on the worker thread and await its result."""
+        """Run ``fn(*args, **kwargs)`` on the writer thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 

@@ -116,14 +116,14 @@ async def post_init(app: Application) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    """Close the database and the worker thread."""
+    """Close the database and the runner's threads."""
     data: BotData = app.bot_data
     await data.runner.stop()
 
 
 async def poll_feeds_job(context: Context) -> None:
     """The repeating feed-polling job: feeds fetched side by side on the network threads (a few at a time, each
-    within its own deadline), each stored on the worker thread as soon as it arrives."""
+    within its own deadline), each stored on the writer thread as soon as it arrives."""
     runner = context.bot_data.runner
     service = runner.service
     at_once = asyncio.Semaphore(FEEDS_AT_ONCE)

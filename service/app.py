@@ -43,7 +43,7 @@ from storage.db import (  # noqa: F401  (DatabaseError, topic_key: for the bot)
 )
 
 # Result types the bot and the command line use, re-exported so they never import storage/.
-from storage.records import ButtonAction, Chat, Entity, Feed  # noqa: F401
+from storage.records import ButtonAction, ButtonKind, Chat, Entity, Feed  # noqa: F401
 from summarizer.nlp import DEFAULT_MODEL, ModelNotInstalled, load_pipeline, model_installed  # noqa: F401
 from summarizer.registry import METHODS
 
@@ -405,7 +405,7 @@ class Service:
         return chat_store.subscriptions(self.db, chat_id)
 
     # Buttons
-    def button_tokens(self, chat_id: int, actions: Iterable[tuple[str, str]]) -> list[str]:
+    def button_tokens(self, chat_id: int, actions: Iterable[tuple[ButtonKind, str]]) -> list[str]:
         """Tokens for a chat's button actions (kind, value): a button carries the token, never a long topic."""
         return chat_store.button_tokens(self.db, chat_id, list(actions), _button_expiry())
 

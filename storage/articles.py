@@ -96,10 +96,9 @@ def insert_mentions(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
 
 
 def insert_roles(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
-    """Insert (entity_id, sentence_id, article_id, role, office, scope, transitional) rows (the scope goes in the
-    column ``country``, its name from before offices of institutions had one)."""
+    """Insert (entity_id, sentence_id, article_id, role, office, scope, transitional) rows."""
     db.conn.executemany(
-        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, country, transitional, published_at) "
+        "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, scope, transitional, published_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT published_at FROM articles WHERE id = ?3))",
         rows,
     )

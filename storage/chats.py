@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
 from storage.db import row_id, topic_key, transaction, utcnow
-from storage.records import ButtonAction, Chat, Snapshot
+from storage.records import BUTTON_KINDS, ButtonAction, ButtonKind, Chat, Snapshot
 
 _CHAT = "SELECT id, timezone, digest_time, length, active, digest_quiet FROM chats"
 
@@ -177,7 +177,7 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 
 def button_tokens(
-    db: sqlite_utils.Database, chat_id: int, actions: Iterable[tuple[str, str]], expire_before: str
+    db: sqlite_utils.Database, chat_id: int, actions: Iterable[tuple[ButtonKind, str]], expire_before: str
 ) -> list[str]:
     """Tokens for button actions (kind, value) of one chat, in one transaction: a chat's same action keeps its
     token; a new one gets a random token. Actions created before ``expire_before`` are deleted first."""
@@ -204,4 +204,6 @@ def button_action(db: sqlite_utils.Database, chat_id: int, token: str, expire_be
         "SELECT token, kind, value FROM button_actions WHERE token = ? AND chat_id = ? AND created_at >= ?",
         [token, chat_id, expire_before],
     ).fetchone()
-    return ButtonAction(*row) if row else None
+    if row is None or row[1] not in BUTTON_KINDS:  # a kind this version no longer has does nothing
+        return None
+    return ButtonAction(row[0], cast(ButtonKind, row[1]), row[2])

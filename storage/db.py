@@ -492,6 +492,11 @@ def _m014_sentence_quality(db: sqlite_utils.Database) -> None:
     _script(db, "ALTER TABLE sentences ADD COLUMN quality REAL;")
 
 
+def _m015_roles_scope_column(db: sqlite_utils.Database) -> None:
+    # Where an office belongs is a country or an institution ('the UN Security Council'): the column says scope.
+    _script(db, "ALTER TABLE roles RENAME COLUMN country TO scope;")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -507,6 +512,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("012_buttons_bound_to_chats", _m012_buttons_bound_to_chats),
     ("013_index_ordered_reads", _m013_index_ordered_reads),
     ("014_sentence_quality", _m014_sentence_quality),
+    ("015_roles_scope_column", _m015_roles_scope_column),
 ]
 
 

@@ -272,7 +272,7 @@ def recent_sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int, li
 
 
 _ROLE_SELECT = (
-    "SELECT r.entity_id, r.role, r.office, r.country, r.sentence_id, r.article_id, a.source, a.published_at, "
+    "SELECT r.entity_id, r.role, r.office, r.scope, r.sentence_id, r.article_id, a.source, a.published_at, "
     "r.transitional "
     "FROM roles r JOIN articles a ON a.id = r.article_id"
 )

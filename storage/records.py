@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Role:
     entity_id: int
     role: str
     office: str
-    scope: str  # where the office belongs (a country or an institution); the roles table's column ``country``
+    scope: str  # where the office belongs: a country or an institution
     sentence_id: int
     article_id: int
     source: str
@@ -113,13 +114,17 @@ class Chat:
     digest_quiet: bool = False  # True: a digest says nothing about topics with nothing new
 
 
+# What a button can do.
+ButtonKind = Literal["who", "changes", "more", "timeline", "trend", "subscribe", "unsubscribe"]
+BUTTON_KINDS: frozenset[str] = frozenset(get_args(ButtonKind))
+
+
 @dataclass(frozen=True)
 class ButtonAction:
-    """What an inline button does: a kind ('who', 'changes', 'timeline', 'trend', 'more', 'subscribe',
-    'unsubscribe') and its value, under the token its button carries."""
+    """What an inline button does: a kind and its value, under the token its button carries."""
 
     token: str
-    kind: str
+    kind: ButtonKind
     value: str
 
 

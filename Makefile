@@ -24,7 +24,7 @@ run: setup
 	$(PY) -m bot seed-if-empty
 	$(PY) -m bot start
 
-SOURCES := bot service summarizer storage tests bench
+SOURCES := bot service summarizer storage evaluation tests bench
 
 # The hygiene gate first (seconds: lint, format, types), then every test, on as many processes as there are cores.
 test: setup

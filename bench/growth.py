@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from service.ingest import _prepare, ingest
-from service.sources import RawArticle
+from service.sources.raw import RawArticle
 from summarizer.analysis import (
     Analysis,
     FactInfo,

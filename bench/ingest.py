@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.ingest import ingest  # noqa: E402
-from service.sources import RawArticle  # noqa: E402
+from service.sources.raw import RawArticle  # noqa: E402
 from storage.db import open_database  # noqa: E402
 from summarizer.analysis import BATCH_SIZE, PARALLEL_MIN_PARAGRAPHS, chunks  # noqa: E402
 from summarizer.nlp import load_pipeline, words  # noqa: E402

@@ -37,7 +37,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.telegram_app import build_application, post_init, post_shutdown  # noqa: E402
 from service.app import Service  # noqa: E402
 from service.digests import Claim, Digest  # noqa: E402
-from service.sources import RawArticle  # noqa: E402
+from service.sources.raw import RawArticle  # noqa: E402
 from storage import chats as chat_store  # noqa: E402
 from storage.db import open_database, transaction  # noqa: E402
 from summarizer.nlp import load_pipeline  # noqa: E402

@@ -23,7 +23,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 
 from service.app import Service  # noqa: E402
 from service.ingest import ingest  # noqa: E402
-from service.sources import RawArticle  # noqa: E402
+from service.sources.raw import RawArticle  # noqa: E402
 from service.timeline import build_timeline  # noqa: E402
 from storage import articles as store  # noqa: E402
 from storage import entities as entity_store  # noqa: E402

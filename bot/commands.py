@@ -200,20 +200,20 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         if missing:
             raise InputError(f"cannot read {missing[0]}: no such file")
         if args.kind == "timelines":
-            from service.timeline_eval import EvaluationExtraMissing, eval_timelines
+            from evaluation.timelines import EvaluationExtraMissing, eval_timelines
 
             try:
                 table, data = eval_timelines(args.files[0], service.nlp)
             except EvaluationExtraMissing as exc:
                 raise InputError(str(exc)) from None
         elif args.kind == "entities":
-            from service.entity_eval import eval_entities
+            from evaluation.entities import eval_entities
 
             if len(args.files) != 2:
                 raise InputError("eval entities needs GOLD_FILE and TOPICS_FILE")
             table, data = eval_entities(args.files[0], args.files[1], service.nlp, args.store)
         else:
-            from service.evaluation import run_eval
+            from evaluation.summaries import run_eval
 
             table, data = run_eval(
                 args.kind, args.files, args.limit, render=lambda c: render.to_plain(render.changes(c))

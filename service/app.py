@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from service.feeds import FeedFetch, FeedPoll
     from service.ingest import IngestReport
     from service.profiles import Lookup, Profile
-    from service.sources import Failure, RawArticle
+    from service.sources.raw import Failure, RawArticle
     from service.timeline import Timeline
     from service.trend import Trend
 
@@ -238,7 +238,7 @@ class Service:
 
     def _read(self, targets: Iterable[str]) -> Iterator[RawArticle | Failure]:
         """Raw articles from files, folders and URLs, one target after another (lazily)."""
-        from service import files, web
+        from service.sources import files, web
 
         for target in targets:
             if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
@@ -271,7 +271,7 @@ class Service:
     ) -> IngestReport:
         """Ingest pasted or forwarded text as one article, credited to ``source`` and dated ``published``."""
         from service.ingest import ingest
-        from service.sources import RawArticle
+        from service.sources.raw import RawArticle
 
         item = RawArticle(text=text, origin=origin, title=title, source=source, published=published, url=url)
         return ingest(self.db, self.nlp, [item])
@@ -428,7 +428,7 @@ class Service:
         """Read an OPML file and vet every feed it lists (network only); a file that is not OPML raises
         InputError."""
         from service.feed_urls import check_feed_urls
-        from service.opml import OPMLError, read_opml
+        from service.sources.opml import OPMLError, read_opml
 
         try:
             subscriptions = read_opml(data)
@@ -458,7 +458,7 @@ class Service:
 
     def export_feeds(self) -> bytes:
         """Every feed as an OPML 2.0 subscription list."""
-        from service.opml import write_opml
+        from service.sources.opml import write_opml
 
         return write_opml(self.feeds())
 

@@ -6,15 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-import numpy as np
 import sqlite_utils
 
 from service.credits import credible, reports
-from service.results import Briefing, BriefItem, Citation
+from service.results import Briefing, BriefItem
 from service.selection import (
     best_items,
     candidates_for,
-    cite,
     fact_groups,
     find_articles,
     no_match_message,
@@ -26,12 +24,9 @@ from service.selection import (
     top_entities,
 )
 from storage import articles as store
-from storage import entities as entity_store
-from storage.records import Article, Entity, SentenceRow
-from summarizer import ranking
+from storage.records import Article, SentenceRow
 from summarizer.dates import shift_day
 from summarizer.registry import DEFAULT_METHOD, get_summarizer
-from summarizer.words import ranking_words
 
 # A topic briefing opens with the newest days' developments; earlier days follow as background, one sentence
 # per day for the busiest days.
@@ -39,9 +34,6 @@ LATEST_DAYS = 2
 # 'The latest' holds at least this many articles, even when the newest days had fewer.
 LATEST_MIN_ARTICLES = 3
 BACKGROUND_DAYS = 3
-# A profile ranks this many of the entity's newest sentences: enough for its latest news, bounded for the famous.
-PROFILE_CANDIDATES = 300
-PROFILE_RECENCY_DAYS = 30.0
 
 
 def build_briefing(
@@ -131,26 +123,3 @@ def _background(
         out.append((day, items))
         chosen_rows += store.sentences_by_id(db, [i.sentence_id for i in items])
     return sorted(out)
-
-
-def rank_for_entity(db: sqlite_utils.Database, entity: Entity, count: int = 3) -> list[tuple[str, Citation]]:
-    """The most informative recent sentences about an entity, without repeats, newest first.
-
-    Bounded whatever the entity's fame: only its newest PROFILE_CANDIDATES sentences are ranked, compared without
-    its own name (which every one of them shares), and selection stops once the picks are made.
-    """
-    rows = store.sentences_by_id(db, entity_store.recent_sentence_ids_mentioning(db, entity.id, PROFILE_CANDIDATES))
-    if not rows:
-        return []
-    name_words = {
-        w for alias in entity_store.alias_counts(db, entity.id) | {entity.name: 0} for w in ranking_words(alias.split())
-    }
-    scores, _ = rank(rows)
-    # Every candidate shares the name: compared with it, all of them look alike (dense and slow) and repeat each other.
-    similarity = ranking.similarity_matrix([[w for w in ranking_words(r.tokens) if w not in name_words] for r in rows])
-    # Newer counts more, gently: a month older is worth 0.5 + 0.5/e of the newest, never less than half.
-    days = np.array([date.fromisoformat(r.published_at[:10]).toordinal() for r in rows], dtype=float)
-    recency = 0.5 + 0.5 * np.exp(-(days.max() - days) / PROFILE_RECENCY_DAYS)
-    picked = ranking.select(scores * recency, similarity, count, credit_rest=False)
-    chosen = sorted((rows[p.index] for p in picked), key=lambda r: (r.published_at, -r.position), reverse=True)
-    return [(r.text, cite(r)) for r in chosen]

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from service.fetch import FetchError, check_address
 from service.limits import MAX_FEEDS, FetchPolicy
+from service.sources.fetch import FetchError, check_address
 
 # Hosts vetted at the same time when a subscription list is imported.
 CHECKS_AT_ONCE = 8

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import sqlite_utils
 from spacy.language import Language
 
-from service import web
-from service.fetch import FetchBudget, FetchError, FetchPolicy, Response, fetch
 from service.ingest import IngestReport, ingest
+from service.sources import web
+from service.sources.fetch import FetchBudget, FetchError, FetchPolicy, Response, fetch
 from storage import feeds as feed_store
 from storage.records import Feed
 

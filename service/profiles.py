@@ -6,19 +6,28 @@ import difflib
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
+import numpy as np
 import sqlite_utils
 
-from service.briefing import rank_for_entity
 from service.results import Citation
+from service.selection import cite, rank
+from storage import articles as store
 from storage import entities as entity_store
 from storage.records import Entity, Role
+from summarizer import ranking
 from summarizer.entities import NEWS_LABELS, alias_key, clean_surface, strip_titles
 from summarizer.roles import is_unique_office, same_scope
+from summarizer.words import ranking_words
 
 MAX_NAME = 200
 # How many times more often the top reading of a name must be used than the next to be taken alone.
 DOMINANT = 3
+
+# A profile ranks this many of the entity's newest sentences: enough for its latest news, bounded for the famous.
+PROFILE_CANDIDATES = 300
+PROFILE_RECENCY_DAYS = 30.0
 
 
 @dataclass
@@ -341,3 +350,25 @@ def _distinct_sources(roles: list[Role], per_entity: int) -> list[Role]:
         counts[role.entity_id] += 1
         out.append(role)
     return out
+
+
+def rank_for_entity(db: sqlite_utils.Database, entity: Entity, count: int = 3) -> list[tuple[str, Citation]]:
+    """The most informative recent sentences about an entity, without repeats, newest first.
+
+    Bounded whatever the entity's fame: only its newest PROFILE_CANDIDATES sentences are ranked, compared without
+    its own name (which every one of them shares), and selection stops once the picks are made.
+    """
+    rows = store.sentences_by_id(db, entity_store.recent_sentence_ids_mentioning(db, entity.id, PROFILE_CANDIDATES))
+    if not rows:
+        return []
+    name_words = {
+        w for alias in entity_store.alias_counts(db, entity.id) | {entity.name: 0} for w in ranking_words(alias.split())
+    }
+    # Every candidate shares the name: compared with it, all of them look alike (dense and slow) and repeat each other.
+    scores, similarity = rank(rows, ignore=frozenset(name_words))
+    # Newer counts more, gently: a month older is worth 0.5 + 0.5/e of the newest, never less than half.
+    days = np.array([date.fromisoformat(r.published_at[:10]).toordinal() for r in rows], dtype=float)
+    recency = 0.5 + 0.5 * np.exp(-(days.max() - days) / PROFILE_RECENCY_DAYS)
+    picked = ranking.select(scores * recency, similarity, count, credit_rest=False)
+    chosen = sorted((rows[p.index] for p in picked), key=lambda r: (r.published_at, -r.position), reverse=True)
+    return [(r.text, cite(r)) for r in chosen]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.app import Service
-from service.fetch import FetchPolicy
+from service.sources.fetch import FetchPolicy
 from storage.db import open_database
 from summarizer.nlp import load_pipeline
 from tests import loopback

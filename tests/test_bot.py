@@ -779,7 +779,7 @@ async def test_trend_sends_a_chart_as_a_photo_and_briefings_have_a_trend_button(
 async def test_feeds_export_a_file_and_an_opml_document_imports(app, double, monkeypatch):
     import socket
 
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
     from tests.test_views import FEEDLY
 
     monkeypatch.setattr(

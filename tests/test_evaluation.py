@@ -1,6 +1,6 @@
 """Evaluation helpers: systems are held to the reference's length; redundancy is measured on what was selected."""
 
-from service.evaluation import _cut, redundancy
+from evaluation.summaries import _cut, redundancy
 
 
 def test_every_system_is_cut_to_the_reference_length():
@@ -16,7 +16,7 @@ def test_redundancy_is_high_for_repeats_and_zero_for_unrelated_sentences():
 
 
 def test_the_credit_check_reads_the_credited_article_whole(service):
-    from service.delivery_eval import DevRun, eval_credits
+    from evaluation.delivery import DevRun, eval_credits
     from service.results import BriefItem, Citation
 
     service.ingest_text(

@@ -5,7 +5,7 @@ import time
 import pytest
 from werkzeug.wrappers import Response
 
-from service.fetch import FetchError, FetchPolicy, check_address
+from service.sources.fetch import FetchError, FetchPolicy, check_address
 from storage import articles as store
 from tests.conftest import SEED
 from tests.rawhttp import page as raw_page
@@ -190,7 +190,7 @@ def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, addres
     # A resolver we control: no packet is sent anywhere, the check refuses before connecting.
     import socket
 
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
 
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     monkeypatch.setattr(
@@ -203,7 +203,7 @@ def test_names_resolving_to_non_global_addresses_are_refused(monkeypatch, addres
 
 
 def test_json_feed_items_with_wrong_types_fail_alone(service):
-    from service.web import parse_feed
+    from service.sources.web import parse_feed
 
     good = "The council approved the new budget on Monday after a long debate about schools. " * 6
     feed = {
@@ -231,7 +231,7 @@ def test_json_feed_items_with_wrong_types_fail_alone(service):
 
 
 def test_json_feed_without_an_items_list_is_a_failure():
-    from service.web import parse_feed
+    from service.sources.web import parse_feed
 
     items = parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}', "u", FetchPolicy()).items
     assert [i.reason for i in items] == ["JSON Feed has no 'items' list"]
@@ -277,7 +277,7 @@ def test_the_vetted_address_is_the_one_connected_to(monkeypatch):
 
     import httpcore._backends.sync as sync_backend
 
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
 
     answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
     monkeypatch.setattr(
@@ -298,7 +298,7 @@ def test_the_vetted_address_is_the_one_connected_to(monkeypatch):
 
 
 def test_a_trickling_server_is_cut_off_at_the_deadline(httpserver):
-    from service.fetch import fetch
+    from service.sources.fetch import fetch
     from tests.conftest import trickling
 
     httpserver.expect_request("/slow").respond_with_handler(trickling(30))
@@ -309,7 +309,7 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(httpserver):
 
 
 def test_a_broken_feed_is_recorded_and_polling_goes_on(service, httpserver, monkeypatch):
-    from service import web
+    from service.sources import web
 
     feed = rss(httpserver, [("A", "/a", "Tue, 09 Jan 2024 10:00:00 GMT", ARTICLE.replace("<", " "))])
     httpserver.expect_request("/broken").respond_with_data(feed, content_type="application/rss+xml")
@@ -376,7 +376,7 @@ def _slow_redirects(conn, path):
     ids=["headers trickled", "102 Processing forever", "three slow redirects"],
 )
 def test_one_deadline_covers_the_whole_fetch(script):
-    from service.fetch import fetch
+    from service.sources.fetch import fetch
 
     with raw_server(script) as base:
         start = time.monotonic()
@@ -386,7 +386,7 @@ def test_one_deadline_covers_the_whole_fetch(script):
 
 
 def test_a_resolver_that_never_answers_is_a_timeout(monkeypatch):
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
 
     monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lambda *a, **k: time.sleep(5))
     start = time.monotonic()
@@ -417,7 +417,7 @@ def test_feeds_are_polled_side_by_side_so_slow_hosts_do_not_add_up(db, nlp, http
 def test_an_internationalised_domain_name_is_fetched_under_its_ascii_form(monkeypatch):
     import socket
 
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
 
     looked_up = []
 

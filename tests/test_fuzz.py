@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from bot import render
 from bot.settings import SettingsError, load_settings
 from service.app import InputError, Service
-from service.fetch import FetchBudget, FetchPolicy
-from service.files import read_jsonl
-from service.sources import RawArticle, decode_text
-from service.web import parse_feed
+from service.sources.fetch import FetchBudget, FetchPolicy
+from service.sources.files import read_jsonl
+from service.sources.raw import RawArticle, decode_text
+from service.sources.web import parse_feed
 from storage.db import open_database
 
 JSON = st.recursive(

@@ -198,7 +198,7 @@ def test_utf16_text_with_a_byte_order_mark_is_text(service, tmp_path):
 def test_an_overlong_jsonl_line_fails_alone_with_bounded_memory(service, tmp_path, monkeypatch):
     import json
 
-    from service import files
+    from service.sources import files
 
     monkeypatch.setattr(files, "MAX_JSONL_LINE", 10_000)
     text = "Officials said the new school would open in the autumn after a year of building work. " * 3

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "service", "summarizer", "storage")
+PACKAGES = ("bot", "evaluation", "service", "summarizer", "storage")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -31,7 +31,9 @@ def imported_packages(package: str) -> set[str]:
     [
         ("summarizer", {"telegram", "storage", "service", "bot", "sqlite3", "sqlite_utils"}),
         ("storage", {"telegram", "summarizer", "service", "bot", "spacy", "sumy"}),
-        ("service", {"telegram", "bot"}),
+        ("service", {"telegram", "bot", "evaluation", "rouge_score", "tilse"}),
+        # Evaluation is a client of the service, like the bot, run from the command line.
+        ("evaluation", {"telegram", "bot"}),
         # The bot talks to the service and its result types only.
         ("bot", {"storage", "summarizer", "sqlite3", "sqlite_utils", "spacy", "sumy"}),
     ],

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import chart, render
-from service import fetch as fetch_module
 from service.app import InputError, Service
 from service.atom import briefing_atom
 from service.digests import last_scheduled, next_scheduled, slot_for
-from service.fetch import FetchError, FetchPolicy, check_address
 from service.results import Briefing, BriefItem, Citation
+from service.sources import fetch as fetch_module
+from service.sources.fetch import FetchError, FetchPolicy, check_address
 from storage.db import open_database
 from storage.records import Chat
 from tests.rawhttp import page, raw_server

@@ -66,7 +66,7 @@ def feeds_service(tmp_path, nlp):
 @pytest.fixture
 def public_resolver(monkeypatch):
     """Every host resolves to one public address: the URL checks run, and nothing is sent anywhere."""
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
 
     monkeypatch.setattr(
         fetch_module.socket,
@@ -172,7 +172,7 @@ def test_other_readers_exports_import_and_round_trip(feeds_service, tmp_path, nl
 
 
 def test_an_opml_feed_the_url_checks_refuse_is_named_and_the_rest_added(feeds_service, monkeypatch):
-    from service import fetch as fetch_module
+    from service.sources import fetch as fetch_module
 
     def resolve(host, port, *a, **k):
         address = "10.0.0.5" if host == "intranet.example.com" else "93.184.216.34"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from service.sources import Failure, RawArticle, decode_text, html_article, iso_date
+from service.sources.raw import Failure, RawArticle, decode_text, html_article, iso_date
 from summarizer.text import strip_markdown
 
 TEXT_SUFFIXES = {".txt", ".text", ""}

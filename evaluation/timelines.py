@@ -13,10 +13,10 @@ import numpy as np
 import sqlite_utils
 from spacy.language import Language
 
+from evaluation.entities import outlet_of
 from service.briefing import build_briefing
-from service.entity_eval import outlet_of
 from service.ingest import ingest
-from service.sources import RawArticle
+from service.sources.raw import RawArticle
 from service.timeline import build_timeline
 from storage import articles as store
 from storage.db import open_database

@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from service.ingest import ingest
 from service.profiles import Lookup, Profile, build_profile, resolve_name
-from service.sources import RawArticle
+from service.sources.raw import RawArticle
 from storage import articles as article_store
 from storage.db import open_database
 

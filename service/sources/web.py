@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from service.fetch import FetchBudget, FetchError, FetchPolicy, fetch
-from service.sources import Failure, RawArticle, html_article, iso_date
+from service.sources.fetch import FetchBudget, FetchError, FetchPolicy, fetch
+from service.sources.raw import Failure, RawArticle, html_article, iso_date
 
 FEED_TYPES = (
     "application/rss+xml",

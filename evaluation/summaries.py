@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 from rouge_score import rouge_scorer
 
+from evaluation.delivery import dev_run, diff_sizes, eval_credits, eval_junk, ingest_topics, read_jsonl
 from service.briefing import build_briefing
 from service.changes import Changes, diff_articles
-from service.delivery_eval import dev_run, diff_sizes, eval_credits, eval_junk, ingest_topics, read_jsonl
 from service.ingest import ingest
 from service.results import Briefing
-from service.sources import RawArticle
+from service.sources.raw import RawArticle
 from storage import articles as store
 from storage.db import open_database
 from storage.records import SentenceRow

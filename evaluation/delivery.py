@@ -24,7 +24,7 @@ from service.changes import Changes, diff_articles
 from service.credits import ACTOR_LABELS
 from service.ingest import ingest
 from service.results import BriefItem
-from service.sources import RawArticle
+from service.sources.raw import RawArticle
 from storage import articles as store
 from storage import entities as entity_store
 from storage.db import open_database

@@ -47,7 +47,6 @@ COMMANDS = [
     ("feeds", "Admins: /feeds add|remove <url>, /feeds list [page], /feeds import|export (OPML)"),
     ("stats", "Admins: store and bot statistics"),
 ]
-MAX_ARGUMENT = 300
 LENGTH_NAMES = ("short", "medium", "long")
 MAX_TOPICS_PER_ANSWER = 3  # /brief and /changes without a topic answer for the first few subscriptions
 PASTE_MIN_CHARS = 400
@@ -90,15 +89,6 @@ async def too_busy(update: Update, bot: Bot) -> None:
             await reply(update, bot, render.esc(TOO_BUSY))
     except TelegramError as exc:
         log.warning("could not tell chat %s it was dropped: %s", update.effective_chat, exc)
-
-
-async def _too_long(update: Update, context: Context, text: str) -> bool:
-    if len(text) > MAX_ARGUMENT:
-        await answer(
-            update, context, render.esc(f"That is too long ({len(text):,} characters; at most {MAX_ARGUMENT}).")
-        )
-        return True
-    return False
 
 
 async def may_configure(update: Update, context: Context) -> bool:
@@ -162,18 +152,12 @@ async def _topics_or_subscriptions(context: Context, topic: str, chat: int) -> t
 async def brief(update: Update, context: Context) -> None:
     """/brief [topic]: a briefing (the subscriptions, or the top stories, without a topic)."""
     topic = _args(context)
-    if await _too_long(update, context, topic):
-        return
     runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
     async with typing(update, context.bot):
         settings = await runner.run(service.chat, chat)
         topics, subscribed = await _topics_or_subscriptions(context, topic, chat)
         for t in topics:
-            try:
-                b = await runner.run(service.brief, topic=t, length=settings.length, chat_id=chat)
-            except InputError as exc:
-                await answer(update, context, render.esc(str(exc)))
-                return
+            b = await runner.run(service.brief, topic=t, length=settings.length, chat_id=chat)
             markup = None
             if b.items:
                 markup = await buttons.topic_keyboard(
@@ -184,36 +168,24 @@ async def brief(update: Update, context: Context) -> None:
 
 async def timeline(update: Update, context: Context) -> None:
     """/timeline <topic> [N]: the N most important dates of a story."""
-    text = _args(context)
-    if not await _too_long(update, context, text):
-        await _send_timeline(update, context, *_topic_and_number(text))
+    await _send_timeline(update, context, *_topic_and_number(_args(context)))
 
 
 async def _send_timeline(update: Update, context: Context, topic: str, count: str | None) -> None:
     async with typing(update, context.bot):
-        try:
-            result = await context.bot_data.runner.read(Service.timeline, topic=topic, count=count)
-        except InputError as exc:
-            await answer(update, context, render.esc(str(exc)))
-            return
+        result = await context.bot_data.runner.read(Service.timeline, topic=topic, count=count)
     await answer(update, context, render.timeline(result))
 
 
 async def trend(update: Update, context: Context) -> None:
     """/trend <topic> [days]: a chart of the story's coverage and its five most-named entities, day by day."""
-    text = _args(context)
-    if not await _too_long(update, context, text):
-        await _send_trend(update, context, *_topic_and_number(text))
+    await _send_trend(update, context, *_topic_and_number(_args(context)))
 
 
 async def _send_trend(update: Update, context: Context, topic: str, days: str | None) -> None:
     runner = context.bot_data.runner
     async with typing(update, context.bot):
-        try:
-            result = await runner.read(Service.trend, topic=topic, days=days)
-        except InputError as exc:
-            await answer(update, context, render.esc(str(exc)))
-            return
+        result = await runner.read(Service.trend, topic=topic, days=days)
         if not result.days:
             await answer(update, context, render.esc(result.message))
             return
@@ -227,8 +199,6 @@ async def who(update: Update, context: Context) -> None:
     if not name.strip():
         await answer(update, context, "Give a name, for example: /who Blinken")
         return
-    if await _too_long(update, context, name):
-        return
     async with typing(update, context.bot):
         lookup, profile = await context.bot_data.runner.read(Service.who, name)
     await answer(update, context, render.profile(profile) if profile else render.lookup(lookup))
@@ -238,12 +208,9 @@ async def changes(update: Update, context: Context) -> None:
     """/changes [topic] [short|medium|long]: what changed since this chat's last briefing (the subscriptions
     without a topic), at the chat's length unless one is given."""
     topic, size = _topic_and_length(_args(context))
-    if await _too_long(update, context, topic):
-        return
     topics, _ = await _topics_or_subscriptions(context, topic, chat_id(update))
     for t in topics:
-        if not await _send_changes(update, context, t, size):
-            return
+        await _send_changes(update, context, t, size)
 
 
 def _topic_and_length(text: str) -> tuple[str, str | None]:
@@ -256,18 +223,14 @@ def _topic_and_length(text: str) -> tuple[str, str | None]:
 
 async def _send_changes(
     update: Update, context: Context, topic: str, size: str | None = None, more_from: int | None = None
-) -> bool:
+) -> None:
     runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
     async with typing(update, context.bot):
         settings = await runner.run(service.chat, chat)
-        try:
-            if more_from is None:
-                result: Changes = await runner.run(service.changes, chat, topic=topic, length=size or settings.length)
-            else:
-                result = await runner.run(service.more_changes, chat, topic, more_from)
-        except InputError as exc:
-            await answer(update, context, render.esc(str(exc)))
-            return False
+        if more_from is None:
+            result: Changes = await runner.run(service.changes, chat, topic=topic, length=size or settings.length)
+        else:
+            result = await runner.run(service.more_changes, chat, topic, more_from)
         markup = None
         if not result.is_empty:
             subscribed = {topic_key(s) for s in await runner.run(service.subscriptions, chat)}
@@ -282,7 +245,6 @@ async def _send_changes(
                 more_from=more,
             )
     await answer(update, context, render.changes(result, settings.timezone), markup)
-    return True
 
 
 async def subscribe(update: Update, context: Context) -> None:
@@ -291,13 +253,9 @@ async def subscribe(update: Update, context: Context) -> None:
     if not topic.strip():
         await answer(update, context, "Say what to subscribe to, for example: /subscribe Gaza")
         return
-    if await _too_long(update, context, topic) or not await may_configure(update, context):
+    if not await may_configure(update, context):
         return
-    try:
-        new = await context.bot_data.runner.run(context.bot_data.service.subscribe, chat_id(update), topic)
-    except InputError as exc:
-        await answer(update, context, render.esc(str(exc)))
-        return
+    new = await context.bot_data.runner.run(context.bot_data.service.subscribe, chat_id(update), topic)
     text = f"Subscribed to “{topic}”." if new else f"You already follow “{topic}”."
     await answer(
         update, context, render.esc(text) + " See /topics; set a daily digest with /digest 08:00 Europe/London."
@@ -310,7 +268,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     if not topic:
         await answer(update, context, "Say which topic, for example: /unsubscribe Gaza")
         return
-    if await _too_long(update, context, topic) or not await may_configure(update, context):
+    if not await may_configure(update, context):
         return
     await answer(update, context, await _unsubscribe(context, chat_id(update), topic))
 
@@ -417,11 +375,7 @@ async def feeds(update: Update, context: Context) -> None:
     action = args[0].casefold() if args else ""
     runner, service = context.bot_data.runner, context.bot_data.service
     if action == "list":
-        try:
-            page = await runner.read(Service.feed_page, args[1] if len(args) > 1 else None)
-        except InputError as exc:
-            await answer(update, context, render.esc(str(exc)))
-            return
+        page = await runner.read(Service.feed_page, args[1] if len(args) > 1 else None)
         await answer(update, context, render.feeds(page))
         return
     if action == "export":
@@ -447,29 +401,26 @@ async def feeds(update: Update, context: Context) -> None:
             ),
         )
         return
-    try:
-        if action == "add":
-            # The host is resolved and vetted on a fetch thread; the writer only writes.
-            checked = await runner.fetch(service.check_feed, args[1])
-            report = await runner.run(service.save_feeds, checked)
-            if report.added:
-                # Polled at once, on the fetch threads, and stored: the admin sees what the feed gave now.
-                feed = await runner.run(service.feed, report.added[0])
-                if feed is not None:
-                    fetched = await runner.fetch(service.fetch_feed, feed)
-                    poll = await runner.run(service.store_feed, feed, fetched)
-                    text = f"Added feed {feed.url}. First poll: {poll.status}."
-                else:
-                    text = f"Added feed {report.added[0]}."
-            elif report.already:
-                text = f"Already polling {report.already[0]}."
+    if action == "add":
+        # The host is resolved and vetted on a fetch thread; the writer only writes.
+        checked = await runner.fetch(service.check_feed, args[1])
+        report = await runner.run(service.save_feeds, checked)
+        if report.added:
+            # Polled at once, on the fetch threads, and stored: the admin sees what the feed gave now.
+            feed = await runner.run(service.feed, report.added[0])
+            if feed is not None:
+                fetched = await runner.fetch(service.fetch_feed, feed)
+                poll = await runner.run(service.store_feed, feed, fetched)
+                text = f"Added feed {feed.url}. First poll: {poll.status}."
             else:
-                text = f"Not added: {report.refused[0][1]}."
+                text = f"Added feed {report.added[0]}."
+        elif report.already:
+            text = f"Already polling {report.already[0]}."
         else:
-            removed = await runner.run(service.remove_feed, args[1])
-            text = f"Removed {args[1]}." if removed else f"Not polling {args[1]}."
-    except InputError as exc:
-        text = str(exc)
+            text = f"Not added: {report.refused[0][1]}."
+    else:
+        removed = await runner.run(service.remove_feed, args[1])
+        text = f"Removed {args[1]}." if removed else f"Not polling {args[1]}."
     await answer(update, context, render.esc(text))
 
 
@@ -545,13 +496,9 @@ async def document(update: Update, context: Context) -> None:
         return
     async with typing(update, context.bot):
         data = bytes(await (await doc.get_file()).download_as_bytearray())
-        try:
-            runner, service = context.bot_data.runner, context.bot_data.service
-            checked = await runner.fetch(service.check_feed_list, data)  # hosts resolved off the writer
-            report = await runner.run(service.save_feeds, checked)
-        except InputError as exc:
-            await answer(update, context, render.esc(str(exc)))
-            return
+        runner, service = context.bot_data.runner, context.bot_data.service
+        checked = await runner.fetch(service.check_feed_list, data)  # hosts resolved off the writer
+        report = await runner.run(service.save_feeds, checked)
     await answer(update, context, render.feed_import(report))
 
 
@@ -611,6 +558,13 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     try:
         chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(error, InputError) and isinstance(update, Update):
+            # Bad input from the world, from any handler: its one-line reason, as a pop-up for a button.
+            if update.callback_query is not None:
+                await alert(update, str(error))
+            else:
+                await reply(update, context.bot, render.esc(str(error)))
+            return
         if isinstance(error, Forbidden) and chat is not None:
             await digests.deactivate(context.application, chat.id)
             return

@@ -120,7 +120,7 @@ def clean_topic(topic: str | None) -> str:
     """A topic as stored: trimmed, single-spaced, bounded; raises InputError when unusable."""
     topic = " ".join((topic or "").split())
     if len(topic) > MAX_TOPIC:
-        raise InputError(f"That topic is too long ({len(topic)} characters; at most {MAX_TOPIC}).")
+        raise InputError(f"That topic is too long ({len(topic):,} characters; at most {MAX_TOPIC}).")
     if topic and not re.search(r"\w", topic):
         raise InputError("A topic needs at least one letter or digit.")
     return topic

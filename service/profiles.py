@@ -133,7 +133,7 @@ def resolve_name(db: sqlite_utils.Database, name: str) -> Lookup:
     if not name:
         return Lookup(message="Give a name to look up.")
     if len(name) > MAX_NAME:
-        return Lookup(message=f"That name is too long ({len(name)} characters; names are at most {MAX_NAME}).")
+        return Lookup(message=f"That name is too long ({len(name):,} characters; names are at most {MAX_NAME}).")
     key = alias_key(name)
     if not key or not any(c.isalnum() for c in key):
         return Lookup(message="That is not a name: it has no letters or digits.")

@@ -75,7 +75,7 @@ def test_ambiguous_name_lists_candidates(service):
     [
         ("", "Give a name to look up."),
         ("   ", "Give a name to look up."),
-        ("x" * 1000, "That name is too long (1000 characters; names are at most 200)."),
+        ("x" * 1000, "That name is too long (1,000 characters; names are at most 200)."),
         ("?!...", "That is not a name: it has no letters or digits."),
     ],
 )

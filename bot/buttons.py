@@ -4,16 +4,14 @@ expires), never a topic that might not fit."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.runner import BlockingRunner
-from service.app import topic_key
 
 if TYPE_CHECKING:
-    from service.app import ButtonKind, Digest, Entity
+    from service.app import ButtonKind, Digest, Entity, TopicAnswer
 
 WHO: Final = "who"
 CHANGES: Final = "changes"
@@ -44,34 +42,29 @@ def who_label(entity: Entity) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 2] + "…?"
 
 
-async def topic_keyboard(
-    runner: BlockingRunner,
-    chat_id: int,
-    entities: Sequence[Entity],
-    topic: str,
-    subscribed: bool,
-    changes: bool = True,
-    more_from: int | None = None,
-) -> InlineKeyboardMarkup:
-    """'Who is X?' for up to three people and organisations, then 'More' (the rest of a shortened diff),
-    'What changed', 'Timeline', 'Trend', and 'Unsubscribe' or 'Subscribe'."""
-    people = [e for e in entities if e.label in {"PERSON", "ORG"}][:3]
-    actions: list[tuple[str, tuple[ButtonKind, str]]] = [(who_label(e), (WHO, str(e.id))) for e in people]
-    if more_from is not None and topic:
-        actions.append(("More", (MORE, f"{more_from}:{topic}")))
-    if changes:
-        actions.append(("What changed", (CHANGES, topic)))
-    actions.append(("Timeline", (TIMELINE, topic)))
-    actions.append(("Trend", (TREND, topic)))
-    if subscribed:
-        actions.append(("Unsubscribe", (UNSUBSCRIBE, topic)))
-    elif topic:
-        actions.append(("Subscribe", (SUBSCRIBE, topic)))
-    tokens = await runner.run(runner.service.button_tokens, chat_id, [action for _, action in actions])
-    buttons = [InlineKeyboardButton(label, callback_data=payload(t)) for (label, _), t in zip(actions, tokens)]
-    rows = [[b] for b in buttons[: len(people)]]
-    rows.append(buttons[len(people) :])
-    return InlineKeyboardMarkup(rows)
+LABELS = {
+    MORE: "More",
+    CHANGES: "What changed",
+    TIMELINE: "Timeline",
+    TREND: "Trend",
+    UNSUBSCRIBE: "Unsubscribe",
+    SUBSCRIBE: "Subscribe",
+}
+
+
+def keyboard(answer: TopicAnswer) -> InlineKeyboardMarkup | None:
+    """A topic answer's buttons: one row per 'Who is X?', then the topic's actions in one row."""
+    if not answer.buttons:
+        return None
+    people = iter(answer.people)
+    rows: list[list[InlineKeyboardButton]] = []
+    actions = []
+    for button in answer.buttons:
+        if button.kind == WHO:
+            rows.append([InlineKeyboardButton(who_label(next(people)), callback_data=payload(button.token))])
+        else:
+            actions.append(InlineKeyboardButton(LABELS[button.kind], callback_data=payload(button.token)))
+    return InlineKeyboardMarkup([*rows, actions])
 
 
 def _label(text: str) -> str:
@@ -85,17 +78,16 @@ async def digest_keyboard(runner: BlockingRunner, digest: Digest) -> InlineKeybo
     if not news:
         return None
     if len(news) == 1:
-        topic, changes = news[0]
-        subscribed = topic_key(topic) in {topic_key(t) for t, _ in digest.topics}
-        return await topic_keyboard(
-            runner,
+        _, changes = news[0]
+        answer = await runner.run(
+            runner.service.answer_for,
             digest.chat.id,
-            changes.entities,
-            topic,
-            subscribed,
+            changes,
+            [t for t, _ in digest.topics],
             changes=False,
             more_from=changes.base if changes.left_out else None,
         )
+        return keyboard(answer)
     actions: list[tuple[str, tuple[ButtonKind, str]]] = [
         (_label(f"More on {topic}"), (MORE, f"{changes.base}:{topic}"))
         if changes.left_out

@@ -23,10 +23,10 @@ from telegram.error import Forbidden, TelegramError
 from bot import buttons, chart, digests, render
 from bot.context import Context
 from bot.messaging import alert, reply, send_document, send_photo, typing
-from service.app import InputError, Service, topic_key
+from service.app import InputError, Service
 
 if TYPE_CHECKING:
-    from service.app import Changes
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ COMMANDS = [
     ("stats", "Admins: store and bot statistics"),
 ]
 LENGTH_NAMES = ("short", "medium", "long")
-MAX_TOPICS_PER_ANSWER = 3  # /brief and /changes without a topic answer for the first few subscriptions
 PASTE_MIN_CHARS = 400
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 OPML_TYPES = {"text/x-opml", "text/xml", "application/xml", "text/x-opml+xml"}
@@ -142,28 +141,13 @@ async def help_command(update: Update, context: Context) -> None:
     await answer(update, context, help_text())
 
 
-async def _topics_or_subscriptions(context: Context, topic: str, chat: int) -> tuple[list[str], set[str]]:
-    """The topic asked for, or the chat's first subscriptions, or the top stories; and the chat's subscriptions."""
-    subscribed = await context.bot_data.runner.run(context.bot_data.service.subscriptions, chat)
-    topics = [topic] if topic else subscribed[:MAX_TOPICS_PER_ANSWER] or [""]
-    return topics, {topic_key(s) for s in subscribed}
-
-
 async def brief(update: Update, context: Context) -> None:
     """/brief [topic]: a briefing (the subscriptions, or the top stories, without a topic)."""
-    topic = _args(context)
-    runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
+    runner = context.bot_data.runner
     async with typing(update, context.bot):
-        settings = await runner.run(service.chat, chat)
-        topics, subscribed = await _topics_or_subscriptions(context, topic, chat)
-        for t in topics:
-            b = await runner.run(service.brief, topic=t, length=settings.length, chat_id=chat)
-            markup = None
-            if b.items:
-                markup = await buttons.topic_keyboard(
-                    runner, chat, b.named_entities(), b.topic, topic_key(b.topic) in subscribed
-                )
-            await answer(update, context, render.briefing(b), markup)
+        result = await runner.run(runner.service.brief_chat, chat_id(update), _args(context))
+    for topic in result.topics:
+        await answer(update, context, render.briefing(topic.result), buttons.keyboard(topic))
 
 
 async def timeline(update: Update, context: Context) -> None:
@@ -207,10 +191,7 @@ async def who(update: Update, context: Context) -> None:
 async def changes(update: Update, context: Context) -> None:
     """/changes [topic] [short|medium|long]: what changed since this chat's last briefing (the subscriptions
     without a topic), at the chat's length unless one is given."""
-    topic, size = _topic_and_length(_args(context))
-    topics, _ = await _topics_or_subscriptions(context, topic, chat_id(update))
-    for t in topics:
-        await _send_changes(update, context, t, size)
+    await _send_changes(update, context, *_topic_and_length(_args(context)))
 
 
 def _topic_and_length(text: str) -> tuple[str, str | None]:
@@ -224,27 +205,11 @@ def _topic_and_length(text: str) -> tuple[str, str | None]:
 async def _send_changes(
     update: Update, context: Context, topic: str, size: str | None = None, more_from: int | None = None
 ) -> None:
-    runner, service, chat = context.bot_data.runner, context.bot_data.service, chat_id(update)
+    runner = context.bot_data.runner
     async with typing(update, context.bot):
-        settings = await runner.run(service.chat, chat)
-        if more_from is None:
-            result: Changes = await runner.run(service.changes, chat, topic=topic, length=size or settings.length)
-        else:
-            result = await runner.run(service.more_changes, chat, topic, more_from)
-        markup = None
-        if not result.is_empty:
-            subscribed = {topic_key(s) for s in await runner.run(service.subscriptions, chat)}
-            more = result.base if result.left_out and more_from is None else None
-            markup = await buttons.topic_keyboard(
-                runner,
-                chat,
-                result.entities,
-                result.topic,
-                topic_key(result.topic) in subscribed,
-                changes=False,
-                more_from=more,
-            )
-    await answer(update, context, render.changes(result, settings.timezone), markup)
+        result = await runner.run(runner.service.changes_chat, chat_id(update), topic, size, more_from)
+    for each in result.topics:
+        await answer(update, context, render.changes(each.result, result.chat.timezone), buttons.keyboard(each))
 
 
 async def subscribe(update: Update, context: Context) -> None:

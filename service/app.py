@@ -53,6 +53,7 @@ from summarizer.registry import METHODS
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from service.answers import ChatAnswer, R, TopicAnswer
     from service.changes import Changes, EntityNews  # noqa: F401
     from service.digests import Claim, DeliveryStatus, Digest, SendStatus  # noqa: F401
     from service.feed_urls import CheckedFeeds
@@ -379,6 +380,61 @@ class Service:
         from service.changes import more_changes
 
         return more_changes(self.db, chat_id, clean_topic(topic), base)
+
+    # A chat's answers: one call per use case, returning what the bot renders (buttons' tokens included)
+    def brief_chat(self, chat_id: int, topic: str | None = None) -> ChatAnswer[Briefing]:
+        """/brief: a briefing per topic (the one asked for, else the chat's first subscriptions, else the top
+        stories) at the chat's length, each recorded for the chat's next diff, with its buttons."""
+        from service.answers import ChatAnswer, topics_for
+
+        chat = self.chat(chat_id)
+        subscriptions = self.subscriptions(chat_id)
+        answers: list[TopicAnswer[Briefing]] = []
+        for t in topics_for(clean_topic(topic), subscriptions):
+            briefing = self.brief(t, length=chat.length, chat_id=chat_id)
+            answers.append(self.answer_for(chat_id, briefing, subscriptions))
+        return ChatAnswer(chat, answers)
+
+    def changes_chat(
+        self, chat_id: int, topic: str | None = None, length: str | int | None = None, more_from: int | None = None
+    ) -> ChatAnswer[Changes]:
+        """/changes: what changed per topic since the chat's last briefing (at the chat's length unless one is
+        given), or with ``more_from`` the rest of the last diff on the topic, with its buttons."""
+        from service.answers import ChatAnswer, topics_for
+
+        chat = self.chat(chat_id)
+        subscriptions = self.subscriptions(chat_id)
+        answers: list[TopicAnswer[Changes]] = []
+        for t in topics_for(clean_topic(topic), subscriptions):
+            if more_from is None:
+                result = self.changes(chat_id, t, length or chat.length)
+                more = result.base if result.left_out else None
+            else:
+                result, more = self.more_changes(chat_id, t, more_from), None
+            answers.append(self.answer_for(chat_id, result, subscriptions, changes=False, more_from=more))
+        return ChatAnswer(chat, answers)
+
+    def answer_for(
+        self,
+        chat_id: int,
+        result: R,
+        subscriptions: list[str],
+        changes: bool = True,
+        more_from: int | None = None,
+    ) -> TopicAnswer[R]:
+        """A topic's result with its buttons for the chat (none when there is nothing to act on)."""
+        from service.answers import Button, TopicAnswer, topic_actions, who_buttons_for
+
+        if isinstance(result, Briefing):
+            people, has_content = who_buttons_for(result.named_entities()), bool(result.items)
+        else:
+            people, has_content = who_buttons_for(result.entities), not result.is_empty
+        if not has_content:
+            return TopicAnswer(result)
+        subscribed = topic_key(result.topic) in {topic_key(s) for s in subscriptions}
+        actions = topic_actions(people, result.topic, subscribed, changes, more_from)
+        tokens = self.button_tokens(chat_id, actions)
+        return TopicAnswer(result, [Button(k, v, t) for (k, v), t in zip(actions, tokens)], people)
 
     # Chats
     def chat(self, chat_id: int) -> Chat:

@@ -20,7 +20,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 
-from bot import buttons, chart, digests, render
+from bot import buttons, chart, digests, polling, render
 from bot.context import Context
 from bot.messaging import alert, reply, send_document, send_photo, typing
 from service.app import InputError, Service
@@ -374,8 +374,7 @@ async def feeds(update: Update, context: Context) -> None:
             # Polled at once, on the fetch threads, and stored: the admin sees what the feed gave now.
             feed = await runner.run(service.feed, report.added[0])
             if feed is not None:
-                fetched = await runner.fetch(service.fetch_feed, feed)
-                poll = await runner.run(service.store_feed, feed, fetched)
+                [poll] = await polling.poll(runner, [feed])
                 text = f"Added feed {feed.url}. First poll: {poll.status}."
             else:
                 text = f"Added feed {report.added[0]}."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -20,15 +19,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import digests, handlers
+from bot import digests, handlers, polling
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.runner import BlockingRunner
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from service.app import FEEDS_AT_ONCE, FetchPolicy, Service
+from service.app import FetchPolicy, Service
 
 if TYPE_CHECKING:
-    from service.app import Feed, Language
+    from service.app import Language
 
 log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "0:console"
@@ -122,19 +121,5 @@ async def post_shutdown(app: Application) -> None:
 
 
 async def poll_feeds_job(context: Context) -> None:
-    """The repeating feed-polling job: feeds fetched side by side on the network threads (a few at a time, each
-    within its own deadline), each stored on the writer thread as soon as it arrives."""
-    runner = context.bot_data.runner
-    service = runner.service
-    at_once = asyncio.Semaphore(FEEDS_AT_ONCE)
-
-    async def poll(feed: Feed) -> None:
-        async with at_once:
-            fetched = await runner.fetch(service.fetch_feed, feed)
-        result = await runner.run(service.store_feed, feed, fetched)
-        log.info("feed %s: %s", result.url, result.status)
-
-    try:
-        await asyncio.gather(*(poll(feed) for feed in await runner.run(service.feeds)))
-    finally:
-        await runner.run(service.finish_feed_poll)
+    """The repeating feed-polling job (see bot/polling.py)."""
+    await polling.poll_all(context.bot_data.runner)

@@ -1,4 +1,13 @@
-"""Opening the briefbot database: connection settings and schema migrations."""
+"""Opening the briefbot database: connection settings and schema migrations.
+
+sqlite-utils is the connection and query layer (``Database``, ``execute``, and its ``<table>_fts`` naming for the
+full-text indexes). The schema itself is numbered SQL migrations rather than ``table.create`` / ``transform`` /
+``enable_fts``, for two reasons: each migration must run whole or not at all inside one transaction, and
+``enable_fts`` (like anything that goes through ``executescript``) commits half-way; and the SQL text is the record
+of what each version of the schema is. Writes are plain ``execute`` / ``executemany`` because the hot ones need what
+``insert_all`` does not give: the id of each sentence as it is inserted, and a column filled by a sub-select
+(a mention's ``published_at``) in the same statement.
+"""
 
 from __future__ import annotations
 

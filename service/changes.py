@@ -315,6 +315,31 @@ def _keep_since() -> str:
     return (datetime.now(UTC) - timedelta(days=HISTORY_DAYS)).replace(microsecond=0).isoformat()
 
 
+@dataclass(frozen=True)
+class _Named:
+    """How many arrived articles and mentions name an entity, and its mentions in the candidate sentences
+    (sentence id, surface as written), in reading order."""
+
+    articles: int
+    mentions: int
+    in_rows: tuple[tuple[int, str], ...]
+
+
+def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow]) -> dict[int, _Named]:
+    by_entity: dict[int, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_entity[m.entity_id].append(m)
+    in_rows = {r.id for r in rows}
+    return {
+        entity_id: _Named(
+            len({m.article_id for m in found}),
+            len(found),
+            tuple((m.sentence_id, m.surface) for m in found if m.sentence_id in in_rows),
+        )
+        for entity_id, found in by_entity.items()
+    }
+
+
 @dataclass
 class _Arrivals:
     """What arrived on a topic since a mark, read and scored once for every chat at that mark: which sentences
@@ -328,7 +353,7 @@ class _Arrivals:
     subjects: dict[int, int]  # sentence id -> the first person it names
     said: list[Report]
     outlets: set[str]
-    new_mentions: list[Mention]
+    named: dict[int, _Named]  # entity id -> what the arrived articles say of it, in order of first mention
     known: set[int]  # entities the covered articles named
     entities: dict[int, Entity]
     roles: dict[int, str]
@@ -358,7 +383,7 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
     rows = candidates_for(db, new_articles)
     ids = [r.id for r in rows]
     new_ids = [a.id for a in new_articles]
-    old_mentions = entity_store.mentions_in(db, sorted(covered))
+    old_counts = entity_store.article_counts(db, sorted(covered))
     new_mentions = entity_store.mentions_in(db, new_ids)
     outlets = {alias_key(a.source) for a in new_articles}
     named = sorted({m.entity_id for m in new_mentions})
@@ -371,12 +396,12 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
         subjects=subjects_of(entity_store.people_by_sentence(db, ids)),
         said=reports(db, rows),
         outlets=outlets,
-        new_mentions=new_mentions,
-        known={m.entity_id for m in old_mentions},
+        named=_named(new_mentions, rows),
+        known=set(old_counts),
         entities={e.id: e for e, _ in entity_store.entities_with_counts(db, named)},
-        roles=_roles(db, sorted({m.article_id for m in new_mentions})),
+        roles=_roles(db, new_ids),
         fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
-        quiet=_gone_quiet(db, topic, old_mentions, new_mentions, len(new_articles), outlets),
+        quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
     )
 
 
@@ -554,28 +579,22 @@ def _entity_news(
         arrivals.outlets,
         arrivals.scores,
     )
-    by_entity: dict[int, list[Mention]] = defaultdict(list)
-    for m in arrivals.new_mentions:
-        by_entity[m.entity_id].append(m)
     row_by_id = {r.id: r for r in arrivals.rows}
     developed = {i.sentence_id for i in developments}
     new_list: list[EntityNews] = []
     updated_list: list[EntityNews] = []
-    for entity_id, mentions in by_entity.items():
+    for entity_id, named in arrivals.named.items():
         entity = entities.get(entity_id)
         if entity is None or entity.label not in NEWS_LABELS or alias_key(entity.name) in outlets:
             continue
-        articles = len({m.article_id for m in mentions})
-        sources = len({row_by_id[m.sentence_id].source for m in mentions if m.sentence_id in row_by_id})
-        ranked = sorted(
-            {m.sentence_id for m in mentions if m.sentence_id in row_by_id and m.sentence_id not in developed},
-            key=lambda s: (-scores.get(s, 0.0), s),
-        )
+        articles = named.articles
+        sources = len({row_by_id[s].source for s, _ in named.in_rows})
+        ranked = sorted({s for s, _ in named.in_rows if s not in developed}, key=lambda s: (-scores.get(s, 0.0), s))
         if entity_id in known:
             fresh = [s for s in ranked if s in novel][:MAX_SENTENCES_PER_ENTITY]
             if fresh:
                 picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in fresh]
-                updated_list.append(EntityNews(entity, picked, sources, len(mentions), articles=articles))
+                updated_list.append(EntityNews(entity, picked, sources, named.mentions, articles=articles))
             continue
         role = roles.get(entity_id)
         if entity.label == "PERSON":
@@ -583,8 +602,8 @@ def _entity_news(
                 continue
         elif articles < MIN_ARTICLES_FOR_PLACE or looks_like_adjective(entity.name):
             continue
-        news = EntityNews(entity, [], sources, len(mentions), role=role, articles=articles)
-        surfaces = {m.sentence_id: m.surface for m in mentions}
+        news = EntityNews(entity, [], sources, named.mentions, role=role, articles=articles)
+        surfaces = dict(named.in_rows)
         # A person's line says what they did; an organisation or place is listed by name.
         for sentence_id in ranked if entity.label == "PERSON" else ():
             row = row_by_id[sentence_id]
@@ -600,7 +619,7 @@ def _entity_news(
         if news.clause is None and role is None and entity.label == "PERSON":
             continue  # named only in a development, or with nothing to say about them
         if not news.sentences:
-            first = min((m.sentence_id for m in mentions if m.sentence_id in row_by_id), default=None)
+            first = min((s for s, _ in named.in_rows), default=None)
             if first is None:
                 continue
             news.sentences = [(first, row_by_id[first].text, cite(row_by_id[first]))]
@@ -633,22 +652,18 @@ def _roles(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, s
 def _gone_quiet(
     db: sqlite_utils.Database,
     topic: str,
-    old_mentions: Sequence[Mention],
-    new_mentions: Sequence[Mention],
+    old_counts: dict[int, int],
+    named_now: Set[int],
     new_articles: int,
     outlets: set[str],
 ) -> list[Entity]:
-    """People and organisations prominent before (named in two or more covered articles) that none of several new
-    articles names; never the story's own subject (its most-named entity, or a name the topic says)."""
+    """People and organisations prominent before (named in two or more covered articles: ``old_counts``) that none
+    of several new articles names; never the story's own subject (its most-named entity, or a name the topic says)."""
     if new_articles < MIN_ARTICLES_FOR_QUIET:
         return []
-    named_now = {m.entity_id for m in new_mentions}
-    articles: dict[int, set[int]] = defaultdict(set)
-    for m in old_mentions:
-        articles[m.entity_id].add(m.article_id)
-    order = sorted(articles, key=lambda e: (-len(articles[e]), e))
+    order = sorted(old_counts, key=lambda e: (-old_counts[e], e))
     topic_words = set(ranking_words(topic.split()))
-    candidates = [e for e in order[1:30] if len(articles[e]) >= 2 and e not in named_now]
+    candidates = [e for e in order[1:30] if old_counts[e] >= 2 and e not in named_now]
     quiet = []
     for entity, _ in entity_store.entities_with_counts(db, candidates):
         if entity.label not in {"PERSON", "ORG"} or alias_key(entity.name) in outlets:

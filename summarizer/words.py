@@ -8,6 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 MAX_CACHED_STEMS = 500_000
+# Sentences whose ranking words are kept (about 20 MB): more than a digest wave has in play at once.
+MAX_CACHED_SENTENCES = 20_000
 _STEMS: dict[Any, dict[str, str]] = {}
 
 
@@ -45,7 +47,21 @@ def stem(word: str, language: str = "english") -> str:
 
 
 def ranking_words(tokens: Iterable[str], language: str = "english") -> list[str]:
-    """Stemmed, stop-word-free, lower-cased words: the representation every ranker and diff compares."""
+    """Stemmed, stop-word-free, lower-cased words: the representation every ranker and diff compares.
+
+    A stored sentence's tokens (a tuple) are worked out once while they stay in use: a digest wave compares the
+    same new sentences for every chat state."""
+    if isinstance(tokens, tuple):
+        return list(_sentence_words(tokens, language))
+    return list(_words(tokens, language))
+
+
+@lru_cache(maxsize=MAX_CACHED_SENTENCES)
+def _sentence_words(tokens: tuple[str, ...], language: str) -> tuple[str, ...]:
+    return _words(tokens, language)
+
+
+def _words(tokens: Iterable[str], language: str) -> tuple[str, ...]:
     stops = stop_words(language)
     stemmer_ = stemmer(language)
-    return [stem_with(stemmer_, w) for w in (t.casefold() for t in tokens) if w not in stops]
+    return tuple(stem_with(stemmer_, w) for w in (t.casefold() for t in tokens) if w not in stops)

@@ -98,7 +98,10 @@ def grow_store(db, target: int) -> None:
             )
             store.insert_sentence_dates(
                 db,
-                [(by_old[sentence_id], article_id, day) for sentence_id, day in store.dated_sentences(db, [source.id])],
+                [
+                    (by_old[sentence_id], article_id, day)
+                    for sentence_id, _, day in store.dated_sentences(db, [source.id])
+                ],
             )
 
 

@@ -97,16 +97,17 @@ def build_timeline(
         return timeline
     ids = [a.id for a in articles]
     timeline.article_ids = ids
-    leads = store.sentences_of(db, ids, LEAD)
-    mentions = store.dated_sentences(db, ids)
-    mentioning = {sid for sid, _ in mentions}
-    extra = store.sentences_by_id(db, sorted(mentioning - {r.id for r in leads}))
-    rows = {r.id: r for r in leads + extra}
-    article_of = {sid: rows[sid].article_id for sid in rows}
+    # Days are chosen from dates alone; only the chosen days' candidate sentences are read.
+    dated = store.dated_sentences(db, ids)
+    mentions = [(s, d) for s, _, d in dated]
     if days is None:
-        scores = date_scores(articles, [(s, d) for s, d in mentions if s in rows], article_of)
+        scores = date_scores(articles, mentions, {s: a for s, a, _ in dated})
         days = [d for d, _ in sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:count]]
-    by_day = _candidates(list(rows.values()), mentions)
+    wanted = set(days)
+    leads = store.sentences_of(db, [a.id for a in articles if a.published_at[:10] in wanted], LEAD)
+    naming = sorted({s for s, d in mentions if d in wanted} - {r.id for r in leads})
+    rows = leads + store.sentences_by_id(db, naming)
+    by_day = _candidates(rows, [(s, d) for s, d in mentions if d in wanted])
     chosen: list[SentenceRow] = []
     for day in days:
         pool = by_day.get(day, [])

@@ -118,15 +118,16 @@ def insert_sentence_dates(db: sqlite_utils.Database, rows: Sequence[tuple[int, i
     db.conn.executemany("INSERT OR IGNORE INTO sentence_dates (sentence_id, article_id, day) VALUES (?, ?, ?)", rows)
 
 
-def dated_sentences(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[tuple[int, str]]:
-    """(sentence_id, day) for every date the given articles' sentences mention."""
+def dated_sentences(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[tuple[int, int, str]]:
+    """(sentence_id, article_id, day) for every date the given articles' sentences mention."""
     if not article_ids:
         return []
     marks = ", ".join("?" for _ in article_ids)
     return [
-        tuple(r)
+        (r[0], r[1], r[2])
         for r in db.execute(
-            f"SELECT sentence_id, day FROM sentence_dates WHERE article_id IN ({marks})", list(article_ids)
+            f"SELECT sentence_id, article_id, day FROM sentence_dates WHERE article_id IN ({marks})",
+            list(article_ids),
         ).fetchall()
     ]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
+from telegram.ext import CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.runner import BlockingRunner
 from bot.settings import Settings
@@ -30,6 +31,9 @@ class BotData:
         # Digests in flight at once: enough to keep Telegram's 30 messages/s busy, few enough that a command waits
         # behind at most this many digest steps on the writer thread, not behind a whole wave.
         self.digest_slots = asyncio.Semaphore(DIGESTS_IN_FLIGHT)
+        # Each chat's scheduled digest job, found by chat id: looking one up by name in the job queue walks every
+        # job, and a start-up that schedules 10,000 chats would walk 10,000 jobs 10,000 times.
+        self.digest_jobs: dict[int, Job[Any]] = {}
 
     def configure(self, runner: BlockingRunner, settings: Settings) -> None:
         """Attach the runner and settings (once, while building the application)."""

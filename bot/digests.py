@@ -40,12 +40,16 @@ def schedule(app: Application, chat: Chat, after: datetime | None = None) -> Non
     never does."""
     if app.job_queue is None:
         return
-    for job in app.job_queue.get_jobs_by_name(job_name(chat.id)):
-        job.schedule_removal()
+    jobs = _data(app).digest_jobs
+    old = jobs.pop(chat.id, None)
+    if old is not None:
+        old.schedule_removal()
     if chat.digest_time and chat.active:
         now = _data(app).clock()
         when = next_scheduled(chat, max(now, after) if after else now)
-        app.job_queue.run_once(digest_job, when, chat_id=chat.id, name=job_name(chat.id), data=(chat, when))
+        jobs[chat.id] = app.job_queue.run_once(
+            digest_job, when, chat_id=chat.id, name=job_name(chat.id), data=(chat, when)
+        )
 
 
 async def digest_job(context: Context) -> None:
@@ -53,6 +57,9 @@ async def digest_job(context: Context) -> None:
     job = context.job
     if job is not None and job.chat_id is not None and isinstance(job.data, tuple):
         chat, when = job.data
+        jobs = context.bot_data.digest_jobs
+        if jobs.get(job.chat_id) is job:
+            del jobs[job.chat_id]  # it has run: it left the scheduler, there is nothing to remove
         schedule(context.application, chat, after=when)  # the next slot, even should this one fire a little early
         await deliver(context.application, job.chat_id, max(context.bot_data.clock(), when))
 

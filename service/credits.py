@@ -19,16 +19,17 @@ def reports(db: sqlite_utils.Database, rows: Sequence[SentenceRow]) -> list[Repo
     """What each candidate sentence reports: its figures, actors, its article's actors and the dates it names."""
     actors = entity_store.actors_by_article(db, sorted({r.article_id for r in rows}), ACTOR_LABELS)
     days = store.days_named(db, [r.id for r in rows])
+    # Everyone an article names, once per article (shared by its sentences' reports).
+    everyone = {a: frozenset(e for named in found.values() for e in named) for a, found in actors.items()}
     result = []
     for row in rows:
         in_article = actors.get(row.article_id, {})
-        everyone = frozenset(e for named in in_article.values() for e in named)
         result.append(
             Report(
                 row.published_at,
                 figures(row.text),
                 frozenset(in_article.get(row.id, ())),
-                everyone,
+                everyone.get(row.article_id, frozenset()),
                 news_days(days.get(row.id, set()), row.published_at),
             )
         )

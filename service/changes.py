@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
+import numpy as np
 import sqlite_utils
+from scipy import sparse
 
 from service.briefing import build_briefing
 from service.credits import credible, reports
@@ -31,7 +33,6 @@ from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage.records import Article, Entity, FactRow, Mention, SentenceRow
-from summarizer import ranking
 from summarizer.clauses import what_they_did
 from summarizer.credits import Report
 from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
@@ -349,13 +350,17 @@ class _Arrivals:
     new_articles: int
     rows: list[SentenceRow]
     scores: dict[int, float]
-    fact_groups: dict[int, set[int]]  # row index -> indexes of rows stating the same fact
+    # The developments' ranking, once for every chat: rows stating one development (same subject and words, or the
+    # same fact; index -> indexes), their similarity, and their score with corroboration and recency.
+    same: dict[int, set[int]]
+    similarity: sparse.csr_matrix
+    ranked: np.ndarray
     subjects: dict[int, int]  # sentence id -> the first person it names
     said: list[Report]
     outlets: set[str]
     named: dict[int, _Named]  # entity id -> what the arrived articles say of it, in order of first mention
     known: set[int]  # entities the covered articles named
-    entities: dict[int, Entity]
+    entities: dict[int, Entity]  # the news entities a line may name (outlets left out)
     roles: dict[int, str]
     fact_changes: list[FactChange]
     quiet: list[Entity]
@@ -387,18 +392,31 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
     new_mentions = entity_store.mentions_in(db, new_ids)
     outlets = {alias_key(a.source) for a in new_articles}
     named = sorted({m.entity_id for m in new_mentions})
+    subjects = subjects_of(entity_store.people_by_sentence(db, ids))
+    said = reports(db, rows)
+    scores, similarity = rank(rows) if rows else (np.zeros(0), sparse.csr_matrix((0, 0)))
+    same = same_development(rows, similarity, subjects, fact_groups(db, new_ids, ids)) if rows else {}
+    # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
+    ranked = rank(rows, same_fact=credible(same, said), similarity=similarity)[0] * recency(rows) if rows else scores
     return _Arrivals(
         topic=topic,
         new_articles=len(new_articles),
         rows=rows,
-        scores=dict(zip(ids, rank(rows)[0])) if rows else {},
-        fact_groups=fact_groups(db, new_ids, ids),
-        subjects=subjects_of(entity_store.people_by_sentence(db, ids)),
-        said=reports(db, rows),
+        scores=dict(zip(ids, scores)),
+        same=same,
+        similarity=similarity,
+        ranked=ranked,
+        subjects=subjects,
+        said=said,
         outlets=outlets,
         named=_named(new_mentions, rows),
         known=set(old_counts),
-        entities={e.id: e for e, _ in entity_store.entities_with_counts(db, named)},
+        # The news entities a line may list: never an outlet (the article's publisher is not its news).
+        entities={
+            e.id: e
+            for e, _ in entity_store.entities_with_counts(db, named)
+            if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
+        },
         roles=_roles(db, new_ids),
         fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
         quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
@@ -416,24 +434,18 @@ def _diff(arrivals: _Arrivals, novel: frozenset[int], length: str | int | None) 
     rows = arrivals.rows
     picked = [i for i, r in enumerate(rows) if r.id in novel]
     if picked:
+        # What the chat has not seen, ranked as every chat's arrivals were: a state costs a selection, not a ranking.
         fresh = [rows[i] for i in picked]
         at = {old: new for new, old in enumerate(picked)}
-        same_fact = {at[i]: {at[j] for j in others if j in at} for i, others in arrivals.fact_groups.items() if i in at}
-        same_fact = {i: others for i, others in same_fact.items() if others}
-        said = [arrivals.said[i] for i in picked]
-        similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in fresh])
-        same = same_development(fresh, similarity, arrivals.subjects, same_fact)
-        # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
-        fresh_scores, _ = rank(fresh, same_fact=credible(same, said), similarity=similarity)
-        fresh_scores = fresh_scores * recency(fresh)
+        same = {at[i]: {at[j] for j in others if j in at} for i, others in arrivals.same.items() if i in at}
         items = select_items(
             fresh,
-            fresh_scores,
-            similarity,
+            arrivals.ranked[picked],
+            arrivals.similarity[picked][:, picked],
             developments_count(length),
-            same,
+            {i: others for i, others in same.items() if others},
             [arrivals.subjects.get(r.id) for r in fresh],
-            said,
+            [arrivals.said[i] for i in picked],
         )
         changes.developments = sorted(items, key=lambda i: -i.score)  # the most important development first
 
@@ -572,20 +584,14 @@ def _entity_news(
     repeat a development.
     """
     size = length_name(length)
-    known, entities, roles, outlets, scores = (
-        arrivals.known,
-        arrivals.entities,
-        arrivals.roles,
-        arrivals.outlets,
-        arrivals.scores,
-    )
+    known, entities, roles, scores = arrivals.known, arrivals.entities, arrivals.roles, arrivals.scores
     row_by_id = {r.id: r for r in arrivals.rows}
     developed = {i.sentence_id for i in developments}
     new_list: list[EntityNews] = []
     updated_list: list[EntityNews] = []
     for entity_id, named in arrivals.named.items():
         entity = entities.get(entity_id)
-        if entity is None or entity.label not in NEWS_LABELS or alias_key(entity.name) in outlets:
+        if entity is None:
             continue
         articles = named.articles
         sources = len({row_by_id[s].source for s, _ in named.in_rows})

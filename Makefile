@@ -42,7 +42,7 @@ bench: setup
 	$(PY) bench/ingest.py --articles 60
 	$(PY) bench/summarize.py
 	$(PY) bench/fanout.py --chats 2000
-	$(PY) bench/scale.py --base 300 --articles 5000 --chats 2000 --ingest 20
+	$(PY) bench/scale.py --base 300 --articles 3000 --chats 500 --fresh 100 --ingest 20
 
 EVAL_STAMP := $(VENV)/.eval-installed-stamp
 

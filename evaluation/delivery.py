@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +28,7 @@ from service.sources.raw import RawArticle
 from storage import articles as store
 from storage import entities as entity_store
 from storage.db import open_database
+from storage.records import Article
 from summarizer.credits import MAX_DAYS_APART, figures
 from summarizer.furniture import CLASSES, furniture_class
 from summarizer.nlp import load_pipeline
@@ -82,6 +83,22 @@ def ingest_topics(
     return db, {doc_id: item.article_id for doc_id, item in zip(ids, report.items) if item.article_id}
 
 
+def daily_updates(
+    db: sqlite_utils.Database, updates: Sequence[dict], article_of: dict[str, int]
+) -> Iterator[tuple[dict, list[Article]]]:
+    """Each daily update, topic by topic and day by day, with its new stored articles, newest first (an update
+    whose articles are all missing is left out)."""
+    for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
+        article_ids = [article_of[d] for d in update["document_ids_since_previous"] if d in article_of]
+        articles = sorted(
+            (a for a in (store.get_article(db, i) for i in article_ids) if a),
+            key=lambda a: (a.published_at, a.id),
+            reverse=True,
+        )
+        if articles:
+            yield update, articles
+
+
 def dev_run(
     topics_path: str,
     updates_path: str,
@@ -106,16 +123,8 @@ def dev_run(
         run.items += [(f"briefing {topic['id']}", i) for i in briefing.shown]
     covered: dict[str, set[int]] = defaultdict(set)
     shown: dict[str, set[int]] = defaultdict(set)
-    for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
+    for update, articles in daily_updates(db, updates, article_of):
         timeline = update["timeline_id"]
-        article_ids = [article_of[d] for d in update["document_ids_since_previous"] if d in article_of]
-        articles = sorted(
-            (a for a in (store.get_article(db, i) for i in article_ids) if a),
-            key=lambda a: (a.published_at, a.id),
-            reverse=True,
-        )
-        if not articles:
-            continue
         firsts = [rows[0].text for rows in (store.sentences_of(db, [a.id], 1) for a in articles) if rows]
         diffs = {
             size: diff_articles(db, timeline, articles, covered[timeline], shown[timeline], size) for size in LENGTHS

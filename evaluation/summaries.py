@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from rouge_score import rouge_scorer
 
-from evaluation.delivery import dev_run, diff_sizes, eval_credits, eval_junk, ingest_topics, read_jsonl
+from evaluation.delivery import daily_updates, dev_run, diff_sizes, eval_credits, eval_junk, ingest_topics, read_jsonl
 from service.briefing import build_briefing
 from service.changes import Changes, diff_articles
 from service.ingest import ingest
@@ -108,16 +108,8 @@ def eval_updates(topics_path: str, updates_path: str, limit: int | None = None) 
     covered: dict[str, set[int]] = defaultdict(set)
     shown: dict[str, set[int]] = defaultdict(set)
     count = 0
-    for update in sorted(updates, key=lambda u: (u["timeline_id"], u["date"])):
+    for update, articles in daily_updates(db, updates, article_of):
         timeline = update["timeline_id"]
-        article_ids = [article_of[d] for d in update["document_ids_since_previous"] if d in article_of]
-        articles = sorted(
-            (a for a in (store.get_article(db, i) for i in article_ids) if a),
-            key=lambda a: (a.published_at, a.id),
-            reverse=True,
-        )
-        if not articles:
-            continue
         count += 1
         reference = update["summary"]
         words = len(reference.split())

@@ -853,3 +853,37 @@ async def test_a_flooding_chat_holds_up_no_other_chat_and_is_told_once(app, doub
     texts = [m["text"] for m in double.sent(USER)]
     assert texts.count(TOO_BUSY) == 1
     assert MAX_QUEUED_PER_CHAT + 1 <= len(texts) - 1 < 150
+
+
+def count_writer_trips(app, monkeypatch) -> list[str]:
+    """Record every call the bot sends to the writer thread, by name."""
+    runner = app.bot_data.runner
+    trips: list[str] = []
+    real = runner.run
+
+    async def counted(fn, /, *args, **kwargs):
+        trips.append(fn.__name__)
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", counted)
+    return trips
+
+
+async def test_a_brief_on_every_subscription_is_one_writer_trip(app, double, monkeypatch):
+    await say(double, "/subscribe Gaza")
+    await say(double, "/subscribe Hezbollah")
+    trips = count_writer_trips(app, monkeypatch)
+    replies = await say(double, "/brief", expect=2)
+    assert [r["text"].split("\n")[0] for r in replies] == ["<b>Briefing: Gaza</b>", "<b>Briefing: Hezbollah</b>"]
+    assert trips == ["brief_chat"]
+
+
+@pytest.mark.parametrize("topics", [["Gaza"], ["Gaza", "Hezbollah", "Blinken"]])
+async def test_a_digest_is_three_writer_trips_whatever_its_topics(app, double, monkeypatch, topics):
+    for topic in topics:
+        await say(double, f"/subscribe {topic}")
+    await say(double, "/digest 08:00 UTC")
+    trips = count_writer_trips(app, monkeypatch)
+    status = await digests.deliver(app, USER, datetime(2030, 1, 2, 8, 0, 30, tzinfo=UTC))
+    assert status == "sent"
+    assert trips == ["claim_digest", "answer_for" if len(topics) == 1 else "button_tokens", "close_digest"]

@@ -20,7 +20,7 @@ from storage import articles as store
 from storage import entities as entity_store
 from storage.db import transaction, utcnow
 from summarizer import dedup
-from summarizer.analysis import Analysis, analyse_many
+from summarizer.analysis import Analysis, MentionInfo, analyse_many
 from summarizer.dates import mentioned_dates
 from summarizer.entities import alias_key, majority_label
 from summarizer.roles import same_scope
@@ -260,17 +260,7 @@ def _store(
                 if i not in own
             ],
         )
-        votes: Counter[tuple[int, str]] = Counter()
-        for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions)):
-            if i in own:
-                continue
-            votes[(e, m.label)] += 1
-            for hint in m.hints:
-                votes[(e, f"hint:{hint}")] += 1
-        entity_store.add_label_counts(db, votes)
-        labels = {e: entity_store.label_counts(db, e) for e in {e for i, e in enumerate(entity_ids) if i not in own}}
-        for entity_id, counts in labels.items():
-            entity_store.set_label(db, entity_id, majority_label(counts))
+        labels = _vote_labels(db, analysis.mentions, entity_ids, own)
         store.insert_roles(
             db,
             [
@@ -287,49 +277,78 @@ def _store(
                 if r.mention not in own
             ],
         )
-        # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
-        # (the small model tags 'Blinken' as GPE in places, so one article's majority is not enough).
-        people_ids = {e for e, counts in labels.items() if mostly_person(counts)}
-        # A count whose sentence names no place holds for the article's main place when one place has at least
-        # half of the article's place mentions ('the death toll' in a story about Haiti); otherwise it has no
-        # scope and is never compared with anything.
-        places = Counter(
-            e
-            for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions))
-            if m.label in {"GPE", "LOC"} and i not in own
+        store.insert_facts(db, _fact_rows(analysis, entity_ids, own, labels, sentence_ids, article_id))
+
+
+def _vote_labels(
+    db: sqlite_utils.Database, mentions: list[MentionInfo], entity_ids: list[int], own: set[int]
+) -> dict[int, dict[str, int]]:
+    """Add this article's votes (the model's tag and the cues around each name) to each entity's label counts and
+    set its label to the majority; returns every named entity's counts."""
+    votes: Counter[tuple[int, str]] = Counter()
+    for i, (e, m) in enumerate(zip(entity_ids, mentions)):
+        if i in own:
+            continue
+        votes[(e, m.label)] += 1
+        for hint in m.hints:
+            votes[(e, f"hint:{hint}")] += 1
+    entity_store.add_label_counts(db, votes)
+    labels = {e: entity_store.label_counts(db, e) for e in {e for i, e in enumerate(entity_ids) if i not in own}}
+    for entity_id, counts in labels.items():
+        entity_store.set_label(db, entity_id, majority_label(counts))
+    return labels
+
+
+def _fact_rows(
+    analysis: Analysis,
+    entity_ids: list[int],
+    own: set[int],
+    labels: dict[int, dict[str, int]],
+    sentence_ids: list[int],
+    article_id: int,
+) -> list[tuple]:
+    """The article's facts as rows to store: each with its subject (a person) or the place it holds for."""
+    # A fact's subject is a person: an entity spaCy has tagged PERSON at least once, anywhere
+    # (the small model tags 'Blinken' as GPE in places, so one article's majority is not enough).
+    people_ids = {e for e, counts in labels.items() if mostly_person(counts)}
+    # A count whose sentence names no place holds for the article's main place when one place has at least
+    # half of the article's place mentions ('the death toll' in a story about Haiti); otherwise it has no
+    # scope and is never compared with anything.
+    places = Counter(
+        e for i, (e, m) in enumerate(zip(entity_ids, analysis.mentions)) if m.label in {"GPE", "LOC"} and i not in own
+    )
+    top = places.most_common(2)
+    home = str(top[0][0]) if top and top[0][1] >= 3 and 2 * top[0][1] >= sum(places.values()) else ""
+    place_names = {e: m.surface for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"}}
+    facts = []
+    for f in analysis.facts:
+        subject = None
+        if f.fact.subject_candidates:
+            people = [
+                entity_ids[m]
+                for m in f.fact.subject_candidates
+                if m not in own and (entity_ids[m] in people_ids or analysis.mentions[m].label == "PERSON")
+            ]
+            if not people:
+                continue
+            subject = people[0]
+        scope = f.scope or ""
+        if isinstance(f.scope, int) and f.scope in own:
+            scope = ""
+        elif isinstance(f.scope, int):
+            mention = analysis.mentions[f.scope]
+            scope_id = entity_ids[f.scope]
+            if mention.label == "NORP":
+                # 'Haitian officials say the toll …': the country the nationality names, if the article has it.
+                country = [e for e, name in place_names.items() if same_scope(name, mention.surface)]
+                scope_id = country[0] if country else scope_id
+            scope = str(scope_id)
+        if subject is None and not scope:
+            scope = home
+        facts.append(
+            (sentence_ids[f.sentence], article_id, subject, f.fact.attribute, f.fact.value, f.fact.number, scope)
         )
-        top = places.most_common(2)
-        home = str(top[0][0]) if top and top[0][1] >= 3 and 2 * top[0][1] >= sum(places.values()) else ""
-        place_names = {e: m.surface for e, m in zip(entity_ids, analysis.mentions) if m.label in {"GPE", "LOC"}}
-        facts = []
-        for f in analysis.facts:
-            subject = None
-            if f.fact.subject_candidates:
-                people = [
-                    entity_ids[m]
-                    for m in f.fact.subject_candidates
-                    if m not in own and (entity_ids[m] in people_ids or analysis.mentions[m].label == "PERSON")
-                ]
-                if not people:
-                    continue
-                subject = people[0]
-            scope = f.scope or ""
-            if isinstance(f.scope, int) and f.scope in own:
-                scope = ""
-            elif isinstance(f.scope, int):
-                mention = analysis.mentions[f.scope]
-                scope_id = entity_ids[f.scope]
-                if mention.label == "NORP":
-                    # 'Haitian officials say the toll …': the country the nationality names, if the article has it.
-                    country = [e for e, name in place_names.items() if same_scope(name, mention.surface)]
-                    scope_id = country[0] if country else scope_id
-                scope = str(scope_id)
-            if subject is None and not scope:
-                scope = home
-            facts.append(
-                (sentence_ids[f.sentence], article_id, subject, f.fact.attribute, f.fact.value, f.fact.number, scope)
-            )
-        store.insert_facts(db, facts)
+    return facts
 
 
 def _day(published: str) -> date | None:

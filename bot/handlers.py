@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import (
@@ -24,9 +23,6 @@ from bot import buttons, chart, digests, polling, render
 from bot.context import Context
 from bot.messaging import alert, reply, send_document, send_photo, typing
 from service.app import InputError, Service
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from service.selection import best_items, find_articles, no_match_message, novel
 from storage import articles as store
 from storage.records import Article, SentenceRow
 from summarizer.dates import shift_day
-from summarizer.text import sentence_quality
+from summarizer.text import quality_of
 
 # A story's timeline reads its whole coverage, not only the newest articles a briefing ranks.
 TIMELINE_ARTICLES = 2000
@@ -113,7 +113,7 @@ def build_timeline(
         pool = by_day.get(day, [])
         fresh = novel_ids(pool, chosen) if chosen else {r.id for r in pool}
         # A day is told by a sentence that stands alone: never the tail of a split quotation or page furniture.
-        pool = [r for r in pool if r.id in fresh and (sentence_quality(r.text) if r.quality is None else r.quality) > 0]
+        pool = [r for r in pool if r.id in fresh and quality_of(r.text, r.quality) > 0]
         if not pool:
             continue
         item = best_items(db, pool, 1)[0]

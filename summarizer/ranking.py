@@ -10,7 +10,7 @@ from scipy import sparse
 from sumy.models.dom import ObjectDocumentModel, Sentence
 
 from summarizer.lexrank import StemmingSummarizer, cosine_matrix, lexrank_scores, tfidf_matrix
-from summarizer.text import sentence_quality
+from summarizer.text import quality_of
 
 # How much the lead position counts against centrality, and how similar two sentences may be
 # before the second is the same fact said again (credited, not repeated).
@@ -56,7 +56,7 @@ def news_ranking(
     if not sentences_words:
         return np.zeros(0)
     known = qualities or [None] * len(texts)
-    quality = [sentence_quality(t) if q is None else q for t, q in zip(texts, known)]
+    quality = [quality_of(t, q) for t, q in zip(texts, known)]
     scores = news_scores(sentences_words, positions) * np.array(quality)
     close = (similarity > REDUNDANT).tocsr()
     others = []

@@ -181,6 +181,11 @@ def sentence_quality(sentence: str) -> float:
     return 1.0
 
 
+def quality_of(sentence: str, stored: float | None) -> float:
+    """A sentence's quality as stored at ingest, worked out from its text when it was stored before that."""
+    return sentence_quality(sentence) if stored is None else stored
+
+
 def is_furniture_sentence(sentence: str) -> bool:
     """A sentence of page furniture (sign-up and legal notices, sharing prompts, any class of
     ``summarizer.furniture``), never news."""

@@ -278,29 +278,24 @@ class BotAPIDouble:
                 return pending
             time.sleep(0.02)
 
+    def _message(self, params: dict, **content: str) -> dict:
+        """The message the bot sent, as Telegram returns it (a text, or a media caption)."""
+        chat_id = int(params["chat_id"])
+        return Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
+            from_user=BOT,
+            **content,
+        ).to_dict()
+
     def _result(self, method: str, params: dict):
         if method == "getMe":
             return BOT.to_dict()
         if method in {"sendMessage", "editMessageText"}:
-            chat_id = int(params["chat_id"])
-            message = Message(
-                message_id=next(self._message_ids),
-                date=datetime.now(UTC),
-                chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
-                text=params.get("text", ""),
-                from_user=BOT,
-            )
-            return message.to_dict()
+            return self._message(params, text=params.get("text", ""))
         if method in {"sendPhoto", "sendDocument"}:
-            chat_id = int(params["chat_id"])
-            message = Message(
-                message_id=next(self._message_ids),
-                date=datetime.now(UTC),
-                chat=Chat(id=chat_id, type=Chat.PRIVATE if chat_id > 0 else Chat.GROUP),
-                caption=params.get("caption", ""),
-                from_user=BOT,
-            )
-            return message.to_dict()
+            return self._message(params, caption=params.get("caption", ""))
         if method == "getFile":
             file_id = params["file_id"]
             return {

@@ -36,6 +36,8 @@ RECENCY_HALF_LIFE = 1.0
 LEAD_SENTENCES = 5
 # A sentence that says no word of the topic counts this much (it may be about something else in the article).
 OFF_TOPIC = 0.4
+# A sentence printed word for word on this many different days is a stock line (see without_stock_lines).
+STOCK_LINE_DAYS = 3
 # Two sentences with the same subject, from different articles, this similar (tf-idf cosine) report one development.
 SAME_DEVELOPMENT = 0.15
 
@@ -56,11 +58,21 @@ def candidates_for(db: sqlite_utils.Database, articles: Sequence[Article]) -> li
     """
     ids = [a.id for a in articles[:MAX_ARTICLES]]
     per_article = max(MIN_POSITION, min(MAX_POSITION, CANDIDATE_BUDGET // max(1, len(ids))))
-    rows = store.sentences_of(db, ids, per_article)
+    rows = without_stock_lines(store.sentences_of(db, ids, per_article))
     if len(rows) > MAX_CANDIDATES:
         rows = sorted(rows, key=lambda r: r.position)[:MAX_CANDIDATES]
         rows.sort(key=lambda r: (r.article_id, r.position))
     return rows
+
+
+def without_stock_lines(rows: Sequence[SentenceRow]) -> list[SentenceRow]:
+    """The rows without stock lines: a sentence printed word for word in articles of several different days (a
+    'related stories' headline, a site notice, a standing background paragraph) is page furniture or a repeat,
+    never a development."""
+    days: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        days[row.text].add(row.published_at[:10])
+    return [r for r in rows if len(days[r.text]) < STOCK_LINE_DAYS]
 
 
 def fact_groups(

@@ -55,6 +55,12 @@ DATELINES = [
     re.compile(rf"{UPPER_PLACE}(?:\s*,\s*{DAY_DATE})?\s*[—–]{{1,2}}\s+"),
     re.compile(rf"{UPPER_PLACE}\s*--\s+"),
 ]
+# An agency credit and its dash inside a paragraph, before the lead's capital or at the end: '… highlights Cairo, Egypt
+# (CNN) -- Thousands …', '… caption (Reuters) - The …'. One word in the brackets, and a capital after the dash, keep
+# prose asides such as 'the Islamic State (IS) -- a group that …' out.
+INNER_DATELINE = re.compile(r"\([A-Za-z][A-Za-z.&'’\-]*\)\s*(?:--|[—–]|\s-)(?:\s+(?=[A-Z\"“‘'])|\s*$)")
+# Headline, highlights, caption and byline before a dateline rarely run past this (wire copy flattened to one line).
+MAX_BEFORE_DATELINE = 120
 # 'NEW YORK | Mon Aug 22, 2011 3:31pm EDT ' before a dateline, or a stamp line on its own.
 STAMP_LEAD = re.compile(rf"^(?:{UPPER_PLACE}\s*\|\s*)?{DAY_DATE}\s+(?:{CLOCK})\s*")
 
@@ -133,6 +139,8 @@ GLUED = re.compile(
 # A capitalised word between lowercase ones: a proper name, or the first word of a sentence run into a headline.
 CAPITALISED_COMMON = re.compile(r"(?<=[a-z])\s+([A-Z][a-z]+)\s+(?=[a-z])")
 MAX_HEADLINE_WORDS = 25
+# A headline's kicker: one or two words and a colon before the headline proper ('Official:', 'Live updates:').
+KICKER = re.compile(r"^\s*(?:[A-Z][\w'’\-]*\s+)?[A-Z][\w'’\-]*:\s")
 # Words after which such a capital is no sentence start: a title ('author of A Journey') or a letter label
 # ('type A influenza', 'hepatitis A').
 NOT_GLUED_AFTER = frozenset(
@@ -229,13 +237,12 @@ def _split_glued_stamp(text: str) -> str:
 
 
 def _split_glued_dateline(text: str) -> str:
-    """'Headline words LONDON (Reuters) - The lead' -> 'The lead' (a dateline after words with no full stop)."""
-    match = re.search(rf"(?<=[a-z0-9’'\"”])\s+(?={UPPER_PLACE}\s*(?:,\s*{DAY_DATE}\s*)?{AGENCY}{DASH})", text)
-    if match is None or TERMINAL.search(text[: match.start()]) or len(text[: match.start()].split()) > 40:
+    """'Headline Highlight Caption LONDON (Reuters) - The lead' -> 'The lead': a dateline opens the story, so what
+    comes before it in its paragraph (headline, highlights, caption, byline) is not the story's prose."""
+    match = INNER_DATELINE.search(text)
+    if match is None or match.start() == 0 or len(text[: match.start()].split()) > MAX_BEFORE_DATELINE:
         return text
-    rest = text[match.end() :]
-    end = _dateline_end(rest)
-    return rest[end:] if end else text
+    return text[match.end() :].lstrip()
 
 
 def _glued(text: str) -> list[re.Match[str]]:
@@ -247,7 +254,8 @@ def _split_glued_lead(text: str, common: Callable[[str], bool]) -> str:
     """A headline with no full stop run into a lead that opens with a capitalised common word: the lead."""
     for match in CAPITALISED_COMMON.finditer(text):
         head = text[: match.start()]
-        if len(head.split()) > MAX_HEADLINE_WORDS or re.search(r"[.!?;:]\s|[.!?]$", head):
+        # A kicker's colon ('Official: …', 'Analysis: …') is part of a headline; any later stop ends the search.
+        if len(head.split()) > MAX_HEADLINE_WORDS or re.search(r"[.!?;:]\s|[.!?]$", KICKER.sub("", head)):
             return text
         if head.rsplit(None, 1)[-1].casefold() not in NOT_GLUED_AFTER and common(match.group(1).casefold()):
             return text[match.start() :].lstrip()
@@ -276,7 +284,7 @@ def furniture_class(sentence: str) -> str | None:
     text = sentence.strip()
     if not text:
         return None
-    if _dateline_end(text):
+    if _dateline_end(text) or INNER_DATELINE.search(text):
         return "dateline"
     if EDITORIAL.search(text):
         return "editorial-note"

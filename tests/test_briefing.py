@@ -87,6 +87,20 @@ def test_one_article_one_sentence_and_more_sentences_than_exist(service):
     assert [i.text for i in b.items] == ["The council approved the budget on Monday after a long debate."]
 
 
+def test_a_line_printed_word_for_word_on_three_days_is_never_briefed(service):
+    stock = "Two men charged in death of teen who sang at the festival."
+    leads = [
+        "The council approved the harbour budget on Monday after a long debate.",
+        "The harbour budget was cut by a tenth on Tuesday after protests by fishermen.",
+        "Fishermen said on Wednesday that the harbour budget still left them without a new quay.",
+    ]
+    for day, lead in enumerate(leads, start=1):
+        service.ingest_text(f"{stock} {lead}", f"day{day}", published=f"2024-03-0{day}")
+    b = service.brief("harbour budget", length="long")
+    shown = [i.text for i in b.items] + [i.text for _, items in b.background for i in items]
+    assert sorted(shown) == sorted(leads)
+
+
 def test_non_english_text_gives_a_briefing_not_an_exception(service):
     text = (
         "Le conseil municipal a voté le budget lundi soir après un long débat. "

@@ -152,6 +152,10 @@ def test_list_and_navigation_debris_is_furniture(debris):
             "The death toll rose to 44 on Tuesday.",
         ),
         ("Quake hits the coast BEIRUT (Reuters) - " + LEAD, LEAD),
+        ("The regime's pillars are still in place and must be dealt with (CNN) -- " + LEAD, LEAD),
+        ('Hundreds attend a protest in New York, chanting " Leave now " (CNN) -- ' + LEAD, LEAD),
+        ("From Jane Doe, CNN NEW: Officials say 49 people were hurt. Share your photos. Cairo, Egypt (CNN) -- " + LEAD, LEAD),
+        ("Rescuers search the rubble on Monday. Ankara (AFP) - " + LEAD, LEAD),
         (
             "Aid groups have complained of delays getting aid to survivors A ship carrying supplies is to be sent.",
             "A ship carrying supplies is to be sent.",
@@ -168,10 +172,23 @@ def test_a_headline_glued_to_the_lead_is_split_off(glued, lead):
     assert strip_furniture(glued) == lead
 
 
+@pytest.mark.parametrize(
+    "sentence", ["Cairo, Egypt (CNN) --", "The regime's pillars are still in place and must be dealt with (CNN) --"]
+)
+def test_a_sentence_holding_a_dateline_is_furniture(sentence):
+    assert furniture_class(sentence) == "dateline"
+
+
 def test_a_headline_run_into_a_lead_that_opens_with_a_common_word_is_split_off():
     text = "BP says oil spill cost up to $8bn Oil giant BP has said the spill cost $8bn, and oil prices rose."
     common = {"oil", "giant", "spill", "cost", "says"}.__contains__
     assert strip_furniture(text, common) == "Oil giant BP has said the spill cost $8bn, and oil prices rose."
+
+
+def test_a_headline_with_a_kicker_run_into_a_lead_is_split_off():
+    text = "Official: Talks move the transition forward As they talked, officials worked behind the scenes."
+    common = {"as", "talks", "move", "forward"}.__contains__
+    assert strip_furniture(text, common) == "As they talked, officials worked behind the scenes."
 
 
 def test_a_proper_name_after_a_headline_word_is_not_a_sentence_start():
@@ -189,6 +206,8 @@ def test_a_proper_name_after_a_headline_word_is_not_a_sentence_start():
         "Hamas said it had not received a new proposal, according to a statement on Telegram.",
         "The talks in Doha, Qatar, resumed at 10 a.m. on Thursday with mediators from Egypt.",
         "He died.",
+        "Fighters of the Islamic State (IS) -- a group that holds the city -- fled on Monday.",
+        "The agency (IAEA) - its inspectors say - found no trace.",
         "Officials and aid workers said the road to the north was closed.",
         "As I said before, the ceasefire must hold, the minister told reporters.",
         "Jane Doe, BBC Middle East correspondent, said the talks had stalled in Cairo on Monday.",

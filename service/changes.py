@@ -21,8 +21,6 @@ from service.selection import (
     cite,
     fact_groups,
     find_articles,
-    novel_ids,
-    rank,
     recency,
     same_development,
     select_items,
@@ -33,10 +31,13 @@ from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage.records import Article, Entity, FactRow, Mention, SentenceRow
+from summarizer import ranking
 from summarizer.clauses import what_they_did
 from summarizer.credits import Report
 from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
 from summarizer.facts import WORLD
+from summarizer.lexrank import cosine_matrix, tfidf_matrix
+from summarizer.paraphrase import ParaphraseIndex
 from summarizer.words import ranking_words
 
 # A diff sized for a phone: words of the rendered text (sentences, lines and credits) per length, and how many
@@ -364,6 +365,9 @@ class _Arrivals:
     roles: dict[int, str]
     fact_changes: list[FactChange]
     quiet: list[Entity]
+    paraphrases: ParaphraseIndex
+    # delivered sentence id -> the rows (by index) it paraphrases, filled as chats' states need them
+    ruled_out: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 def diff_articles(
@@ -394,10 +398,18 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
     named = sorted({m.entity_id for m in new_mentions})
     subjects = subjects_of(entity_store.people_by_sentence(db, ids))
     said = reports(db, rows)
-    scores, similarity = rank(rows) if rows else (np.zeros(0), sparse.csr_matrix((0, 0)))
+    # Ranked as /brief ranks (selection.rank), with the centrality worked out once for both corroborations below.
+    words = [ranking_words(r.tokens) for r in rows]
+    vectors = tfidf_matrix(words)
+    similarity = cosine_matrix(vectors[0])  # ranking.similarity_matrix, with the vectors kept for paraphrases
+    base = ranking.quality_scores(
+        words, [r.position for r in rows], [r.text for r in rows], similarity, [r.quality for r in rows]
+    )
+    sources = [r.source for r in rows]
+    scores = base * ranking.corroboration(sources, similarity) if rows else base
     same = same_development(rows, similarity, subjects, fact_groups(db, new_ids, ids)) if rows else {}
     # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
-    ranked = rank(rows, same_fact=credible(same, said), similarity=similarity)[0] * recency(rows) if rows else scores
+    ranked = base * ranking.corroboration(sources, similarity, credible(same, said)) * recency(rows) if rows else base
     return _Arrivals(
         topic=topic,
         new_articles=len(new_articles),
@@ -420,12 +432,21 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
         roles=_roles(db, new_ids),
         fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
         quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
+        paraphrases=ParaphraseIndex(vectors, similarity),
     )
 
 
 def _novel(db: sqlite_utils.Database, arrivals: _Arrivals, delivered_ids: Set[int]) -> frozenset[int]:
-    """The arrived sentences that paraphrase nothing the chat was shown (nor an earlier arrival)."""
-    return frozenset(novel_ids(arrivals.rows, store.sentences_by_id(db, sorted(delivered_ids))))
+    """The arrived sentences that paraphrase nothing the chat was shown (nor an earlier arrival). What one shown
+    sentence rules out is worked out once for every chat that was shown it."""
+    ruled_out = arrivals.ruled_out
+    missing = sorted(set(delivered_ids) - ruled_out.keys())
+    for row in store.sentences_by_id(db, missing):
+        ruled_out[row.id] = arrivals.paraphrases.ruled_out_by(ranking_words(row.tokens))
+    for gone in missing:
+        ruled_out.setdefault(gone, frozenset())  # a sentence no longer stored rules nothing out
+    out = frozenset().union(*(ruled_out[d] for d in delivered_ids))
+    return frozenset(arrivals.rows[i].id for i in arrivals.paraphrases.novel(out))
 
 
 def _diff(arrivals: _Arrivals, novel: frozenset[int], length: str | int | None) -> _Diff:

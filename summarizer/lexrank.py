@@ -17,8 +17,13 @@ from summarizer.words import stem_with
 DENSE_LIMIT = 1000
 
 
-def tfidf_matrix(sentences_words: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """sumy LexRank's sentence vectors: tf / max tf times idf = log(N / (1 + df)); rows are sentences."""
+# Sentence vectors (rows), each word's idf, and each word's column.
+TfIdf = tuple[sparse.csr_matrix, np.ndarray, dict[str, int]]
+
+
+def tfidf_matrix(sentences_words: Sequence[Sequence[str]]) -> TfIdf:
+    """sumy LexRank's sentence vectors: tf / max tf times idf = log(N / (1 + df)); rows are sentences. Also each
+    word's idf and column."""
     vocabulary: dict[str, int] = {}
     rows, cols, tfs = [], [], []
     df: Counter[str] = Counter()
@@ -38,7 +43,7 @@ def tfidf_matrix(sentences_words: Sequence[Sequence[str]]) -> tuple[sparse.csr_m
         idf[index] = math.log(n / (1 + df[term]))
     values = np.asarray(tfs) * idf[np.asarray(cols, dtype=np.int64)] if tfs else np.zeros(0)
     matrix = sparse.csr_matrix((values, (rows, cols)), shape=(n, len(vocabulary)))
-    return matrix, idf
+    return matrix, idf, vocabulary
 
 
 def cosine_matrix(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -50,13 +55,18 @@ def cosine_matrix(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
 
 
 def lexrank_scores(
-    sentences_words: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
+    sentences_words: Sequence[Sequence[str]],
+    threshold: float = 0.1,
+    epsilon: float = 0.1,
+    similarity: sparse.csr_matrix | None = None,
 ) -> np.ndarray:
-    """Thresholded LexRank centrality, computed exactly as sumy's ``LexRankSummarizer`` does."""
+    """Thresholded LexRank centrality, computed exactly as sumy's ``LexRankSummarizer`` does (``similarity``, when
+    the caller has it, is ``cosine_matrix(tfidf_matrix(sentences_words)[0])``)."""
     n = len(sentences_words)
     if n == 0:
         return np.zeros(0)
-    similarity = cosine_matrix(tfidf_matrix(sentences_words)[0])
+    if similarity is None:
+        similarity = cosine_matrix(tfidf_matrix(sentences_words)[0])
     adjacency = (similarity > threshold).astype(np.float64).tocsr()
     degrees = np.asarray(adjacency.sum(axis=1)).ravel()
     degrees[degrees == 0] = 1

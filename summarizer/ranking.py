@@ -29,11 +29,16 @@ def position_prior(positions: Sequence[int]) -> np.ndarray:
     return 1.0 / np.power(1.0 + np.asarray(positions, dtype=np.float64), POSITION_DECAY)
 
 
-def news_scores(sentences_words: Sequence[Sequence[str]], positions: Sequence[int]) -> np.ndarray:
-    """Position prior scaled by LexRank centrality (normalised to [0, 1])."""
+def news_scores(
+    sentences_words: Sequence[Sequence[str]],
+    positions: Sequence[int],
+    similarity: sparse.csr_matrix | None = None,
+) -> np.ndarray:
+    """Position prior scaled by LexRank centrality (normalised to [0, 1]); ``similarity`` is the sentences'
+    ``similarity_matrix`` when the caller already has it."""
     if not sentences_words:
         return np.zeros(0)
-    centrality = lexrank_scores(sentences_words)
+    centrality = lexrank_scores(sentences_words, similarity=similarity)
     top = centrality.max() if len(centrality) else 0.0
     centrality = centrality / top if top > 0 else centrality
     lengths = np.array([len(w) for w in sentences_words])
@@ -55,16 +60,38 @@ def news_ranking(
     several outlets made is worth more)."""
     if not sentences_words:
         return np.zeros(0)
+    base = quality_scores(sentences_words, positions, texts, similarity, qualities)
+    boosted: np.ndarray = base * corroboration(outlets, similarity, same_fact)
+    return boosted
+
+
+def quality_scores(
+    sentences_words: Sequence[Sequence[str]],
+    positions: Sequence[int],
+    texts: Sequence[str],
+    similarity: sparse.csr_matrix,
+    qualities: Sequence[float | None] | None = None,
+) -> np.ndarray:
+    """``news_ranking`` before corroboration: position and centrality times sentence quality."""
+    if not sentences_words:
+        return np.zeros(0)
     known = qualities or [None] * len(texts)
     quality = [quality_of(t, q) for t, q in zip(texts, known)]
-    scores = news_scores(sentences_words, positions) * np.array(quality)
+    scores: np.ndarray = news_scores(sentences_words, positions, similarity) * np.array(quality)
+    return scores
+
+
+def corroboration(
+    outlets: Sequence[str], similarity: sparse.csr_matrix, same_fact: dict[int, set[int]] | None = None
+) -> np.ndarray:
+    """``news_ranking``'s weight for a statement other outlets made too: 1 + log(1 + how many)."""
     close = (similarity > REDUNDANT).tocsr()
     others = []
     for i, outlet in enumerate(outlets):
         similar = set(close.indices[close.indptr[i] : close.indptr[i + 1]].tolist()) | (same_fact or {}).get(i, set())
         others.append(len({outlets[j] for j in similar if outlets[j] != outlet}))
-    boosted: np.ndarray = scores * (1.0 + np.log1p(np.array(others, dtype=float)))
-    return boosted
+    weight: np.ndarray = 1.0 + np.log1p(np.array(others, dtype=float))
+    return weight
 
 
 def similarity_matrix(sentences_words: Sequence[Sequence[str]]) -> sparse.csr_matrix:

@@ -325,21 +325,27 @@ class _Named:
     articles: int
     mentions: int
     in_rows: tuple[tuple[int, str], ...]
+    sources: int  # outlets whose candidate sentences name it
+    ranked: tuple[int, ...]  # the candidate sentences naming it, best-ranked first
 
 
-def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow]) -> dict[int, _Named]:
+def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow], scores: dict[int, float]) -> dict[int, _Named]:
     by_entity: dict[int, list[Mention]] = defaultdict(list)
     for m in mentions:
         by_entity[m.entity_id].append(m)
-    in_rows = {r.id for r in rows}
-    return {
-        entity_id: _Named(
+    source = {r.id: r.source for r in rows}
+    named = {}
+    for entity_id, found in by_entity.items():
+        in_rows = tuple((m.sentence_id, m.surface) for m in found if m.sentence_id in source)
+        ids = {s for s, _ in in_rows}
+        named[entity_id] = _Named(
             len({m.article_id for m in found}),
             len(found),
-            tuple((m.sentence_id, m.surface) for m in found if m.sentence_id in in_rows),
+            in_rows,
+            len({source[s] for s in ids}),
+            tuple(sorted(ids, key=lambda s: (-scores.get(s, 0.0), s))),
         )
-        for entity_id, found in by_entity.items()
-    }
+    return named
 
 
 @dataclass
@@ -366,6 +372,7 @@ class _Arrivals:
     fact_changes: list[FactChange]
     quiet: list[Entity]
     paraphrases: ParaphraseIndex
+    by_id: dict[int, SentenceRow] = field(default_factory=dict)  # the rows by sentence id
     # delivered sentence id -> the rows (by index) it paraphrases, filled as chats' states need them
     ruled_out: dict[int, frozenset[int]] = field(default_factory=dict)
 
@@ -410,18 +417,19 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
     same = same_development(rows, similarity, subjects, fact_groups(db, new_ids, ids)) if rows else {}
     # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
     ranked = base * ranking.corroboration(sources, similarity, credible(same, said)) * recency(rows) if rows else base
+    score_of = dict(zip(ids, scores))
     return _Arrivals(
         topic=topic,
         new_articles=len(new_articles),
         rows=rows,
-        scores=dict(zip(ids, scores)),
+        scores=score_of,
         same=same,
         similarity=similarity,
         ranked=ranked,
         subjects=subjects,
         said=said,
         outlets=outlets,
-        named=_named(new_mentions, rows),
+        named=_named(new_mentions, rows, score_of),
         known=set(old_counts),
         # The news entities a line may list: never an outlet (the article's publisher is not its news).
         entities={
@@ -433,6 +441,7 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
         fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
         quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
         paraphrases=ParaphraseIndex(vectors, similarity),
+        by_id={r.id: r for r in rows},
     )
 
 
@@ -605,8 +614,7 @@ def _entity_news(
     repeat a development.
     """
     size = length_name(length)
-    known, entities, roles, scores = arrivals.known, arrivals.entities, arrivals.roles, arrivals.scores
-    row_by_id = {r.id: r for r in arrivals.rows}
+    known, entities, roles, row_by_id = arrivals.known, arrivals.entities, arrivals.roles, arrivals.by_id
     developed = {i.sentence_id for i in developments}
     new_list: list[EntityNews] = []
     updated_list: list[EntityNews] = []
@@ -615,8 +623,8 @@ def _entity_news(
         if entity is None:
             continue
         articles = named.articles
-        sources = len({row_by_id[s].source for s, _ in named.in_rows})
-        ranked = sorted({s for s, _ in named.in_rows if s not in developed}, key=lambda s: (-scores.get(s, 0.0), s))
+        sources = named.sources
+        ranked = [s for s in named.ranked if s not in developed]
         if entity_id in known:
             fresh = [s for s in ranked if s in novel][:MAX_SENTENCES_PER_ENTITY]
             if fresh:

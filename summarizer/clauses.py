@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_CLAUSE_WORDS = 10
 MIN_CLAUSE_WORDS = 4  # "said he had" says nothing
@@ -13,6 +14,7 @@ NOT_A_VERB = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 15)  # a digest wave asks it of the same sentences for every chat state
 def what_they_did(sentence: str, name: str, limit: int = MAX_CLAUSE_WORDS, subject_only: bool = False) -> str | None:
     """The words after ``name`` when it is the subject of its clause ('Amos Hochstein held talks with Lebanese
     officials in Beirut …'), skipping an apposition ('Saar, the foreign minister, said …'). When the name is not a

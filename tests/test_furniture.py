@@ -154,7 +154,11 @@ def test_list_and_navigation_debris_is_furniture(debris):
         ("Quake hits the coast BEIRUT (Reuters) - " + LEAD, LEAD),
         ("The regime's pillars are still in place and must be dealt with (CNN) -- " + LEAD, LEAD),
         ('Hundreds attend a protest in New York, chanting " Leave now " (CNN) -- ' + LEAD, LEAD),
-        ("From Jane Doe, CNN NEW: Officials say 49 people were hurt. Share your photos. Cairo, Egypt (CNN) -- " + LEAD, LEAD),
+        (
+            "From Jane Doe, CNN NEW: Officials say 49 people were hurt. Share your photos. Cairo, Egypt (CNN) -- "
+            + LEAD,
+            LEAD,
+        ),
         ("Rescuers search the rubble on Monday. Ankara (AFP) - " + LEAD, LEAD),
         (
             "Aid groups have complained of delays getting aid to survivors A ship carrying supplies is to be sent.",

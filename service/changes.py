@@ -358,9 +358,10 @@ class _Arrivals:
     rows: list[SentenceRow]
     scores: dict[int, float]
     # The developments' ranking, once for every chat: rows stating one development (same subject and words, or the
-    # same fact; index -> indexes), their similarity, and their score with corroboration and recency.
+    # same fact; index -> indexes), the pairs similar enough for one to repeat the other (the similarity where it
+    # is above ranking.REDUNDANT, all a selection compares), and their score with corroboration and recency.
     same: dict[int, set[int]]
-    similarity: sparse.csr_matrix
+    repeats: sparse.csr_matrix
     ranked: np.ndarray
     subjects: dict[int, int]  # sentence id -> the first person it names
     said: list[Report]
@@ -418,13 +419,14 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
     # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
     ranked = base * ranking.corroboration(sources, similarity, credible(same, said)) * recency(rows) if rows else base
     score_of = dict(zip(ids, scores))
+    kept = [replace(r, tokens=()) for r in rows]  # the words are in the vectors: a third of the rows' memory
     return _Arrivals(
         topic=topic,
         new_articles=len(new_articles),
-        rows=rows,
+        rows=kept,
         scores=score_of,
         same=same,
-        similarity=similarity,
+        repeats=similarity.multiply(similarity > ranking.REDUNDANT).tocsr(),
         ranked=ranked,
         subjects=subjects,
         said=said,
@@ -441,7 +443,7 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
         fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
         quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
         paraphrases=ParaphraseIndex(vectors, similarity),
-        by_id={r.id: r for r in rows},
+        by_id={r.id: r for r in kept},
     )
 
 
@@ -471,7 +473,7 @@ def _diff(arrivals: _Arrivals, novel: frozenset[int], length: str | int | None) 
         items = select_items(
             fresh,
             arrivals.ranked[picked],
-            arrivals.similarity[picked][:, picked],
+            arrivals.repeats[picked][:, picked],
             developments_count(length),
             {i: others for i, others in same.items() if others},
             [arrivals.subjects.get(r.id) for r in fresh],

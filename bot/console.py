@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, RequestData
 from bot import render
 from bot.settings import Settings
 from bot.telegram_app import build_application, post_init, post_shutdown
+from service.app import database_file
 
 CONSOLE_CHAT = 1
 CONSOLE_USER = 1
@@ -141,7 +142,7 @@ async def run_console(settings: Settings, db_path: str | None = None, lines=None
 
     # The console user administers its own offline bot.
     settings = replace(settings, admin_ids=settings.admin_ids | {CONSOLE_USER})
-    files = Path(db_path or settings.db_path).parent / "console"
+    files = Path(database_file(db_path or settings.db_path)).parent / "console"
     request = ConsoleRequest(write, files)
     app = build_application(settings, db_path, request=request)
     async with app:

@@ -32,10 +32,11 @@ from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
-from storage.db import (  # noqa: F401  (DatabaseError, topic_key: for the bot)
+from storage.db import (  # noqa: F401  (DatabaseError, database_file, topic_key: for the bot)
     DatabaseError,
     StoreError,
     check_database,
+    database_file,
     open_database,
     open_reader,
     topic_key,

@@ -11,6 +11,7 @@ of what each version of the schema is. Writes are plain ``execute`` / ``executem
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -558,8 +559,9 @@ class StoreError(RuntimeError):
 
 def open_reader(path: str | Path) -> sqlite_utils.Database:
     """Another connection to an open database, for reading only (WAL lets readers run beside the one writer)."""
+    path = database_file(path)
     try:
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA query_only = 1")
     except sqlite3.DatabaseError as exc:
@@ -567,12 +569,36 @@ def open_reader(path: str | Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+# A database location given as a URL: 'sqlite:///data/briefbot.db', 'postgresql://user@host/db'.
+URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+
+
+def database_file(location: str | Path) -> str:
+    """The SQLite file a database location names: a path, or a ``sqlite:///`` URL (``sqlite:///data/x.db`` is
+    relative, ``sqlite:////srv/x.db`` absolute, as in SQLAlchemy). Raises StoreError for a URL of another kind,
+    naming its scheme only (a URL may hold a password)."""
+    text = str(location)
+    match = URL_SCHEME.match(text)
+    if match is None:
+        return text
+    scheme = match.group(1).lower()
+    if scheme != "sqlite":
+        raise StoreError(
+            f"briefbot keeps its data in a SQLite file: give a file path or a sqlite:/// URL, not a {scheme}:// URL"
+        )
+    path = text[len("sqlite:///") :] if text.startswith("sqlite:///") else ""
+    if not path:
+        raise StoreError("a sqlite:/// URL needs a file after it, such as sqlite:///data/briefbot.db")
+    return path
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, fully migrated.
 
     Raises StoreError with one line for a path that cannot be created, a file that is not a briefbot database or
-    is corrupt, and a database that cannot be written.
+    is corrupt, and a database that cannot be written, and for a URL that names no SQLite file (``database_file``).
     """
+    path = database_file(path)
     if str(path) != ":memory:":
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -191,6 +191,27 @@ def test_unusable_databases_get_one_line_and_exit_2(tmp_path, seeded_path, make,
     assert line.startswith("briefbot: ") and reason in line
 
 
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("postgresql://briefbot:s3cret@127.0.0.1:5432/news", "not a postgresql:// URL"),
+        ("mysql://briefbot:s3cret@127.0.0.1/news", "not a mysql:// URL"),
+        ("sqlite://", "a sqlite:/// URL needs a file after it"),
+    ],
+)
+def test_a_database_url_briefbot_cannot_open_gets_one_line_without_its_password(url, reason):
+    result = briefbot("stats", db=url, check=False)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("briefbot: ") and reason in line and "s3cret" not in line
+    assert not (ROOT / url.split("/")[0]).exists()  # no folder named after the scheme
+
+
+def test_a_sqlite_url_opens_the_file_it_names(cli_db):
+    by_url = briefbot("stats", "--json", db=f"sqlite:///{cli_db}")  # an absolute path: sqlite:////…
+    assert json.loads(by_url.stdout) == json.loads(briefbot("stats", "--json", db=cli_db).stdout)
+
+
 def test_check_finds_what_opening_no_longer_reads(tmp_path, seeded_path, cli_db):
     assert briefbot("check", db=cli_db).stdout.strip() == "The database is sound."
     result = briefbot("check", "--full", db=_damaged(tmp_path, seeded_path), check=False)

@@ -4,35 +4,43 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
+
+# A mark's arrivals (a few MB each) serve every chat at that mark, and a wave meets the chats of one mark spread over
+# all of it: they keep a budget of their own, so the many small per-state entries never push them out mid-wave.
+LIMITS = {"arrivals": 400}
 
 
 class DiffCache:
     """Diffs keyed by everything they depend on, so a digest for 10,000 chats in the same state runs once.
 
-    Least recently used entries go first; the default holds 50 topics × 3 lengths × several chat states.
+    Entries are kept by kind (a key's first item), least recently used first out: ``size`` of each kind, or the
+    kind's own limit in ``limits``.
     """
 
-    def __init__(self, size: int = 1024) -> None:
-        self._items: OrderedDict[tuple, object] = OrderedDict()
+    def __init__(self, size: int = 4096, limits: Mapping[str, int] = LIMITS) -> None:
+        self._kinds: dict[str, OrderedDict[tuple, object]] = {}
         self._size = size
+        self._limits = dict(limits)
         self._lock = threading.Lock()  # readers on several threads share one cache
         self.hits = self.misses = 0
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The cached value for ``key``, or ``make()`` stored under it (two threads may both make it once)."""
+        kind = str(key[0])
         with self._lock:
-            if key in self._items:
+            items = self._kinds.setdefault(kind, OrderedDict())
+            if key in items:
                 self.hits += 1
-                self._items.move_to_end(key)
-                return cast(T, self._items[key])
+                items.move_to_end(key)
+                return cast(T, items[key])
             self.misses += 1
         value = make()
         with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+            items[key] = value
+            if len(items) > self._limits.get(kind, self._size):
+                items.popitem(last=False)
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 # Outlets publishing within this many days of each other can report one development.
 MAX_DAYS_APART = 3
@@ -25,6 +26,7 @@ DATE = re.compile(rf"\b{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:
 NEWS_DAYS = 7
 
 
+@lru_cache(maxsize=1 << 15)  # a sentence is reported again for every mark and briefing it is a candidate of
 def figures(text: str) -> frozenset[str]:
     """The figures a sentence states: numbers (not years, not days of a date) and ordinals, without separators."""
     text = DATE.sub(" ", text)

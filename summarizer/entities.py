@@ -6,6 +6,7 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 # Entity labels worth a profile; dates, times, numbers, money and percentages are not entities.
 ENTITY_LABELS = frozenset(
@@ -74,6 +75,7 @@ def looks_like_adjective(name: str) -> bool:
     return last.endswith(ADJECTIVE_ENDINGS) or (len(words) == 1 and last.endswith("ian"))
 
 
+@lru_cache(maxsize=1 << 16)  # names recur: a diff keys every entity an arrival names, for every mark
 def alias_key(surface: str) -> str:
     """Case-, dot-, hyphen-, particle- and article-insensitive lookup key: 'the U.S.' -> 'us', 'al-Assad' -> 'assad'."""
     text = clean_surface(surface).replace(".", "")

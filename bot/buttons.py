@@ -79,7 +79,7 @@ async def digest_keyboard(runner: BlockingRunner, digest: Digest) -> InlineKeybo
         return None
     if len(news) == 1:
         _, changes = news[0]
-        answer = await runner.run(
+        answer = await runner.run_background(
             runner.service.answer_for,
             digest.chat.id,
             changes,
@@ -94,7 +94,9 @@ async def digest_keyboard(runner: BlockingRunner, digest: Digest) -> InlineKeybo
         else (_label(f"Timeline of {topic}"), (TIMELINE, topic))
         for topic, changes in news[:MAX_DIGEST_ROWS]
     ]
-    tokens = await runner.run(runner.service.button_tokens, digest.chat.id, [action for _, action in actions])
+    tokens = await runner.run_background(
+        runner.service.button_tokens, digest.chat.id, [action for _, action in actions]
+    )
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=payload(token))] for (label, _), token in zip(actions, tokens)]
     )

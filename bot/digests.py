@@ -99,17 +99,18 @@ async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: i
 async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int) -> DeliveryStatus:
     data = _data(app)
     runner = data.runner
-    claim = await runner.run(runner.service.claim_digest, chat_id, fired_at)
+    # The wave's work waits for any command's (runner.run_background): a person asking never waits for the wave.
+    claim = await runner.run_background(runner.service.claim_digest, chat_id, fired_at)
     if claim is None:
         return "already"
     status: SendStatus = "failed"
     digest: Digest | None = None
     try:
-        digest = await runner.read(Service.compute_digest, claim)  # beside the writer: commands are not queued
+        digest = await runner.read_background(Service.compute_digest, claim)  # beside the writer
         status = await send_digest(app, digest)
     finally:
         # Only a sent digest is recorded as seen: one that failed to compute or send is tried again, never lost.
-        await runner.run(runner.service.close_digest, digest or claim, status)
+        await runner.run_background(runner.service.close_digest, digest or claim, status)
     # One line per run, whatever it ended in (a failure's reason was logged by send_digest).
     log.info("digest for chat %s slot %s: %s", chat_id, claim.slot, status)
     if status == "forbidden":

@@ -859,13 +859,16 @@ def count_writer_trips(app, monkeypatch) -> list[str]:
     """Record every call the bot sends to the writer thread, by name."""
     runner = app.bot_data.runner
     trips: list[str] = []
-    real = runner.run
 
-    async def counted(fn, /, *args, **kwargs):
-        trips.append(fn.__name__)
-        return await real(fn, *args, **kwargs)
+    def counting(real):
+        async def counted(fn, /, *args, **kwargs):
+            trips.append(fn.__name__)
+            return await real(fn, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "run", counted)
+        return counted
+
+    monkeypatch.setattr(runner, "run", counting(runner.run))
+    monkeypatch.setattr(runner, "run_background", counting(runner.run_background))
     return trips
 
 

@@ -146,6 +146,11 @@ TRANSCRIPT_HEADER = re.compile(
 )
 
 
+# A sentence's first straight quote mark closing a quotation: after the quote's last word and its comma or stop, and
+# before the lower-case words of the attribution ('…, " said the minister', '… now! " he shouted').
+CLOSING_STRAIGHT = re.compile(r'^[^"]*[\w][,.!?]\s*"\s+[a-z]')
+
+
 def opens_mid_quote(sentence: str) -> bool:
     """The tail of a quotation the parser split ('not supported by us," he stated'): a closing quote mark comes
     before any opening one, so the sentence cannot be read on its own."""
@@ -154,6 +159,8 @@ def opens_mid_quote(sentence: str) -> bool:
     if closing >= 0 and (opening < 0 or closing < opening):
         return True
     straight = sentence.count('"')
+    if straight and CLOSING_STRAIGHT.match(sentence):
+        return True  # '… for every Egyptian, " said Mohamed ElBaradei.': spaced quotes, the first one closing
     return straight % 2 == 1 and not sentence.lstrip().startswith('"') and re.search(r'[\w.,!?]"', sentence) is not None
 
 

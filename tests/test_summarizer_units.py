@@ -8,6 +8,7 @@ from summarizer import dedup, ranking
 from summarizer.entities import looks_like_adjective
 from summarizer.facts import cardinal_value, ordinal_value
 from summarizer.roles import is_unique_office, mentions_succession, normalise_office, same_scope, scope_key
+from summarizer.text import opens_mid_quote
 from summarizer.words import ranking_words, stem, stem_with, stemmer
 
 
@@ -155,3 +156,21 @@ def test_select_spreads_a_briefing_over_the_people_in_the_news():
 )
 def test_nationalities_and_directions_tagged_as_places_are_adjectives(name, adjective):
     assert looks_like_adjective(name) is adjective
+
+
+@pytest.mark.parametrize(
+    "sentence, mid_quote",
+    [
+        (
+            'It was a sense of liberation for me, for every Egyptian, " said opposition leader Mohamed ElBaradei. "',
+            True,
+        ),
+        ('We will not leave! " the crowd chanted in the square.', True),
+        ("not supported by us,” he stated.", True),
+        ('" We will not leave, " said one protester in the square.', False),
+        ('The minister said "the talks will resume" on Monday, and left.', False),
+        ('He called the deal " a disaster, " and walked out.', False),
+    ],
+)
+def test_a_sentence_that_opens_inside_a_quotation_is_told_apart(sentence, mid_quote):
+    assert opens_mid_quote(sentence) is mid_quote

@@ -27,10 +27,11 @@ from service.selection import (
     sentence_count,
     subjects_of,
 )
+from service.topicreads import TopicReads, topic_reads
 from storage import articles as store
 from storage import chats as chat_store
 from storage import entities as entity_store
-from storage.records import Article, Entity, FactRow, Mention, SentenceRow
+from storage.records import Article, Entity, FactRow, Mention, Role, SentenceRow
 from summarizer import ranking
 from summarizer.clauses import what_they_did
 from summarizer.credits import Report
@@ -265,8 +266,9 @@ def compute_changes(
             )
         # What arrived since a mark is read and scored once for every chat at that mark; a diff is then keyed by
         # which of it the chat has not seen (chats shown different sentences mostly share it).
+        reads: TopicReads = cache.get(("reads", topic, newest), lambda: topic_reads(db, [a.id for a in articles]))
         arrivals: _Arrivals = cache.get(
-            ("arrivals", topic, newest, last.covered_to), lambda: _arrivals(db, topic, new_articles, covered)
+            ("arrivals", topic, newest, last.covered_to), lambda: _arrivals(db, topic, new_articles, covered, reads)
         )
         delivered = frozenset(chat_store.delivered_sentence_ids(db, chat_id, topic))
         novel: frozenset[int] = cache.get(
@@ -395,17 +397,28 @@ def diff_articles(
     return _diff(arrivals, _novel(db, arrivals, delivered_ids), length)
 
 
-def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Article], covered: set[int]) -> _Arrivals:
-    """Read and score what arrived since the mark (every read a diff makes is here)."""
+def _arrivals(
+    db: sqlite_utils.Database,
+    topic: str,
+    new_articles: Sequence[Article],
+    covered: set[int],
+    reads: TopicReads | None = None,
+) -> _Arrivals:
+    """Read and score what arrived since the mark (every read a diff makes is here, or in ``reads``: what the
+    topic's articles hold, shared by every mark)."""
     rows = candidates_for(db, new_articles)
     ids = [r.id for r in rows]
     new_ids = [a.id for a in new_articles]
-    old_counts = entity_store.article_counts(db, sorted(covered))
-    new_mentions = entity_store.mentions_in(db, new_ids)
+    new_set = set(new_ids)
+    if reads is None:
+        reads = topic_reads(db, sorted(new_set | covered))
+    old_counts = reads.article_counts(covered)
+    new_mentions = reads.mentions_in(new_set)
+    new_facts = reads.facts_of(new_set)
     outlets = {alias_key(a.source) for a in new_articles}
     named = sorted({m.entity_id for m in new_mentions})
     subjects = subjects_of(entity_store.people_by_sentence(db, ids))
-    said = reports(db, rows)
+    said = reports(db, rows, reads.actors)
     # Ranked as /brief ranks (selection.rank), with the centrality worked out once for both corroborations below.
     words = [ranking_words(r.tokens) for r in rows]
     vectors = tfidf_matrix(words)
@@ -415,7 +428,7 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
     )
     sources = [r.source for r in rows]
     scores = base * ranking.corroboration(sources, similarity) if rows else base
-    same = same_development(rows, similarity, subjects, fact_groups(db, new_ids, ids)) if rows else {}
+    same = same_development(rows, similarity, subjects, fact_groups(db, new_ids, ids, new_facts)) if rows else {}
     # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
     ranked = base * ranking.corroboration(sources, similarity, credible(same, said)) * recency(rows) if rows else base
     score_of = dict(zip(ids, scores))
@@ -436,11 +449,11 @@ def _arrivals(db: sqlite_utils.Database, topic: str, new_articles: Sequence[Arti
         # The news entities a line may list: never an outlet (the article's publisher is not its news).
         entities={
             e.id: e
-            for e, _ in entity_store.entities_with_counts(db, named)
+            for e in (reads.entities[i] for i in named if i in reads.entities)
             if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
         },
-        roles=_roles(db, new_ids),
-        fact_changes=_fact_changes(db, store.facts_of(db, sorted(covered)), store.facts_of(db, new_ids)),
+        roles=_roles(reads.roles_in(new_set)),
+        fact_changes=_fact_changes(db, reads.facts_of(covered), new_facts),
         quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
         paraphrases=ParaphraseIndex(vectors, similarity),
         by_id={r.id: r for r in kept},
@@ -678,10 +691,11 @@ def _entity_news(
     return people + others, updated
 
 
-def _roles(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, str]:
-    """Each entity's role as the given articles most often write it ('Israeli Foreign Minister')."""
+def _roles(roles: Sequence[Role]) -> dict[int, str]:
+    """Each entity's role as the given roles (of some articles, oldest first) most often write it ('Israeli Foreign
+    Minister')."""
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for role in entity_store.roles_in(db, article_ids):
+    for role in roles:
         counts[role.entity_id][role.role] += 1
     return {entity_id: roles.most_common(1)[0][0] for entity_id, roles in counts.items()}
 

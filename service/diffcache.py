@@ -9,9 +9,10 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-# A mark's arrivals (a few MB each) serve every chat at that mark, and a wave meets the chats of one mark spread over
-# all of it: they keep a budget of their own, so the many small per-state entries never push them out mid-wave.
-LIMITS = {"arrivals": 400}
+# A mark's arrivals and a topic's reads (a few MB each) serve every chat at that mark or on that topic, and a wave meets
+# those chats spread over all of it: they keep budgets of their own, so the many small per-state entries never push
+# them out mid-wave.
+LIMITS = {"arrivals": 400, "reads": 100}
 
 
 class DiffCache:

@@ -15,7 +15,7 @@ from service.limits import LENGTHS, MAX_SENTENCES
 from service.results import BriefItem, Citation
 from storage import articles as store
 from storage import entities as entity_store
-from storage.records import Article, Entity, SentenceRow
+from storage.records import Article, Entity, FactRow, SentenceRow
 from summarizer import ranking
 from summarizer.credits import Report, same_report
 from summarizer.entities import NEWS_LABELS, alias_key
@@ -76,12 +76,16 @@ def without_stock_lines(rows: Sequence[SentenceRow]) -> list[SentenceRow]:
 
 
 def fact_groups(
-    db: sqlite_utils.Database, article_ids: Sequence[int], sentence_ids: Sequence[int]
+    db: sqlite_utils.Database,
+    article_ids: Sequence[int],
+    sentence_ids: Sequence[int],
+    facts: Sequence[FactRow] | None = None,
 ) -> dict[int, set[int]]:
-    """For each sentence, the other candidate sentences stating the same fact (subject, attribute, value)."""
+    """For each sentence, the other candidate sentences stating the same fact (subject, attribute, value);
+    ``facts`` are the articles' facts when the caller has them."""
     index = {sid: i for i, sid in enumerate(sentence_ids)}
     groups: dict[tuple, set[int]] = defaultdict(set)
-    for fact in store.facts_of(db, article_ids):
+    for fact in store.facts_of(db, article_ids) if facts is None else facts:
         if fact.sentence_id in index:
             groups[(fact.subject_id, fact.attribute, fact.number)].add(index[fact.sentence_id])
     same: dict[int, set[int]] = defaultdict(set)

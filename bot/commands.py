@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -175,8 +176,8 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
         else:
             data = {
                 "message": lookup.message,
-                "candidates": [e.__dict__ for e in lookup.candidates],
-                "suggestions": [e.__dict__ for e in lookup.suggestions],
+                "candidates": [asdict(e) for e in lookup.candidates],
+                "suggestions": [asdict(e) for e in lookup.suggestions],
             }
             _emit(args, data, render.lookup(lookup))
         return 0 if profile else 1

@@ -418,7 +418,7 @@ def _arrivals(
     outlets = {alias_key(a.source) for a in new_articles}
     named = sorted({m.entity_id for m in new_mentions})
     subjects = subjects_of(entity_store.people_by_sentence(db, ids))
-    said = reports(db, rows, reads.actors)
+    said = reports(db, rows, reads.actors_by_article({r.article_id for r in rows}))
     # Ranked as /brief ranks (selection.rank), with the centrality worked out once for both corroborations below.
     words = [ranking_words(r.tokens) for r in rows]
     vectors = tfidf_matrix(words)

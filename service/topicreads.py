@@ -23,7 +23,6 @@ class TopicReads:
     """Every mention, actor, role and fact of a topic's articles, and every entity they name."""
 
     mentions: list[Mention]  # by article, sentence and place in it
-    actors: dict[int, dict[int, set[int]]]  # article -> sentence -> people, organisations, places
     roles: list[Role]  # oldest first
     facts: list[FactRow]  # oldest publication first
     entities: dict[int, Entity]
@@ -31,6 +30,14 @@ class TopicReads:
     def mentions_in(self, article_ids: Set[int]) -> list[Mention]:
         """``entity_store.mentions_in`` for some of the articles."""
         return [m for m in self.mentions if m.article_id in article_ids]
+
+    def actors_by_article(self, article_ids: Set[int]) -> dict[int, dict[int, set[int]]]:
+        """``entity_store.actors_by_article`` for some of the articles, with ``ACTOR_LABELS``."""
+        found: dict[int, dict[int, set[int]]] = {}
+        for m in self.mentions:
+            if m.article_id in article_ids and self.entities[m.entity_id].label in ACTOR_LABELS:
+                found.setdefault(m.article_id, {}).setdefault(m.sentence_id, set()).add(m.entity_id)
+        return found
 
     def article_counts(self, article_ids: Set[int]) -> dict[int, int]:
         """``entity_store.article_counts`` for some of the articles."""
@@ -52,11 +59,23 @@ class TopicReads:
 def topic_reads(db: sqlite_utils.Database, article_ids: Sequence[int]) -> TopicReads:
     """Read what these articles hold (one query of each kind)."""
     ids = sorted(article_ids)
-    mentions = entity_store.mentions_in(db, ids)
+    # A wave keeps a topic's reads while it lasts: each id, name and label is held once, not once per mention.
+    ints: dict[int, int] = {}
+    texts: dict[str, str] = {}
+    number, text = ints.setdefault, texts.setdefault
+    mentions = [
+        Mention(
+            number(m.entity_id, m.entity_id),
+            number(m.sentence_id, m.sentence_id),
+            number(m.article_id, m.article_id),
+            text(m.surface, m.surface),
+            text(m.label, m.label),
+        )
+        for m in entity_store.mentions_in(db, ids)
+    ]
     named = sorted({m.entity_id for m in mentions})
     return TopicReads(
         mentions=mentions,
-        actors=entity_store.actors_by_article(db, ids, ACTOR_LABELS),
         roles=entity_store.roles_in(db, ids),
         facts=store.facts_of(db, ids),
         entities={e.id: e for e, _ in entity_store.entities_with_counts(db, named)},

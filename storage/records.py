@@ -20,7 +20,7 @@ class Article:
     story_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentenceRow:
     """A stored sentence with its article's source, date and link: one citable unit."""
 
@@ -37,7 +37,7 @@ class SentenceRow:
     quality: float | None = None  # as a briefing line, worked out at ingest (None: stored before that)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A canonical entity."""
 
@@ -46,7 +46,7 @@ class Entity:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """An entity mentioned in a stored sentence."""
 
@@ -57,7 +57,7 @@ class Mention:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Role:
     """A title or role a sentence gives an entity."""
 
@@ -72,7 +72,7 @@ class Role:
     transitional: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactRow:
     """A stored fact with its sentence's source and date."""
 

@@ -36,7 +36,7 @@ def figures(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """What one outlet's sentence says, for deciding whether it reports the same development as another."""
 

@@ -176,8 +176,10 @@ TABLE: tuple[Setting, ...] = (
         "db_path",
         "",
         text,
-        "SQLite database file (the CLI's --db overrides it); empty: data/briefbot.db in the briefbot folder, "
-        "or $XDG_DATA_HOME/briefbot/briefbot.db when installed as a package.",
+        "SQLite database file, as a path or a sqlite:/// URL (sqlite:////srv/briefbot.db is absolute); any other URL "
+        "(postgresql://…) is refused with one line, as briefbot has no other store yet. The CLI's --db overrides it; "
+        "empty: data/briefbot.db in the briefbot folder, or $XDG_DATA_HOME/briefbot/briefbot.db when installed as a "
+        "package.",
     ),
     Setting(
         "BRIEFBOT_SPACY_MODEL",

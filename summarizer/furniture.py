@@ -61,8 +61,15 @@ DATELINES = [
 INNER_DATELINE = re.compile(r"\([A-Za-z][A-Za-z.&'’\-]*\)\s*(?:--|[—–]|\s-)(?:\s+(?=[A-Z\"“‘'])|\s*$)")
 # Headline, highlights, caption and byline before a dateline rarely run past this (wire copy flattened to one line).
 MAX_BEFORE_DATELINE = 120
-# 'NEW YORK | Mon Aug 22, 2011 3:31pm EDT ' before a dateline, or a stamp line on its own.
-STAMP_LEAD = re.compile(rf"^(?:{UPPER_PLACE}\s*\|\s*)?{DAY_DATE}\s+(?:{CLOCK})\s*")
+# 'NEW YORK | Mon Aug 22, 2011 3:31pm EDT ' before a dateline, or a stamp line on its own; 'January 31, 2011 | '
+# before a byline.
+STAMP_LEAD = re.compile(rf"^(?:{UPPER_PLACE}\s*\|\s*)?{DAY_DATE}(?:\s+(?:{CLOCK})\s*|\s*\|\s*)")
+# A byline run into the text, with its outlet: 'By Jane Doe, CNN Soldiers stand guard …', 'By Jane Doe, Reuters The …'
+# (a name of two words or more: 'By Tuesday, Israel …' is prose).
+LEAD_BYLINE = re.compile(
+    r"^By\s+[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,3}(?:\s*(?:,|and)\s*[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3})*"
+    r"\s*,\s*(?:[A-Z]{2,6}|[A-Z][a-z]+)\s+(?=[A-Z])"
+)
 
 EDITORIAL = re.compile(
     r"^\(\s*(?:adds|updates?|updating|recasts|corrects?|refiles|changes|writes through|repeats|fixes|adding|"
@@ -105,9 +112,11 @@ TIMESTAMP = re.compile(
     re.IGNORECASE,
 )
 BYLINE = re.compile(
-    r"^by\s+[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3})*"
-    r"(?:\s*[,|]\s*[A-Z][\w.'’\- ]{0,40})?\s*$"
-    r"|^by\s+[A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+){1,3}\b"
+    # names and outlets in capitals whatever the flag says: 'By Friday, Hamas had agreed …' is prose
+    r"^by\s+(?-i:[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
+    r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3})*"
+    r"(?:\s*[,|]\s*[A-Z][\w.'’\-]*(?:[\s,]+[A-Z][\w.'’\-]*){0,4})?)\s*$"
+    r"|^by\s+(?-i:[A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+){1,3})\b"
     r"|^[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,2}\s*[|,]\s*(?:[A-Z][\w.'’\-]+\s*){1,4}"
     r"(?:correspondent|reporter|editor|writer|staff|news|bureau|chief)\b[\w ,]*$"
     r"|\b(?:associated press|staff|special|senior|chief|foreign|political|diplomatic|security|science|health|"
@@ -196,6 +205,7 @@ def strip_furniture(paragraph: str, common: Callable[[str], bool] | None = None)
         if end:
             text = text[end:].lstrip()
         text = _strip_leading_credit(text)
+        text = LEAD_BYLINE.sub("", text, count=1)
         text = _split_glued_stamp(text)
         text = _split_glued_dateline(text)
         text = _drop_glued_captions(text)

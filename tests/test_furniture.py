@@ -160,6 +160,8 @@ def test_list_and_navigation_debris_is_furniture(debris):
             LEAD,
         ),
         ("Rescuers search the rubble on Monday. Ankara (AFP) - " + LEAD, LEAD),
+        ("January 31, 2011 | By Jane Doe, CNN " + LEAD, LEAD),
+        ("By Jane Doe and John Roe, Reuters " + LEAD, LEAD),
         (
             "Aid groups have complained of delays getting aid to survivors A ship carrying supplies is to be sent.",
             "A ship carrying supplies is to be sent.",
@@ -210,6 +212,9 @@ def test_a_proper_name_after_a_headline_word_is_not_a_sentence_start():
         "Hamas said it had not received a new proposal, according to a statement on Telegram.",
         "The talks in Doha, Qatar, resumed at 10 a.m. on Thursday with mediators from Egypt.",
         "He died.",
+        "By Tuesday, Israel Defense Forces said the strikes had ended.",
+        "By Friday, Hamas had agreed to the terms.",
+        "By the time the talks ended, the ceasefire had collapsed.",
         "Fighters of the Islamic State (IS) -- a group that holds the city -- fled on Monday.",
         "The agency (IAEA) - its inspectors say - found no trace.",
         "Officials and aid workers said the road to the north was closed.",

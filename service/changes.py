@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-import numpy as np
 import sqlite_utils
-from scipy import sparse
 
+from service.arrivals import Arrivals, read_arrivals, unseen
 from service.briefing import build_briefing
-from service.credits import credible, reports
 from service.diffcache import DiffCache
+from service.factchanges import FactChange
 from service.results import Briefing, BriefItem, Citation
 from service.selection import (
-    candidates_for,
     cite,
-    fact_groups,
     find_articles,
-    recency,
-    same_development,
     select_items,
     sentence_count,
-    subjects_of,
 )
 from service.topicreads import TopicReads, topic_reads
 from storage import articles as store
 from storage import chats as chat_store
-from storage import entities as entity_store
-from storage.records import Article, Entity, FactRow, Mention, Role, SentenceRow
-from summarizer import ranking
+from storage.records import Article, Entity
 from summarizer.clauses import what_they_did
-from summarizer.credits import Report
-from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
-from summarizer.facts import WORLD
-from summarizer.lexrank import cosine_matrix, tfidf_matrix
-from summarizer.paraphrase import ParaphraseIndex
-from summarizer.words import ranking_words
+from summarizer.entities import looks_like_adjective
 
 # A diff sized for a phone: words of the rendered text (sentences, lines and credits) per length, and how many
 # new people, organisations or places, known entities with news and changed figures it lists.
@@ -50,13 +36,8 @@ MAX_NEW_OTHERS = {"short": 1, "medium": 2, "long": 3}
 MAX_UPDATED_ENTITIES = {"short": 0, "medium": 0, "long": 3}
 MAX_FACT_LINES = {"short": 2, "medium": 3, "long": 5}
 MAX_SENTENCES_PER_ENTITY = 1
-MAX_QUIET = 3
-# A place or organisation is news when several new articles name it; someone gone quiet when several did not.
+# A place or organisation is news when several new articles name it.
 MIN_ARTICLES_FOR_PLACE = 2
-MIN_ARTICLES_FOR_QUIET = 3
-MAX_FACT_VALUES = 5
-# Values of one measure this many days apart may belong to different episodes (see _latest_run).
-MAX_FACT_GAP_DAYS = 21
 DEVELOPMENTS = {"short": 2, "medium": 3, "long": 5}
 # A chat's briefings on a topic are kept this long (its latest always): enough that nothing is shown twice.
 HISTORY_DAYS = 30
@@ -100,28 +81,6 @@ class EntityNews:
         """'Gideon Saar — Israeli Foreign Minister; Blinken spoke in Rome after meeting …' as plain text."""
         parts = [p for p in (self.role, self.clause) if p]
         return f"{self.entity.name} — " + "; ".join(parts) if parts else self.entity.name
-
-
-@dataclass
-class FactChange:
-    """One measure for one subject or place reported with a new value: every value in date order, with sources."""
-
-    attribute: str
-    subject: str | None
-    values: list[tuple[str, Citation]]
-    scope: str | None = None  # the place the values hold for ('Haiti', 'worldwide')
-
-    def line(self) -> str:
-        """'Antony Blinken — trips to the region: fourth → fifth' as plain text, without credits."""
-        subject = f"{self.subject} — " if self.subject else ""
-        return f"{subject}{self.attribute}{self.where}: " + " → ".join(v for v, _ in self.values)
-
-    @property
-    def where(self) -> str:
-        """' in Haiti', ' worldwide', or '' when the values hold for no one place."""
-        if not self.scope:
-            return ""
-        return " worldwide" if self.scope == "worldwide" else f" in {self.scope}"
 
 
 @dataclass(frozen=True)
@@ -267,12 +226,12 @@ def compute_changes(
         # What arrived since a mark is read and scored once for every chat at that mark; a diff is then keyed by
         # which of it the chat has not seen (chats shown different sentences mostly share it).
         reads: TopicReads = cache.get(("reads", topic, newest), lambda: topic_reads(db, [a.id for a in articles]))
-        arrivals: _Arrivals = cache.get(
-            ("arrivals", topic, newest, last.covered_to), lambda: _arrivals(db, topic, new_articles, covered, reads)
+        arrivals: Arrivals = cache.get(
+            ("arrivals", topic, newest, last.covered_to), lambda: read_arrivals(db, topic, new_articles, covered, reads)
         )
         delivered = frozenset(chat_store.delivered_sentence_ids(db, chat_id, topic))
         novel: frozenset[int] = cache.get(
-            ("novel", topic, newest, last.covered_to, delivered), lambda: _novel(db, arrivals, delivered)
+            ("novel", topic, newest, last.covered_to, delivered), lambda: unseen(db, arrivals, delivered)
         )
         diff: _Diff = cache.get(
             ("diff", topic, length, newest, last.covered_to, novel), lambda: _diff(arrivals, novel, length)
@@ -319,67 +278,6 @@ def _keep_since() -> str:
     return (datetime.now(UTC) - timedelta(days=HISTORY_DAYS)).replace(microsecond=0).isoformat()
 
 
-@dataclass(frozen=True)
-class _Named:
-    """How many arrived articles and mentions name an entity, and its mentions in the candidate sentences
-    (sentence id, surface as written), in reading order."""
-
-    articles: int
-    mentions: int
-    in_rows: tuple[tuple[int, str], ...]
-    sources: int  # outlets whose candidate sentences name it
-    ranked: tuple[int, ...]  # the candidate sentences naming it, best-ranked first
-
-
-def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow], scores: dict[int, float]) -> dict[int, _Named]:
-    by_entity: dict[int, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        by_entity[m.entity_id].append(m)
-    source = {r.id: r.source for r in rows}
-    named = {}
-    for entity_id, found in by_entity.items():
-        in_rows = tuple((m.sentence_id, m.surface) for m in found if m.sentence_id in source)
-        ids = {s for s, _ in in_rows}
-        named[entity_id] = _Named(
-            len({m.article_id for m in found}),
-            len(found),
-            in_rows,
-            len({source[s] for s in ids}),
-            tuple(sorted(ids, key=lambda s: (-scores.get(s, 0.0), s))),
-        )
-    return named
-
-
-@dataclass
-class _Arrivals:
-    """What arrived on a topic since a mark, read and scored once for every chat at that mark: which sentences
-    a diff may show, and the entity and figure news, which do not depend on what a chat was shown."""
-
-    topic: str
-    new_articles: int
-    rows: list[SentenceRow]
-    scores: dict[int, float]
-    # The developments' ranking, once for every chat: rows stating one development (same subject and words, or the
-    # same fact; index -> indexes), the pairs similar enough for one to repeat the other (the similarity where it
-    # is above ranking.REDUNDANT, all a selection compares), and their score with corroboration and recency.
-    same: dict[int, set[int]]
-    repeats: sparse.csr_matrix
-    ranked: np.ndarray
-    subjects: dict[int, int]  # sentence id -> the first person it names
-    said: list[Report]
-    outlets: set[str]
-    named: dict[int, _Named]  # entity id -> what the arrived articles say of it, in order of first mention
-    known: set[int]  # entities the covered articles named
-    entities: dict[int, Entity]  # the news entities a line may name (outlets left out)
-    roles: dict[int, str]
-    fact_changes: list[FactChange]
-    quiet: list[Entity]
-    paraphrases: ParaphraseIndex
-    by_id: dict[int, SentenceRow] = field(default_factory=dict)  # the rows by sentence id
-    # delivered sentence id -> the rows (by index) it paraphrases, filled as chats' states need them
-    ruled_out: dict[int, frozenset[int]] = field(default_factory=dict)
-
-
 def diff_articles(
     db: sqlite_utils.Database,
     topic: str,
@@ -393,87 +291,11 @@ def diff_articles(
     It opens with the new developments: the best-ranked new sentences that paraphrase nothing delivered, one per
     development, each credited to every outlet that reported it. Entity news and changed facts follow.
     """
-    arrivals = _arrivals(db, topic, new_articles, covered)
-    return _diff(arrivals, _novel(db, arrivals, delivered_ids), length)
+    arrivals = read_arrivals(db, topic, new_articles, covered)
+    return _diff(arrivals, unseen(db, arrivals, delivered_ids), length)
 
 
-def _arrivals(
-    db: sqlite_utils.Database,
-    topic: str,
-    new_articles: Sequence[Article],
-    covered: set[int],
-    reads: TopicReads | None = None,
-) -> _Arrivals:
-    """Read and score what arrived since the mark (every read a diff makes is here, or in ``reads``: what the
-    topic's articles hold, shared by every mark)."""
-    rows = candidates_for(db, new_articles)
-    ids = [r.id for r in rows]
-    new_ids = [a.id for a in new_articles]
-    new_set = set(new_ids)
-    if reads is None:
-        reads = topic_reads(db, sorted(new_set | covered))
-    old_counts = reads.article_counts(covered)
-    new_mentions = reads.mentions_in(new_set)
-    new_facts = reads.facts_of(new_set)
-    outlets = {alias_key(a.source) for a in new_articles}
-    named = sorted({m.entity_id for m in new_mentions})
-    subjects = subjects_of(entity_store.people_by_sentence(db, ids))
-    said = reports(db, rows, reads.actors_by_article({r.article_id for r in rows}))
-    # Ranked as /brief ranks (selection.rank), with the centrality worked out once for both corroborations below.
-    words = [ranking_words(r.tokens) for r in rows]
-    vectors = tfidf_matrix(words)
-    similarity = cosine_matrix(vectors[0])  # ranking.similarity_matrix, with the vectors kept for paraphrases
-    base = ranking.quality_scores(
-        words, [r.position for r in rows], [r.text for r in rows], similarity, [r.quality for r in rows]
-    )
-    sources = [r.source for r in rows]
-    scores = base * ranking.corroboration(sources, similarity) if rows else base
-    same = same_development(rows, similarity, subjects, fact_groups(db, new_ids, ids, new_facts)) if rows else {}
-    # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
-    ranked = base * ranking.corroboration(sources, similarity, credible(same, said)) * recency(rows) if rows else base
-    score_of = dict(zip(ids, scores))
-    kept = [replace(r, tokens=()) for r in rows]  # the words are in the vectors: a third of the rows' memory
-    return _Arrivals(
-        topic=topic,
-        new_articles=len(new_articles),
-        rows=kept,
-        scores=score_of,
-        same=same,
-        repeats=similarity.multiply(similarity > ranking.REDUNDANT).tocsr(),
-        ranked=ranked,
-        subjects=subjects,
-        said=said,
-        outlets=outlets,
-        named=_named(new_mentions, rows, score_of),
-        known=set(old_counts),
-        # The news entities a line may list: never an outlet (the article's publisher is not its news).
-        entities={
-            e.id: e
-            for e in (reads.entities[i] for i in named if i in reads.entities)
-            if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
-        },
-        roles=_roles(reads.roles_in(new_set)),
-        fact_changes=_fact_changes(db, reads.facts_of(covered), new_facts),
-        quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
-        paraphrases=ParaphraseIndex(vectors, similarity),
-        by_id={r.id: r for r in kept},
-    )
-
-
-def _novel(db: sqlite_utils.Database, arrivals: _Arrivals, delivered_ids: Set[int]) -> frozenset[int]:
-    """The arrived sentences that paraphrase nothing the chat was shown (nor an earlier arrival). What one shown
-    sentence rules out is worked out once for every chat that was shown it."""
-    ruled_out = arrivals.ruled_out
-    missing = sorted(set(delivered_ids) - ruled_out.keys())
-    for row in store.sentences_by_id(db, missing):
-        ruled_out[row.id] = arrivals.paraphrases.ruled_out_by(ranking_words(row.tokens))
-    for gone in missing:
-        ruled_out.setdefault(gone, frozenset())  # a sentence no longer stored rules nothing out
-    out = frozenset().union(*(ruled_out[d] for d in delivered_ids))
-    return frozenset(arrivals.rows[i].id for i in arrivals.paraphrases.novel(out))
-
-
-def _diff(arrivals: _Arrivals, novel: frozenset[int], length: str | int | None) -> _Diff:
+def _diff(arrivals: Arrivals, novel: frozenset[int], length: str | int | None) -> _Diff:
     """The diff a chat gets when ``novel`` is what it has not seen (no reads: shared by every chat alike)."""
     changes = Changes(topic=arrivals.topic, new_articles=arrivals.new_articles)
     rows = arrivals.rows
@@ -513,103 +335,6 @@ def _diff(arrivals: _Arrivals, novel: frozenset[int], length: str | int | None) 
     return _Diff(changes, shown_sentences)
 
 
-GENERIC_PLACE_WORDS = frozenset("strip region province governorate district territory territories county area".split())
-
-
-def _fact_key(fact: FactRow, scopes: dict[str, str]) -> tuple | None:
-    """What makes two values comparable: the same measure of the same subject or place. None: not comparable.
-
-    ``scopes`` maps a stored scope to its place key, so 'Gaza' and 'the Gaza Strip' are one place.
-    """
-    if fact.subject_id is None and not fact.scope:
-        return None
-    return (fact.subject_id, fact.attribute, scopes.get(fact.scope, fact.scope))
-
-
-def _place_keys(db: sqlite_utils.Database, facts: list[FactRow]) -> dict[str, str]:
-    keys = {}
-    for scope in {f.scope for f in facts if f.scope.isdigit()}:
-        entity = entity_store.get_entity(db, int(scope))
-        if entity is not None:
-            words = [w for w in alias_key(entity.name).split() if w not in GENERIC_PLACE_WORDS]
-            keys[scope] = " ".join(words) or scope
-    return keys
-
-
-def _scope_name(db: sqlite_utils.Database, scope: str) -> str | None:
-    if not scope:
-        return None
-    if scope == WORLD:
-        return "worldwide"
-    entity = entity_store.get_entity(db, int(scope)) if scope.isdigit() else None
-    return entity.name if entity else None
-
-
-def _fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:
-    """Measures whose value in the new articles differs from what the covered articles said.
-
-    Values are paired only within one measure of one subject or place (a toll in Haiti is never set beside a toll
-    elsewhere, UK cases never beside cases worldwide) and shown in publication order, ranges as written.
-    """
-    scopes = _place_keys(db, old + new)
-    names: dict[str, str] = {}
-    history: dict[tuple, list[FactRow]] = defaultdict(list)
-    for fact in old:
-        if (key := _fact_key(fact, scopes)) is not None:
-            history[key].append(fact)
-    arrived: dict[tuple, list[FactRow]] = defaultdict(list)
-    for fact in new:
-        if (key := _fact_key(fact, scopes)) is not None:
-            arrived[key].append(fact)
-            names.setdefault(key[2], fact.scope)
-    changes = []
-    for key, facts in arrived.items():
-        before = _by_day(history.get(key, []))
-        if not before:
-            continue
-        fresh = [f for f in _by_day(facts) if f.number != before[-1].number]
-        if not fresh:
-            continue
-        values: list[tuple[str, Citation]] = []
-        last = None
-        series = _latest_run(sorted(before[-2:] + fresh, key=lambda f: (f.published_at, f.article_id)))
-        for fact in series[-MAX_FACT_VALUES:]:
-            if fact.number == last:
-                continue
-            last = fact.number
-            values.append((fact.value, Citation(fact.source, fact.published_at, fact.url, fact.article_id, "")))
-        if len(values) < 2:
-            continue  # a value that only repeats what was said is no change
-        subject = entity_store.get_entity(db, key[0]) if key[0] else None
-        changes.append(FactChange(key[1], subject.name if subject else None, values, _scope_name(db, names[key[2]])))
-    return changes
-
-
-def _latest_run(series: list[FactRow]) -> list[FactRow]:
-    """The values of the latest episode: after weeks of silence, a count that falls to under half or jumps a
-    hundredfold belongs to another event (January's quake deaths are not June's rig deaths) and is not chained
-    to the old values. A toll that keeps rising over months stays one series."""
-    start = 0
-    for i in range(1, len(series)):
-        gap = date.fromisoformat(series[i].published_at[:10]) - date.fromisoformat(series[i - 1].published_at[:10])
-        before, after = series[i - 1].number, series[i].number
-        unlike = before > 0 and (after < before / 2 or after > before * 100)
-        if gap.days > MAX_FACT_GAP_DAYS and unlike:
-            start = i
-    return series[start:]
-
-
-def _by_day(facts: list[FactRow]) -> list[FactRow]:
-    """One value per publication day, oldest first: each article's first statement, the day's latest article."""
-    first_in_article: dict[int, FactRow] = {}
-    for fact in sorted(facts, key=lambda f: (f.published_at, f.article_id, f.sentence_id)):
-        first_in_article.setdefault(fact.article_id, fact)
-    per_day: dict[str, FactRow] = {}
-    for fact in first_in_article.values():
-        per_day[fact.published_at[:10]] = fact
-    return [per_day[day] for day in sorted(per_day)]
-
-
 def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
     """Remember a delivered briefing for the next diff: every article stored so far counts as seen, and the
     sentences it showed are not shown again."""
@@ -619,7 +344,7 @@ def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: s
 
 
 def _entity_news(
-    arrivals: _Arrivals, novel: frozenset[int], developments: Sequence[BriefItem], length: str | int | None
+    arrivals: Arrivals, novel: frozenset[int], developments: Sequence[BriefItem], length: str | int | None
 ) -> tuple[list[EntityNews], list[EntityNews]]:
     """New people, organisations and places as one line each, and (long form) news about known entities.
 
@@ -689,40 +414,6 @@ def _entity_news(
             taken |= {s for s, _, _ in news.sentences}
             updated.append(news)
     return people + others, updated
-
-
-def _roles(roles: Sequence[Role]) -> dict[int, str]:
-    """Each entity's role as the given roles (of some articles, oldest first) most often write it ('Israeli Foreign
-    Minister')."""
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for role in roles:
-        counts[role.entity_id][role.role] += 1
-    return {entity_id: roles.most_common(1)[0][0] for entity_id, roles in counts.items()}
-
-
-def _gone_quiet(
-    db: sqlite_utils.Database,
-    topic: str,
-    old_counts: dict[int, int],
-    named_now: Set[int],
-    new_articles: int,
-    outlets: set[str],
-) -> list[Entity]:
-    """People and organisations prominent before (named in two or more covered articles: ``old_counts``) that none
-    of several new articles names; never the story's own subject (its most-named entity, or a name the topic says)."""
-    if new_articles < MIN_ARTICLES_FOR_QUIET:
-        return []
-    order = sorted(old_counts, key=lambda e: (-old_counts[e], e))
-    topic_words = set(ranking_words(topic.split()))
-    candidates = [e for e in order[1:30] if old_counts[e] >= 2 and e not in named_now]
-    quiet = []
-    for entity, _ in entity_store.entities_with_counts(db, candidates):
-        if entity.label not in {"PERSON", "ORG"} or alias_key(entity.name) in outlets:
-            continue
-        if topic_words & set(ranking_words(entity.name.split())):
-            continue
-        quiet.append(entity)
-    return quiet[:MAX_QUIET]
 
 
 def _words(text: str, citations: Sequence[Citation]) -> int:

@@ -295,7 +295,7 @@ def test_a_flow_range_and_an_ordinal_trip_are_facts(service):
 
 
 def test_a_count_from_another_episode_is_not_chained():
-    from service.changes import _latest_run
+    from service.factchanges import _latest_run
     from storage.records import FactRow
 
     def fact(n, day, number):

@@ -21,15 +21,12 @@ def reports(
     actors: dict[int, dict[int, set[int]]] | None = None,
 ) -> list[Report]:
     """What each candidate sentence reports: its figures, actors, its article's actors and the dates it names
-    (``actors``: ``entity_store.actors_by_article`` of the rows' articles, or more, when the caller has it)."""
+    (``actors``: ``entity_store.actors_by_article`` of the rows' articles, when the caller has it)."""
     if actors is None:
         actors = entity_store.actors_by_article(db, sorted({r.article_id for r in rows}), ACTOR_LABELS)
     days = store.days_named(db, [r.id for r in rows])
     # Everyone an article names, once per article (shared by its sentences' reports).
-    wanted = {r.article_id for r in rows}
-    everyone = {
-        a: frozenset(e for named in found.values() for e in named) for a, found in actors.items() if a in wanted
-    }
+    everyone = {a: frozenset(e for named in found.values() for e in named) for a, found in actors.items()}
     result = []
     for row in rows:
         in_article = actors.get(row.article_id, {})

@@ -40,7 +40,7 @@ class TopicReads:
         return found
 
     def article_counts(self, article_ids: Set[int]) -> dict[int, int]:
-        """``entity_store.article_counts`` for some of the articles."""
+        """For each entity some of the articles name, how many of them name it."""
         naming: dict[int, set[int]] = defaultdict(set)
         for m in self.mentions:
             if m.article_id in article_ids:

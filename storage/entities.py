@@ -214,20 +214,6 @@ def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[M
     return [Mention(*r) for r in rows]
 
 
-def article_counts(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, int]:
-    """For each entity the given articles name, how many of them name it (counted by SQLite, not row by row)."""
-    if not article_ids:
-        return {}
-    marks = ", ".join("?" for _ in article_ids)
-    return dict(
-        db.execute(
-            f"SELECT entity_id, count(DISTINCT article_id) FROM mentions WHERE article_id IN ({marks}) "
-            "GROUP BY entity_id",
-            list(article_ids),
-        ).fetchall()
-    )
-
-
 def people_by_sentence(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, list[int]]:
     """For each sentence, the people it names in reading order (the first is its likely subject)."""
     if not sentence_ids:

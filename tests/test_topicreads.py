@@ -13,7 +13,13 @@ def test_each_part_of_a_topics_reads_is_what_its_own_query_reads(seeded_store):
     for part in (ids[:2], ids[2:], ids[1:4]):
         wanted = set(part)
         assert reads.mentions_in(wanted) == entity_store.mentions_in(db, part) != []
-        assert reads.article_counts(wanted) == entity_store.article_counts(db, part)
+        marks = ", ".join("?" * len(part))
+        counted = db.execute(
+            f"SELECT entity_id, count(DISTINCT article_id) FROM mentions WHERE article_id IN ({marks}) "
+            "GROUP BY entity_id",
+            part,
+        )
+        assert reads.article_counts(wanted) == dict(counted.fetchall())
         assert reads.actors_by_article(wanted) == entity_store.actors_by_article(db, part, ACTOR_LABELS)
         assert reads.roles_in(wanted) == entity_store.roles_in(db, part)
         assert reads.facts_of(wanted) == store.facts_of(db, part)

@@ -46,11 +46,16 @@ def tfidf_matrix(sentences_words: Sequence[Sequence[str]]) -> TfIdf:
     return matrix, idf, vocabulary
 
 
-def cosine_matrix(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Pairwise idf-modified cosine similarity of the rows (zero for empty rows)."""
+def normalised_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """The rows scaled to unit length (an empty row stays empty)."""
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    normalised = sparse.diags(inverse) @ matrix
+    return (sparse.diags(inverse) @ matrix).tocsr()
+
+
+def cosine_matrix(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Pairwise idf-modified cosine similarity of the rows (zero for empty rows)."""
+    normalised = normalised_rows(matrix)
     return (normalised @ normalised.T).tocsr()
 
 

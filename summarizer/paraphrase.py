@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
-from summarizer.lexrank import TfIdf, cosine_matrix, tfidf_matrix
+from summarizer.lexrank import TfIdf, cosine_matrix, normalised_rows, tfidf_matrix
 from summarizer.ranking import PARAPHRASE
 
 
@@ -25,9 +25,7 @@ class ParaphraseIndex:
         matrix, self._idf, self._vocabulary = vectors
         count = matrix.shape[0]
         self._unseen = math.log(count) if count else 0.0
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        self._normalised = (sparse.diags(inverse) @ matrix).tocsr()
+        self._normalised = normalised_rows(matrix)
         close = ((cosine_matrix(matrix) if similarity is None else similarity) > PARAPHRASE).tocsr()
         # For each sentence, the earlier sentences it paraphrases (later ones are ruled out by it, not against it).
         self._earlier = [

@@ -38,7 +38,7 @@ def prepare(path: Path, chats: int, nlp) -> None:
         for chat_id in range(1, chats + 1):
             chat_store.subscribe(db, chat_id, "Gaza" if chat_id % 3 else "Hezbollah")
             chat_store.update_chat(db, chat_id, digest_time="03:00", timezone="Pacific/Kiritimati")
-    db.conn.close()
+    db.close()
 
 
 async def fan_out(settings: Settings, chats: int, nlp) -> None:

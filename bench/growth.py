@@ -22,10 +22,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import sqlite_utils
-
 from service.ingest import _prepare, ingest
 from service.sources.raw import RawArticle
+from storage.db import Database
 from summarizer.analysis import (
     Analysis,
     FactInfo,
@@ -225,7 +224,7 @@ def articles(
             made += 1
 
 
-def build(db: sqlite_utils.Database, templates: Sequence[Template], count: int, until: date, chunk: int = 1000) -> str:
+def build(db: Database, templates: Sequence[Template], count: int, until: date, chunk: int = 1000) -> str:
     """Ingest ``count`` grown articles through the real ingest path, ``chunk`` at a time; a one-line report."""
     totals: Counter[str] = Counter()
     unmatched = 0

@@ -63,7 +63,7 @@ def main() -> None:
             start, cpu = time.perf_counter(), time.process_time()
             report = ingest(db, nlp, items)
             seconds, ingest_cpu = time.perf_counter() - start, time.process_time() - cpu
-            db.conn.close()
+            db.close()
         if pair == 0:  # peak memory of ingestion itself, read before any raw pass runs
             peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         start, cpu = time.perf_counter(), time.process_time()

@@ -62,7 +62,7 @@ def grown_store(base: int, articles: int) -> Path:
     start, cpu = time.perf_counter(), time.process_time()
     report = growth.build(db, templates, articles, GROWN_UNTIL)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    db.conn.close()
+    db.close()
     partial.rename(path)
     print(
         f"built {path.name} from {len(templates)} recorded articles: {report} in {wall / 60:.1f} min "

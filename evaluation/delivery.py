@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sqlite_utils
 from spacy.language import Language
 
 from service.briefing import build_briefing
@@ -27,7 +26,7 @@ from service.results import BriefItem
 from service.sources.raw import RawArticle
 from storage import articles as store
 from storage import entities as entity_store
-from storage.db import open_database
+from storage.db import Database, open_database
 from storage.records import Article
 from summarizer.credits import MAX_DAYS_APART, figures
 from summarizer.furniture import CLASSES, furniture_class
@@ -51,7 +50,7 @@ class Step:
 class DevRun:
     """Everything a dev run delivered."""
 
-    db: sqlite_utils.Database
+    db: Database
     steps: list[Step] = field(default_factory=list)
     items: list[tuple[str, BriefItem]] = field(default_factory=list)  # (where, item) for every shown sentence
     lines: list[tuple[str, str]] = field(default_factory=list)  # (where, text): other verbatim text shown
@@ -67,7 +66,7 @@ def ingest_topics(
     nlp: Language | None = None,
     needed: set[str] | None = None,
     per_article: bool = False,
-) -> tuple[sqlite_utils.Database, dict[str, int]]:
+) -> tuple[Database, dict[str, int]]:
     """A fresh in-memory store of the Timeline17 topics' articles (only ``needed`` ones when given), each dated and
     credited to its topic's outlet, or (``per_article``) to its own document id, so that crediting one article for
     another's sentence is put to the test; and the stored id of each document id."""
@@ -84,7 +83,7 @@ def ingest_topics(
 
 
 def daily_updates(
-    db: sqlite_utils.Database, updates: Sequence[dict], article_of: dict[str, int]
+    db: Database, updates: Sequence[dict], article_of: dict[str, int]
 ) -> Iterator[tuple[dict, list[Article]]]:
     """Each daily update, topic by topic and day by day, with its new stored articles, newest first (an update
     whose articles are all missing is left out)."""
@@ -246,7 +245,7 @@ def eval_credits(run: DevRun) -> tuple[str, dict]:
     }
 
 
-def _actors_of_sentences(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, set[int]]:
+def _actors_of_sentences(db: Database, sentence_ids: Sequence[int]) -> dict[int, set[int]]:
     rows = store.sentences_by_id(db, sentence_ids)
     found = entity_store.actors_by_article(db, sorted({r.article_id for r in rows}), ACTOR_LABELS)
     return {r.id: found.get(r.article_id, {}).get(r.id, set()) for r in rows}

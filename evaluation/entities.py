@@ -7,14 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
 from spacy.language import Language
 
 from service.ingest import ingest
 from service.profiles import Lookup, Profile, build_profile, resolve_name
 from service.sources.raw import RawArticle
 from storage import articles as article_store
-from storage.db import open_database
+from storage.db import Database, open_database
 
 CHECKS = ("resolution", "label", "role", "same entity", "no false conflict", "conflict shown", "not confused")
 
@@ -54,7 +53,7 @@ def topic_articles(topics_path: str | Path, wanted: set[str] | None = None) -> l
 
 
 def _profile(
-    db: sqlite_utils.Database, query: str, cache: dict[str, tuple[Lookup, Profile | None]]
+    db: Database, query: str, cache: dict[str, tuple[Lookup, Profile | None]]
 ) -> tuple[Lookup, Profile | None]:
     if query not in cache:
         lookup = resolve_name(db, query)
@@ -67,7 +66,7 @@ def _norm(name: str, exact_case: bool) -> str:
     return text if exact_case else text.casefold()
 
 
-def check_line(db: sqlite_utils.Database, gold: dict, cache: dict) -> LineResult:
+def check_line(db: Database, gold: dict, cache: dict) -> LineResult:
     """Run the `/who` lookup of one gold line and apply each of its checks."""
     lookup, profile = _profile(db, gold["query"], cache)
     found = profile.entity.name if profile else f"(no entity: {lookup.message})"
@@ -115,7 +114,7 @@ def eval_entities(
     ingested = {outlet for (outlet,) in db.execute("SELECT DISTINCT source FROM articles").fetchall()}
     cache: dict = {}
     results = [check_line(db, g, cache) for g in gold if outlet_of(g["topic"]) in ingested]
-    db.conn.close()
+    db.close()
     return _report(results)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sqlite_utils
 from spacy.language import Language
 
 from evaluation.entities import outlet_of
@@ -19,7 +18,7 @@ from service.ingest import ingest
 from service.sources.raw import RawArticle
 from service.timeline import build_timeline
 from storage import articles as store
-from storage.db import open_database
+from storage.db import Database, open_database
 from storage.records import Article
 
 METRICS = ("date F1", "concat R1", "concat R2", "align R1", "align R2")
@@ -58,7 +57,7 @@ def _scores(predicted: dict[date, list[str]], reference: dict[date, list[str]]) 
     )
 
 
-def _first_sentence(db: sqlite_utils.Database, articles_by_day: dict[str, list[Article]], day: str) -> str:
+def _first_sentence(db: Database, articles_by_day: dict[str, list[Article]], day: str) -> str:
     for article in sorted(articles_by_day.get(day, []), key=lambda a: a.id):
         rows = store.sentences_of(db, [article.id], 1)
         if rows:
@@ -113,7 +112,7 @@ def eval_timelines(topics_path: str | Path, nlp: Language, seed: int = 0) -> tup
                 predicted = {date.fromisoformat(d): [t] for d, t in entries.items() if t}
                 totals[name] += _scores(predicted, reference)
             count += 1
-    db.conn.close()
+    db.close()
     lines = [
         "Timelines against the journalists' (Timeline17; reference's number of dates, one sentence per date)",
         f"{'method':<40}" + "".join(f"{m:>11}" for m in METRICS),

@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlite_utils
-
 from service.diffcache import DiffCache
 from service.limits import (
     DEFAULT_DATES,
@@ -32,11 +30,13 @@ from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
-from storage.db import (  # noqa: F401  (DatabaseError, database_file, topic_key: for the bot)
+from storage.db import (  # noqa: F401  (DatabaseError, database_file, describe, topic_key: for the bot)
+    Database,
     DatabaseError,
     StoreError,
     check_database,
     database_file,
+    describe,
     open_database,
     open_reader,
     topic_key,
@@ -183,7 +183,7 @@ def next_scheduled(chat: Chat, after: datetime) -> datetime:
 
 def preflight(db_path: str | Path, model: str) -> None:
     """Check before starting that the database opens (StoreError) and the spaCy model is installed (StoreError)."""
-    open_database(db_path).conn.close()
+    open_database(db_path).close()
     if not model_installed(model):
         raise StoreError(f"the spaCy model {model!r} is not installed; run `make setup`")
 
@@ -193,7 +193,7 @@ class Service:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         nlp: Language | None = None,
         policy: FetchPolicy | None = None,
         model: str = DEFAULT_MODEL,
@@ -230,7 +230,7 @@ class Service:
 
     def close(self) -> None:
         """Close the database."""
-        self.db.conn.close()
+        self.db.close()
 
     # Ingestion
     def collect(self, targets: Iterable[str]) -> list[RawArticle | Failure]:

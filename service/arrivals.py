@@ -8,7 +8,6 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import sqlite_utils
 from scipy import sparse
 
 from service.credits import credible, reports
@@ -17,6 +16,7 @@ from service.selection import candidates_for, fact_groups, recency, same_develop
 from service.topicreads import TopicReads, topic_reads
 from storage import articles as store
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import Article, Entity, Mention, Role, SentenceRow
 from summarizer import ranking
 from summarizer.credits import Report
@@ -92,7 +92,7 @@ class Arrivals:
 
 
 def read_arrivals(
-    db: sqlite_utils.Database,
+    db: Database,
     topic: str,
     new_articles: Sequence[Article],
     covered: set[int],
@@ -154,7 +154,7 @@ def read_arrivals(
     )
 
 
-def unseen(db: sqlite_utils.Database, arrivals: Arrivals, delivered_ids: Set[int]) -> frozenset[int]:
+def unseen(db: Database, arrivals: Arrivals, delivered_ids: Set[int]) -> frozenset[int]:
     """The arrived sentences that paraphrase nothing the chat was shown (nor an earlier arrival). What one shown
     sentence rules out is worked out once for every chat that was shown it."""
     ruled_out = arrivals.ruled_out
@@ -177,7 +177,7 @@ def _roles(roles: Sequence[Role]) -> dict[int, str]:
 
 
 def _gone_quiet(
-    db: sqlite_utils.Database,
+    db: Database,
     topic: str,
     old_counts: dict[int, int],
     named_now: Set[int],

@@ -6,8 +6,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-import sqlite_utils
-
 from service.credits import credible, reports
 from service.results import Briefing, BriefItem
 from service.selection import (
@@ -24,6 +22,7 @@ from service.selection import (
     top_entities,
 )
 from storage import articles as store
+from storage.db import Database
 from storage.records import Article, SentenceRow
 from summarizer.dates import shift_day
 from summarizer.registry import DEFAULT_METHOD, get_summarizer
@@ -37,7 +36,7 @@ BACKGROUND_DAYS = 3
 
 
 def build_briefing(
-    db: sqlite_utils.Database,
+    db: Database,
     topic: str | None = None,
     since: str | None = None,
     length: str | int | None = None,
@@ -98,7 +97,7 @@ def latest_cutoff(articles: Sequence[Article]) -> str:
 
 
 def _background(
-    db: sqlite_utils.Database,
+    db: Database,
     rows: Sequence[SentenceRow],
     shown: Sequence[BriefItem],
     topic: str = "",

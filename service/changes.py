@@ -7,8 +7,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-import sqlite_utils
-
 from service.arrivals import Arrivals, read_arrivals, unseen
 from service.briefing import build_briefing
 from service.diffcache import DiffCache
@@ -23,6 +21,7 @@ from service.selection import (
 from service.topicreads import TopicReads, topic_reads
 from storage import articles as store
 from storage import chats as chat_store
+from storage.db import Database
 from storage.records import Article, Entity
 from summarizer.clauses import what_they_did
 from summarizer.entities import looks_like_adjective
@@ -188,7 +187,7 @@ class _Diff:
 
 
 def compute_changes(
-    db: sqlite_utils.Database,
+    db: Database,
     chat_id: int,
     topic: str,
     length: str | int | None = None,
@@ -243,7 +242,7 @@ def compute_changes(
     return changes
 
 
-def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int) -> Changes:
+def more_changes(db: Database, chat_id: int, topic: str, base: int) -> Changes:
     """The rest of the last diff on ``topic``: what arrived after ``base`` up to the chat's last briefing, in the
     long form, leaving out what the chat was already shown (recorded as shown in turn)."""
     topic = (topic or "").strip()
@@ -266,7 +265,7 @@ def more_changes(db: sqlite_utils.Database, chat_id: int, topic: str, base: int)
     return changes
 
 
-def record_changes(db: sqlite_utils.Database, chat_id: int, changes: Changes) -> None:
+def record_changes(db: Database, chat_id: int, changes: Changes) -> None:
     """Remember a computed diff or first briefing as delivered to the chat."""
     if changes.snapshot is not None:
         mark = changes.snapshot
@@ -279,7 +278,7 @@ def _keep_since() -> str:
 
 
 def diff_articles(
-    db: sqlite_utils.Database,
+    db: Database,
     topic: str,
     new_articles: Sequence[Article],
     covered: set[int],
@@ -335,7 +334,7 @@ def _diff(arrivals: Arrivals, novel: frozenset[int], length: str | int | None) -
     return _Diff(changes, shown_sentences)
 
 
-def record_briefing(db: sqlite_utils.Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
+def record_briefing(db: Database, chat_id: int, topic: str, kind: str, briefing: Briefing) -> int:
     """Remember a delivered briefing for the next diff: every article stored so far counts as seen, and the
     sentences it showed are not shown again."""
     return chat_store.record_snapshot(

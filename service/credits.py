@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlite_utils
-
 from storage import articles as store
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import SentenceRow
 from summarizer.credits import Report, figures, news_days, same_report
 
@@ -16,7 +15,7 @@ ACTOR_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC")
 
 
 def reports(
-    db: sqlite_utils.Database,
+    db: Database,
     rows: Sequence[SentenceRow],
     actors: dict[int, dict[int, set[int]]] | None = None,
 ) -> list[Report]:

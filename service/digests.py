@@ -7,10 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from service.changes import Changes, DiffCache, compute_changes, record_changes
 from storage import chats as chat_store
+from storage.db import Database
 from storage.records import Chat
 
 # How sending a claimed digest ended, and what that is stored as: anything but 'failed' is never sent again.
@@ -100,7 +99,7 @@ def slot_for(chat: Chat, scheduled: datetime) -> str:
     return f"{local.date().isoformat()} {chat.digest_time} {chat.timezone}"
 
 
-def claim_digest(db: sqlite_utils.Database, chat_id: int, fired_at: datetime) -> Claim | None:
+def claim_digest(db: Database, chat_id: int, fired_at: datetime) -> Claim | None:
     """Claim the slot a run at ``fired_at`` belongs to; None when the chat has no digest or the slot was already
     delivered (or may have been: a crash mid-send is never sent twice).
 
@@ -116,7 +115,7 @@ def claim_digest(db: sqlite_utils.Database, chat_id: int, fired_at: datetime) ->
     return Claim(chat, slot, scheduled)
 
 
-def compute_digest(db: sqlite_utils.Database, claim: Claim, cache: DiffCache) -> Digest:
+def compute_digest(db: Database, claim: Claim, cache: DiffCache) -> Digest:
     """What each subscribed topic of a claimed digest says (reads only: safe on a reader connection)."""
     topics = [
         (topic, compute_changes(db, claim.chat.id, topic, claim.chat.length, cache, record=False))
@@ -125,7 +124,7 @@ def compute_digest(db: sqlite_utils.Database, claim: Claim, cache: DiffCache) ->
     return Digest(claim.chat, claim.slot, claim.scheduled, topics)
 
 
-def close_digest(db: sqlite_utils.Database, digest: Claim | Digest, status: SendStatus, finished_at: str) -> None:
+def close_digest(db: Database, digest: Claim | Digest, status: SendStatus, finished_at: str) -> None:
     """Record how a claimed digest ended: 'sent' remembers its topics as seen; 'failed' lets it be tried again;
     'forbidden' deactivates the chat."""
     if status == "sent" and isinstance(digest, Digest):
@@ -137,7 +136,7 @@ def close_digest(db: sqlite_utils.Database, digest: Claim | Digest, status: Send
     chat_store.set_meta(db, "last_digest_run", finished_at)
 
 
-def missed_digests(db: sqlite_utils.Database, now: datetime, grace: timedelta) -> tuple[list[Chat], list[Chat]]:
+def missed_digests(db: Database, now: datetime, grace: timedelta) -> tuple[list[Chat], list[Chat]]:
     """Every chat with a digest (to schedule), and those whose latest slot is unsent and within ``grace`` of ``now``."""
     chats = chat_store.chats_with_digests(db)
     missed = []

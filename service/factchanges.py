@@ -7,10 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-import sqlite_utils
-
 from service.results import Citation
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import FactRow
 from summarizer.entities import alias_key
 from summarizer.facts import WORLD
@@ -55,7 +54,7 @@ def _fact_key(fact: FactRow, scopes: dict[str, str]) -> tuple | None:
     return (fact.subject_id, fact.attribute, scopes.get(fact.scope, fact.scope))
 
 
-def _place_keys(db: sqlite_utils.Database, facts: list[FactRow]) -> dict[str, str]:
+def _place_keys(db: Database, facts: list[FactRow]) -> dict[str, str]:
     keys = {}
     for scope in {f.scope for f in facts if f.scope.isdigit()}:
         entity = entity_store.get_entity(db, int(scope))
@@ -65,7 +64,7 @@ def _place_keys(db: sqlite_utils.Database, facts: list[FactRow]) -> dict[str, st
     return keys
 
 
-def _scope_name(db: sqlite_utils.Database, scope: str) -> str | None:
+def _scope_name(db: Database, scope: str) -> str | None:
     if not scope:
         return None
     if scope == WORLD:
@@ -74,7 +73,7 @@ def _scope_name(db: sqlite_utils.Database, scope: str) -> str | None:
     return entity.name if entity else None
 
 
-def fact_changes(db: sqlite_utils.Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:
+def fact_changes(db: Database, old: list[FactRow], new: list[FactRow]) -> list[FactChange]:
     """Measures whose value in the new articles differs from what the covered articles said.
 
     Values are paired only within one measure of one subject or place (a toll in Haiti is never set beside a toll

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import sqlite_utils
 from spacy.language import Language
 
 from service.ingest import IngestReport, ingest
 from service.sources import web
 from service.sources.fetch import FetchBudget, FetchError, FetchPolicy, Response, fetch
 from storage import feeds as feed_store
+from storage.db import Database
 from storage.records import Feed
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def fetch_feed(feed: Feed, policy: FetchPolicy) -> FeedFetch:
         return FeedFetch(error=f"{exc.__class__.__name__}: {str(exc)[:200]}")
 
 
-def store_feed(db: sqlite_utils.Database, nlp: Language, feed: Feed, fetched: FeedFetch) -> FeedPoll:
+def store_feed(db: Database, nlp: Language, feed: Feed, fetched: FeedFetch) -> FeedPoll:
     """Ingest a fetched feed's entries and record the poll (status, validators, title) on the feed."""
     if fetched.error is not None:
         status = f"error: {fetched.error}"

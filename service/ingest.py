@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-import sqlite_utils
 from spacy.language import Language
 
 from service.limits import in_date_range
@@ -18,7 +17,7 @@ from service.resolve import mostly_person, resolve_mentions
 from service.sources.raw import MAX_ARTICLE_CHARS, Failure, RawArticle, canonical_url, html_article
 from storage import articles as store
 from storage import entities as entity_store
-from storage.db import transaction, utcnow
+from storage.db import Database, transaction, utcnow
 from summarizer import dedup
 from summarizer.analysis import Analysis, MentionInfo, analyse_many
 from summarizer.dates import mentioned_dates
@@ -86,7 +85,7 @@ class _Prepared:
 
 
 def ingest(
-    db: sqlite_utils.Database,
+    db: Database,
     nlp: Language | None,
     items: Iterable[RawArticle | Failure],
     published: str | None = None,
@@ -142,7 +141,7 @@ def _prepare(raw: RawArticle) -> _Prepared | str:
 
 
 def _ingest_batch(
-    db: sqlite_utils.Database,
+    db: Database,
     analyse: Analyser,
     batch: Sequence[tuple[RawArticle, ItemResult]],
     published: str | None,
@@ -208,9 +207,7 @@ def _published_at(stated: str | None, result: ItemResult) -> str:
     return now.date().isoformat()
 
 
-def _store(
-    db: sqlite_utils.Database, item: _Prepared, analysis: Analysis, published: str | None, result: ItemResult
-) -> None:
+def _store(db: Database, item: _Prepared, analysis: Analysis, published: str | None, result: ItemResult) -> None:
     raw = item.raw
     bands = dedup.bands(item.signature)
     with transaction(db):
@@ -281,7 +278,7 @@ def _store(
 
 
 def _vote_labels(
-    db: sqlite_utils.Database, mentions: list[MentionInfo], entity_ids: list[int], own: set[int]
+    db: Database, mentions: list[MentionInfo], entity_ids: list[int], own: set[int]
 ) -> dict[int, dict[str, int]]:
     """Add this article's votes (the model's tag and the cues around each name) to each entity's label counts and
     set its label to the majority; returns every named entity's counts."""
@@ -358,7 +355,7 @@ def _day(published: str) -> date | None:
         return None
 
 
-def _near_duplicate(db: sqlite_utils.Database, signature: list[int], bands: list[tuple[int, str]]) -> int | None:
+def _near_duplicate(db: Database, signature: list[int], bands: list[tuple[int, str]]) -> int | None:
     for article_id, other in store.band_candidates(db, bands):
         if dedup.similarity(signature, dedup.decode(other)) >= dedup.NEAR_DUPLICATE:
             return article_id

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-import sqlite_utils
 
 from service.results import Citation
 from service.selection import cite, rank
 from storage import articles as store
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import Entity, Role
 from summarizer import ranking
 from summarizer.entities import NEWS_LABELS, alias_key, clean_surface, strip_titles
@@ -127,7 +127,7 @@ class Lookup:
     message: str = ""
 
 
-def resolve_name(db: sqlite_utils.Database, name: str) -> Lookup:
+def resolve_name(db: Database, name: str) -> Lookup:
     """Case-insensitive lookup by canonical name, alias, surname or close spelling."""
     name = " ".join((name or "").split())
     if not name:
@@ -176,7 +176,7 @@ def _cite(role: Role) -> Citation:
     return Citation(role.source, role.published_at, None, role.article_id, "")
 
 
-def build_profile(db: sqlite_utils.Database, entity: Entity) -> Profile:
+def build_profile(db: Database, entity: Entity) -> Profile:
     """The profile of an entity: roles with sources, conflicts, counts, companions, key sentences."""
     roles = entity_store.roles_of(db, entity.id)
     stats = entity_store.mention_stats(db, entity.id)
@@ -261,9 +261,7 @@ def _out_of_order(first: list[str], second: list[str]) -> int:
     return min(len(early) - bisect_right(early, t) + bisect_left(late, t) for t in cuts)
 
 
-def offices_for(
-    db: sqlite_utils.Database, entity: Entity, roles: list[Role]
-) -> tuple[list[Conflict], list[OfficeHistory]]:
+def offices_for(db: Database, entity: Entity, roles: list[Role]) -> tuple[list[Conflict], list[OfficeHistory]]:
     """Conflicts (two people said to hold one scoped office at once) and the holders of each office over time.
 
     A claim with a succession cue (former, new, acting, outgoing …) claims no conflict; an office without a
@@ -352,7 +350,7 @@ def _distinct_sources(roles: list[Role], per_entity: int) -> list[Role]:
     return out
 
 
-def rank_for_entity(db: sqlite_utils.Database, entity: Entity, count: int = 3) -> list[tuple[str, Citation]]:
+def rank_for_entity(db: Database, entity: Entity, count: int = 3) -> list[tuple[str, Citation]]:
     """The most informative recent sentences about an entity, without repeats, newest first.
 
     Bounded whatever the entity's fame: only its newest PROFILE_CANDIDATES sentences are ranked, compared without

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-import sqlite_utils
-
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import Entity
 from summarizer.analysis import MentionInfo
 from summarizer.entities import (
@@ -40,7 +39,7 @@ def _is_person(mention: MentionInfo) -> bool:
     return mention.label == "PERSON" or "PERSON" in mention.hints
 
 
-def resolve_mentions(db: sqlite_utils.Database, mentions: list[MentionInfo], merged: dict[int, int]) -> list[int]:
+def resolve_mentions(db: Database, mentions: list[MentionInfo], merged: dict[int, int]) -> list[int]:
     """The entity of each mention of one article: full names first, then short forms with the article as evidence.
 
     A short form ('Blinken', 'WHO', 'Brotherhood') joins a longer name written in the same article; otherwise an
@@ -79,7 +78,7 @@ def resolve_mentions(db: sqlite_utils.Database, mentions: list[MentionInfo], mer
     return ids
 
 
-def resolve_full_name(db: sqlite_utils.Database, surface: str, label: str, person: bool) -> int:
+def resolve_full_name(db: Database, surface: str, label: str, person: bool) -> int:
     """The entity of a multi-word name: one already known by this name or a spelling of it, or a new one."""
     key = alias_key(surface)
     exact = entity_store.entities_with_key_counts(db, key)
@@ -107,7 +106,7 @@ def resolve_full_name(db: sqlite_utils.Database, surface: str, label: str, perso
 
 
 def resolve_short_form(
-    db: sqlite_utils.Database,
+    db: Database,
     mention: MentionInfo,
     in_article: dict[tuple[str, str], Counter[int]],
     merged: dict[int, int],
@@ -157,7 +156,7 @@ def resolve_short_form(
     return entity_id
 
 
-def _weigh_merge(db: sqlite_utils.Database, short: int, long: int, merged: dict[int, int]) -> None:
+def _weigh_merge(db: Database, short: int, long: int, merged: dict[int, int]) -> None:
     """A short-form entity seen beside a longer name joins it after two such articles, or if it was never seen apart."""
     seen_together = entity_store.add_evidence(db, short, long)
     if seen_together >= 2 or entity_store.article_count(db, short, 3) <= seen_together:

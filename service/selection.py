@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
-import sqlite_utils
 from scipy import sparse
 
 from service.credits import credible, reports
@@ -15,6 +14,7 @@ from service.limits import LENGTHS, MAX_SENTENCES
 from service.results import BriefItem, Citation
 from storage import articles as store
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import Article, Entity, FactRow, SentenceRow
 from summarizer import ranking
 from summarizer.credits import Report, same_report
@@ -51,7 +51,7 @@ def sentence_count(length: str | int | None) -> int:
     return max(1, min(MAX_SENTENCES, int(length)))
 
 
-def candidates_for(db: sqlite_utils.Database, articles: Sequence[Article]) -> list[SentenceRow]:
+def candidates_for(db: Database, articles: Sequence[Article]) -> list[SentenceRow]:
     """Pre-selected candidate sentences: the lead of each article, newest articles first, bounded in number.
 
     One article keeps its first 30 sentences; a hundred keep their first 10 each (news puts what matters first).
@@ -76,7 +76,7 @@ def without_stock_lines(rows: Sequence[SentenceRow]) -> list[SentenceRow]:
 
 
 def fact_groups(
-    db: sqlite_utils.Database,
+    db: Database,
     article_ids: Sequence[int],
     sentence_ids: Sequence[int],
     facts: Sequence[FactRow] | None = None,
@@ -228,7 +228,7 @@ def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[B
     return sorted(items, key=lambda i: (-story_rank[i.story_id], i.story_id, position[i.sentence_id]))
 
 
-def top_entities(db: sqlite_utils.Database, article_ids: Sequence[int], limit: int = 8) -> list[tuple[Entity, int]]:
+def top_entities(db: Database, article_ids: Sequence[int], limit: int = 8) -> list[tuple[Entity, int]]:
     """The people, organisations and places most mentioned across the articles (by distinct sources, then mentions)."""
     return entity_store.top_mentioned(db, article_ids, NEWS_LABELS, limit)
 
@@ -254,7 +254,7 @@ def relevance(rows: Sequence[SentenceRow], topic: str) -> np.ndarray:
 
 
 def best_items(
-    db: sqlite_utils.Database,
+    db: Database,
     rows: Sequence[SentenceRow],
     count: int,
     newest_first: bool = False,
@@ -345,9 +345,7 @@ def _cover_people(
     return items
 
 
-def find_articles(
-    db: sqlite_utils.Database, topic: str, since: str | None = None, limit: int = MAX_ARTICLES
-) -> list[Article]:
+def find_articles(db: Database, topic: str, since: str | None = None, limit: int = MAX_ARTICLES) -> list[Article]:
     """The newest articles for a topic: a full-text match, else the articles mentioning an entity of that name."""
     if not topic:
         return store.matching_articles(db, since=since, limit=limit)
@@ -362,7 +360,7 @@ def find_articles(
     return []
 
 
-def no_match_message(db: sqlite_utils.Database, topic: str, since: str | None) -> str:
+def no_match_message(db: Database, topic: str, since: str | None) -> str:
     """Why there is no briefing, and what the store does cover."""
     if store.count_articles(db) == 0:
         return "The article store is empty: nothing has been ingested yet."

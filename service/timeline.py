@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlite_utils
-
 from service.limits import DEFAULT_DATES, MAX_DATES
 from service.results import BriefItem
 from service.selection import best_items, find_articles, no_match_message, novel_ids
 from storage import articles as store
+from storage.db import Database
 from storage.records import Article, SentenceRow
 from summarizer.dates import shift_day
 from summarizer.text import quality_of
@@ -74,7 +73,7 @@ def date_scores(
 
 
 def build_timeline(
-    db: sqlite_utils.Database,
+    db: Database,
     topic: str,
     count: int = DEFAULT_DATES,
     since: str | None = None,

@@ -10,11 +10,10 @@ from collections import defaultdict
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from service.credits import ACTOR_LABELS
 from storage import articles as store
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import Entity, FactRow, Mention, Role
 
 
@@ -56,7 +55,7 @@ class TopicReads:
         return [f for f in self.facts if f.article_id in article_ids]
 
 
-def topic_reads(db: sqlite_utils.Database, article_ids: Sequence[int]) -> TopicReads:
+def topic_reads(db: Database, article_ids: Sequence[int]) -> TopicReads:
     """Read what these articles hold (one query of each kind)."""
     ids = sorted(article_ids)
     # A wave keeps a topic's reads while it lasts: each id, name and label is held once, not once per mention.

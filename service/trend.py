@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlite_utils
-
 from service.limits import DEFAULT_TREND_DAYS as DEFAULT_DAYS
 from service.selection import find_articles, no_match_message
 from service.timeline import TIMELINE_ARTICLES, build_timeline
 from storage import entities as entity_store
+from storage.db import Database
 from storage.records import Entity
 from summarizer.dates import shift_day
 from summarizer.entities import NEWS_LABELS
@@ -44,7 +43,7 @@ class Trend:
         }
 
 
-def build_trend(db: sqlite_utils.Database, topic: str, days: int | None = None) -> Trend:
+def build_trend(db: Database, topic: str, days: int | None = None) -> Trend:
     """Articles per day on the topic over its last ``days`` days of coverage (without a number: its latest stretch
     of coverage, at least a week and at most DEFAULT_DAYS), the daily mentions of the five people, organisations or
     places named most in that period, and the days its timeline picks that have articles."""

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
-from storage.db import row_id
+from storage.db import Database
 from storage.records import Article, FactRow, SentenceRow
 
 _SENTENCE_COLUMNS = """
@@ -25,7 +22,7 @@ def _sentence(row: Sequence[Any]) -> SentenceRow:
     return SentenceRow(row[0], row[1], row[2], row[3], tuple(row[4].split()), *row[5:])
 
 
-def find_existing(db: sqlite_utils.Database, canonical_url: str | None, content_hash: str) -> int | None:
+def find_existing(db: Database, canonical_url: str | None, content_hash: str) -> int | None:
     """The id of an article with this canonical URL or this exact content, if stored."""
     row = db.execute(
         "SELECT id FROM articles WHERE content_hash = ? OR (canonical_url IS NOT NULL AND canonical_url = ?)",
@@ -34,7 +31,7 @@ def find_existing(db: sqlite_utils.Database, canonical_url: str | None, content_
     return row[0] if row else None
 
 
-def band_candidates(db: sqlite_utils.Database, bands: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+def band_candidates(db: Database, bands: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
     """(id, signature) of original articles sharing at least one LSH band."""
     bands = list(bands)
     if not bands:
@@ -51,27 +48,30 @@ def band_candidates(db: sqlite_utils.Database, bands: Iterable[tuple[int, str]])
     ]
 
 
-def insert_article(db: sqlite_utils.Database, row: dict[str, Any], bands: Iterable[tuple[int, str]]) -> int:
+def insert_article(db: Database, row: dict[str, Any], bands: Iterable[tuple[int, str]]) -> int:
     """Insert an article row (story_id defaults to its own id) and its LSH bands; return its id."""
     columns = ", ".join(row)
-    cursor = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
-    article_id = row_id(cursor.lastrowid)
+    article_id = int(
+        db.execute(
+            f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in row)}) RETURNING id", list(row.values())
+        ).fetchone()[0]
+    )
     if row.get("story_id") is None:
         db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [article_id, article_id])
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
         [(article_id, band, value) for band, value in bands],
     )
     return article_id
 
 
-def insert_sentences(db: sqlite_utils.Database, article_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
+def insert_sentences(db: Database, article_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert an article's sentences (position, text, start, end, tokens, quality); return their ids in order."""
     ids = []
     for row in rows:
         cursor = db.execute(
             'INSERT INTO sentences (article_id, position, text, start, "end", tokens, quality) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 article_id,
                 row["position"],
@@ -82,43 +82,45 @@ def insert_sentences(db: sqlite_utils.Database, article_id: int, rows: Sequence[
                 row.get("quality"),
             ],
         )
-        ids.append(row_id(cursor.lastrowid))
+        ids.append(int(cursor.fetchone()[0]))
     return ids
 
 
-def insert_mentions(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+def insert_mentions(db: Database, rows: Sequence[tuple]) -> None:
     """Insert (sentence_id, article_id, entity_id, surface, label, start, end) rows."""
-    db.conn.executemany(
+    db.executemany(
         'INSERT INTO mentions (sentence_id, article_id, entity_id, surface, label, start, "end", published_at) '
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT published_at FROM articles WHERE id = ?2))",
-        rows,
+        "VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT published_at FROM articles WHERE id = ?))",
+        [(*row, row[1]) for row in rows],
     )
 
 
-def insert_roles(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+def insert_roles(db: Database, rows: Sequence[tuple]) -> None:
     """Insert (entity_id, sentence_id, article_id, role, office, scope, transitional) rows."""
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO roles (entity_id, sentence_id, article_id, role, office, scope, transitional, published_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT published_at FROM articles WHERE id = ?3))",
-        rows,
+        "VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT published_at FROM articles WHERE id = ?))",
+        [(*row, row[2]) for row in rows],
     )
 
 
-def insert_facts(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+def insert_facts(db: Database, rows: Sequence[tuple]) -> None:
     """Insert (sentence_id, article_id, subject_id, attribute, value, number, scope) rows."""
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO facts (sentence_id, article_id, subject_id, attribute, value, number, scope) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
 
-def insert_sentence_dates(db: sqlite_utils.Database, rows: Sequence[tuple[int, int, str]]) -> None:
+def insert_sentence_dates(db: Database, rows: Sequence[tuple[int, int, str]]) -> None:
     """Insert (sentence_id, article_id, YYYY-MM-DD) rows: the dates sentences mention."""
-    db.conn.executemany("INSERT OR IGNORE INTO sentence_dates (sentence_id, article_id, day) VALUES (?, ?, ?)", rows)
+    db.executemany(
+        "INSERT INTO sentence_dates (sentence_id, article_id, day) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows
+    )
 
 
-def dated_sentences(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[tuple[int, int, str]]:
+def dated_sentences(db: Database, article_ids: Sequence[int]) -> list[tuple[int, int, str]]:
     """(sentence_id, article_id, day) for every date the given articles' sentences mention."""
     if not article_ids:
         return []
@@ -132,7 +134,7 @@ def dated_sentences(db: sqlite_utils.Database, article_ids: Sequence[int]) -> li
     ]
 
 
-def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
+def get_article(db: Database, article_id: int) -> Article | None:
     """One article by id."""
     row = db.execute(
         "SELECT id, url, coalesce(title, ''), source, published_at, ingested_at, duplicate_of, story_id "
@@ -142,24 +144,18 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> Article | None:
     return _article(row) if row else None
 
 
-def newest_article_id(db: sqlite_utils.Database) -> int:
+def newest_article_id(db: Database) -> int:
     """The id of the newest stored article (0 for an empty store): the store only grows, so it names its state."""
     return int(db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
 
 
-def count_articles(db: sqlite_utils.Database) -> int:
+def count_articles(db: Database) -> int:
     """Number of stored articles, duplicates included."""
     return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
 
-def fts_query(text: str) -> str:
-    """A safe FTS5 query: every word of the topic must appear (prefix-free, quoted terms)."""
-    terms = re.findall(r"\w+", text, re.UNICODE)
-    return " ".join(f'"{t}"' for t in terms)
-
-
 def matching_articles(
-    db: sqlite_utils.Database,
+    db: Database,
     topic: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -171,10 +167,10 @@ def matching_articles(
     where = ["a.duplicate_of IS NULL"]
     params: list[Any] = []
     if topic and not entity_ids:
-        query = fts_query(topic)
+        query = db.dialect.search_query(topic)
         if not query:
             return []
-        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        where.append(db.dialect.search)
         params.append(query)
     if entity_ids:
         marks = ", ".join("?" for _ in entity_ids)
@@ -197,9 +193,7 @@ def matching_articles(
     return [_article(r) for r in rows]
 
 
-def sentences_of(
-    db: sqlite_utils.Database, article_ids: Sequence[int], max_position: int | None = None
-) -> list[SentenceRow]:
+def sentences_of(db: Database, article_ids: Sequence[int], max_position: int | None = None) -> list[SentenceRow]:
     """Sentences of the given articles (optionally only the first ``max_position``), by article then position."""
     if not article_ids:
         return []
@@ -214,7 +208,7 @@ def sentences_of(
     return [_sentence(r) for r in rows]
 
 
-def sentences_by_id(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> list[SentenceRow]:
+def sentences_by_id(db: Database, sentence_ids: Sequence[int]) -> list[SentenceRow]:
     """Sentences by id, in the order of ``sentence_ids``."""
     if not sentence_ids:
         return []
@@ -227,7 +221,7 @@ def sentences_by_id(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> l
     return [by_id[i] for i in sentence_ids if i in by_id]
 
 
-def facts_of(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[FactRow]:
+def facts_of(db: Database, article_ids: Sequence[int]) -> list[FactRow]:
     """Facts stated in the given articles, oldest publication first."""
     if not article_ids:
         return []
@@ -242,12 +236,12 @@ def facts_of(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Fact
     return [FactRow(*r) for r in rows]
 
 
-def store_stats(db: sqlite_utils.Database) -> dict[str, int | str | None]:
+def store_stats(db: Database) -> dict[str, int | str | None]:
     """The database file, counts of articles, duplicates, sources, sentences, entities, feeds and chats, and the
     newest article's date."""
     one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
     return {
-        "database": next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "") or "in memory",
+        "database": db.location,
         "articles": one("SELECT count(*) FROM articles WHERE duplicate_of IS NULL"),
         "near_duplicates": one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
         "sources": one("SELECT count(DISTINCT source) FROM articles"),
@@ -261,7 +255,7 @@ def store_stats(db: sqlite_utils.Database) -> dict[str, int | str | None]:
     }
 
 
-def days_named(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, set[str]]:
+def days_named(db: Database, sentence_ids: Sequence[int]) -> dict[int, set[str]]:
     """The dates each sentence names ({sentence_id: {YYYY-MM-DD}}); sentences naming none are left out."""
     if not sentence_ids:
         return {}

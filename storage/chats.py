@@ -7,9 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any, cast
 
-import sqlite_utils
-
-from storage.db import row_id, topic_key, transaction, utcnow
+from storage.db import Database, topic_key, transaction, utcnow
 from storage.records import BUTTON_KINDS, ButtonAction, ButtonKind, Chat, Snapshot
 
 _CHAT = "SELECT id, timezone, digest_time, length, active, digest_quiet FROM chats"
@@ -19,13 +17,13 @@ def _chat(row: tuple[Any, ...]) -> Chat:
     return Chat(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]))
 
 
-def ensure_chat(db: sqlite_utils.Database, chat_id: int) -> Chat:
+def ensure_chat(db: Database, chat_id: int) -> Chat:
     """The chat's settings, creating the chat with defaults on first contact."""
-    db.execute("INSERT OR IGNORE INTO chats (id, created_at) VALUES (?, ?)", [chat_id, utcnow()])
+    db.execute("INSERT INTO chats (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [chat_id, utcnow()])
     return get_chat(db, chat_id)  # type: ignore[return-value]
 
 
-def get_chat(db: sqlite_utils.Database, chat_id: int) -> Chat | None:
+def get_chat(db: Database, chat_id: int) -> Chat | None:
     """A chat's settings, or None for a chat never seen."""
     row = db.execute(f"{_CHAT} WHERE id = ?", [chat_id]).fetchone()
     return _chat(row) if row else None
@@ -34,7 +32,7 @@ def get_chat(db: sqlite_utils.Database, chat_id: int) -> Chat | None:
 CHAT_SETTINGS = frozenset({"timezone", "digest_time", "length", "active", "digest_quiet"})
 
 
-def update_chat(db: sqlite_utils.Database, chat_id: int, **fields: str | int | bool | None) -> Chat:
+def update_chat(db: Database, chat_id: int, **fields: str | int | bool | None) -> Chat:
     """Change a chat's settings (timezone, digest_time, length, active, digest_quiet); any other name is an
     error, not silently dropped."""
     unknown = set(fields) - CHAT_SETTINGS
@@ -48,37 +46,37 @@ def update_chat(db: sqlite_utils.Database, chat_id: int, **fields: str | int | b
     return get_chat(db, chat_id)  # type: ignore[return-value]
 
 
-def chats_with_digests(db: sqlite_utils.Database) -> list[Chat]:
+def chats_with_digests(db: Database) -> list[Chat]:
     """Active chats that have a daily digest time."""
     return [_chat(r) for r in db.execute(f"{_CHAT} WHERE active = 1 AND digest_time IS NOT NULL ORDER BY id")]
 
 
-def subscribe(db: sqlite_utils.Database, chat_id: int, topic: str) -> bool:
+def subscribe(db: Database, chat_id: int, topic: str) -> bool:
     """Subscribe a chat to a topic, kept as the chat spelt it; False when it already was (under any spelling)."""
     ensure_chat(db, chat_id)
     cursor = db.execute(
-        "INSERT OR IGNORE INTO subscriptions (chat_id, topic, topic_key, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO subscriptions (chat_id, topic, topic_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [chat_id, topic, topic_key(topic), utcnow()],
     )
     return cursor.rowcount == 1
 
 
-def unsubscribe(db: sqlite_utils.Database, chat_id: int, topic: str) -> bool:
+def unsubscribe(db: Database, chat_id: int, topic: str) -> bool:
     """Remove a subscription (under any spelling of the topic); False when there was none."""
     cursor = db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND topic_key = ?", [chat_id, topic_key(topic)])
     return cursor.rowcount > 0
 
 
-def subscriptions(db: sqlite_utils.Database, chat_id: int) -> list[str]:
+def subscriptions(db: Database, chat_id: int) -> list[str]:
     """A chat's topics as it spelt them, in the order subscribed."""
     rows = db.execute(
-        "SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY created_at, rowid", [chat_id]
+        "SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY created_at, topic_key", [chat_id]
     ).fetchall()
     return [r[0] for r in rows]
 
 
 def record_snapshot(
-    db: sqlite_utils.Database,
+    db: Database,
     chat_id: int,
     topic: str,
     kind: str,
@@ -91,12 +89,12 @@ def record_snapshot(
     key = topic_key(topic)
     with transaction(db):
         ensure_chat(db, chat_id)
-        snapshot_id = row_id(
+        snapshot_id = int(
             db.execute(
                 "INSERT INTO snapshots (chat_id, topic, topic_key, kind, created_at, covered_to, shown) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [chat_id, topic, key, kind, utcnow(), covered_to, json.dumps(sorted(set(sentence_ids)))],
-            ).lastrowid
+            ).fetchone()[0]
         )
         if keep_since is not None:
             db.execute(
@@ -106,7 +104,7 @@ def record_snapshot(
     return snapshot_id
 
 
-def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapshot | None:
+def last_snapshot(db: Database, chat_id: int, topic: str) -> Snapshot | None:
     """The chat's most recent briefing on a topic (under any spelling)."""
     row = db.execute(
         "SELECT id, chat_id, topic, kind, created_at, covered_to FROM snapshots "
@@ -116,7 +114,7 @@ def last_snapshot(db: sqlite_utils.Database, chat_id: int, topic: str) -> Snapsh
     return Snapshot(*row) if row else None
 
 
-def delivered_sentence_ids(db: sqlite_utils.Database, chat_id: int, topic: str) -> set[int]:
+def delivered_sentence_ids(db: Database, chat_id: int, topic: str) -> set[int]:
     """The sentences the chat's kept briefings on a topic showed (bounded by how long briefings are kept)."""
     rows = db.execute(
         "SELECT shown FROM snapshots WHERE chat_id = ? AND topic_key = ?", [chat_id, topic_key(topic)]
@@ -124,38 +122,39 @@ def delivered_sentence_ids(db: sqlite_utils.Database, chat_id: int, topic: str) 
     return {sentence_id for (shown,) in rows for sentence_id in json.loads(shown)}
 
 
-def claim_delivery(db: sqlite_utils.Database, chat_id: int, slot: str) -> bool:
+def claim_delivery(db: Database, chat_id: int, slot: str) -> bool:
     """Claim a (chat, slot) digest delivery; False when it was delivered or may have been.
 
     A claim left as 'sending' by a crash is never retried: the message may have reached Telegram,
     and a second copy is worse than none. Only an explicit 'failed' is tried again.
     """
-    with transaction(db):
-        row = db.execute("SELECT status FROM deliveries WHERE chat_id = ? AND slot = ?", [chat_id, slot]).fetchone()
-        if row and row[0] != "failed":
-            return False
-        db.execute(
-            "INSERT OR REPLACE INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, 'sending', ?)",
-            [chat_id, slot, utcnow()],
-        )
-    return True
+    # One statement, so two processes claiming the same slot at once cannot both win: the row is inserted, or a
+    # 'failed' row is taken over, or nothing is returned.
+    claimed = db.execute(
+        "INSERT INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, 'sending', ?) "
+        "ON CONFLICT (chat_id, slot) DO UPDATE SET status = 'sending', updated_at = excluded.updated_at "
+        "WHERE deliveries.status = 'failed' RETURNING chat_id",
+        [chat_id, slot, utcnow()],
+    ).fetchone()
+    return claimed is not None
 
 
-def finish_delivery(db: sqlite_utils.Database, chat_id: int, slot: str, status: str = "sent") -> None:
+def finish_delivery(db: Database, chat_id: int, slot: str, status: str = "sent") -> None:
     """Mark a digest delivery's final status: 'sent', 'failed' (tried again) or 'forbidden'."""
     db.execute(
-        "INSERT OR REPLACE INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO deliveries (chat_id, slot, status, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (chat_id, slot) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
         [chat_id, slot, status, utcnow()],
     )
 
 
-def delivery_status(db: sqlite_utils.Database, chat_id: int, slot: str) -> str | None:
+def delivery_status(db: Database, chat_id: int, slot: str) -> str | None:
     """The status of a (chat, slot) delivery, or None if never attempted."""
     row = db.execute("SELECT status FROM deliveries WHERE chat_id = ? AND slot = ?", [chat_id, slot]).fetchone()
     return row[0] if row else None
 
 
-def deliveries(db: sqlite_utils.Database, slot: str | None = None) -> list[tuple[int, str, str]]:
+def deliveries(db: Database, slot: str | None = None) -> list[tuple[int, str, str]]:
     """(chat_id, slot, status) rows, optionally for one slot."""
     if slot is None:
         return [tuple(r) for r in db.execute("SELECT chat_id, slot, status FROM deliveries ORDER BY chat_id, slot")]
@@ -165,19 +164,22 @@ def deliveries(db: sqlite_utils.Database, slot: str | None = None) -> list[tuple
     ]
 
 
-def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+def set_meta(db: Database, key: str, value: str) -> None:
     """Store a small named value (last feed poll, last digest run)."""
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
 
 
-def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+def get_meta(db: Database, key: str) -> str | None:
     """Read a small named value."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 
 def button_tokens(
-    db: sqlite_utils.Database, chat_id: int, actions: Iterable[tuple[ButtonKind, str]], expire_before: str
+    db: Database, chat_id: int, actions: Iterable[tuple[ButtonKind, str]], expire_before: str
 ) -> list[str]:
     """Tokens for button actions (kind, value) of one chat, in one transaction: a chat's same action keeps its
     token; a new one gets a random token. Actions created before ``expire_before`` are deleted first."""
@@ -186,7 +188,8 @@ def button_tokens(
         db.execute("DELETE FROM button_actions WHERE created_at < ?", [expire_before])
         for kind, value in actions:
             db.execute(
-                "INSERT OR IGNORE INTO button_actions (token, chat_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO button_actions (token, chat_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [secrets.token_urlsafe(16), chat_id, kind, value, utcnow()],
             )
             tokens.append(
@@ -198,7 +201,7 @@ def button_tokens(
     return tokens
 
 
-def button_action(db: sqlite_utils.Database, chat_id: int, token: str, expire_before: str) -> ButtonAction | None:
+def button_action(db: Database, chat_id: int, token: str, expire_before: str) -> ButtonAction | None:
     """The chat's button action under ``token``; None for a token never issued to this chat, or expired."""
     row = db.execute(
         "SELECT token, kind, value FROM button_actions WHERE token = ? AND chat_id = ? AND created_at >= ?",

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
-from storage.db import row_id
+from storage.db import Database
 from storage.records import Entity, Mention, Role
 
 
-def entities_by_key(db: sqlite_utils.Database, key: str, kind: str = "exact") -> list[Entity]:
+def entities_by_key(db: Database, key: str, kind: str = "exact") -> list[Entity]:
     """Entities having this alias key (kind 'exact', or 'weak' for surnames and initials)."""
     rows = db.execute(
         "SELECT DISTINCT e.id, e.name, e.label FROM entity_aliases k JOIN entities e ON e.id = k.entity_id "
@@ -21,7 +19,7 @@ def entities_by_key(db: sqlite_utils.Database, key: str, kind: str = "exact") ->
     return [Entity(*r) for r in rows]
 
 
-def entities_with_key_counts(db: sqlite_utils.Database, key: str, kind: str = "exact") -> list[tuple[Entity, int]]:
+def entities_with_key_counts(db: Database, key: str, kind: str = "exact") -> list[tuple[Entity, int]]:
     """Entities having this alias key, with how many mentions used it, most used first."""
     rows = db.execute(
         "SELECT e.id, e.name, e.label, sum(k.n) AS n FROM entity_aliases k JOIN entities e ON e.id = k.entity_id "
@@ -31,7 +29,7 @@ def entities_with_key_counts(db: sqlite_utils.Database, key: str, kind: str = "e
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
-def add_evidence(db: sqlite_utils.Database, short_id: int, long_id: int) -> int:
+def add_evidence(db: Database, short_id: int, long_id: int) -> int:
     """Count one more article where a short form stood beside a longer name; returns the new count."""
     db.execute(
         "INSERT INTO entity_evidence (short_id, long_id, n) VALUES (?, ?, 1) "
@@ -45,22 +43,22 @@ def add_evidence(db: sqlite_utils.Database, short_id: int, long_id: int) -> int:
     )
 
 
-def article_count(db: sqlite_utils.Database, entity_id: int, cap: int = 10) -> int:
+def article_count(db: Database, entity_id: int, cap: int = 10) -> int:
     """In how many articles an entity is mentioned, counting at most ``cap``."""
     return int(
         db.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ? LIMIT ?)",
+            "SELECT count(*) FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ? LIMIT ?) AS named",
             [entity_id, cap],
         ).fetchone()[0]
     )
 
 
-def create_entity(db: sqlite_utils.Database, name: str, label: str) -> int:
+def create_entity(db: Database, name: str, label: str) -> int:
     """A new entity; returns its id."""
-    return row_id(db.execute("INSERT INTO entities (name, label) VALUES (?, ?)", [name, label]).lastrowid)
+    return int(db.execute("INSERT INTO entities (name, label) VALUES (?, ?) RETURNING id", [name, label]).fetchone()[0])
 
 
-def add_alias(db: sqlite_utils.Database, entity_id: int, key: str, alias: str, kind: str = "exact") -> None:
+def add_alias(db: Database, entity_id: int, key: str, alias: str, kind: str = "exact") -> None:
     """Record that a mention used an alias key for an entity (counted: the most used reading wins lookups)."""
     db.execute(
         "INSERT INTO entity_aliases (key, entity_id, alias, kind) VALUES (?, ?, ?, ?) "
@@ -69,17 +67,17 @@ def add_alias(db: sqlite_utils.Database, entity_id: int, key: str, alias: str, k
     )
 
 
-def rename_entity(db: sqlite_utils.Database, entity_id: int, name: str) -> None:
+def rename_entity(db: Database, entity_id: int, name: str) -> None:
     """Set an entity's canonical name."""
     db.execute("UPDATE entities SET name = ? WHERE id = ?", [name, entity_id])
 
 
-def set_label(db: sqlite_utils.Database, entity_id: int, label: str) -> None:
+def set_label(db: Database, entity_id: int, label: str) -> None:
     """Set an entity's label."""
     db.execute("UPDATE entities SET label = ? WHERE id = ?", [label, entity_id])
 
 
-def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
+def merge_entities(db: Database, keep: int, drop: int) -> None:
     """Fold entity ``drop`` into ``keep``: mentions, roles, facts, aliases, labels and companions move over."""
     for table, column in (("mentions", "entity_id"), ("roles", "entity_id"), ("facts", "subject_id")):
         db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [keep, drop])
@@ -116,28 +114,28 @@ def merge_entities(db: sqlite_utils.Database, keep: int, drop: int) -> None:
     db.execute("DELETE FROM entities WHERE id = ?", [drop])
 
 
-def get_entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
+def get_entity(db: Database, entity_id: int) -> Entity | None:
     """One entity by id."""
     row = db.execute("SELECT id, name, label FROM entities WHERE id = ?", [entity_id]).fetchone()
     return Entity(*row) if row else None
 
 
-def add_label_counts(db: sqlite_utils.Database, counts: dict[tuple[int, str], int]) -> None:
+def add_label_counts(db: Database, counts: dict[tuple[int, str], int]) -> None:
     """Add mention label counts: {(entity_id, label): n}."""
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO entity_labels (entity_id, label, n) VALUES (?, ?, ?) "
         "ON CONFLICT (entity_id, label) DO UPDATE SET n = n + excluded.n",
         [(e, label, n) for (e, label), n in counts.items()],
     )
 
 
-def label_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
+def label_counts(db: Database, entity_id: int) -> dict[str, int]:
     """How often each spaCy label was given to an entity's mentions."""
     rows = db.execute("SELECT label, n FROM entity_labels WHERE entity_id = ?", [entity_id]).fetchall()
     return {label: n for label, n in rows}
 
 
-def alias_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
+def alias_counts(db: Database, entity_id: int) -> dict[str, int]:
     """Each written form of an entity (one per alias key) with how many mentions used it."""
     rows = db.execute(
         "SELECT alias, n FROM entity_aliases WHERE entity_id = ? AND kind = 'exact'", [entity_id]
@@ -145,12 +143,12 @@ def alias_counts(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
     return {alias: n for alias, n in rows}
 
 
-def all_alias_keys(db: sqlite_utils.Database) -> list[tuple[str, int, str]]:
+def all_alias_keys(db: Database) -> list[tuple[str, int, str]]:
     """(key, entity_id, kind) for every alias: the vocabulary for fuzzy name lookup."""
     return [tuple(r) for r in db.execute("SELECT key, entity_id, kind FROM entity_aliases").fetchall()]
 
 
-def entities_with_counts(db: sqlite_utils.Database, entity_ids: Sequence[int]) -> list[tuple[Entity, int]]:
+def entities_with_counts(db: Database, entity_ids: Sequence[int]) -> list[tuple[Entity, int]]:
     """Entities with their total mention counts."""
     if not entity_ids:
         return []
@@ -164,7 +162,7 @@ def entities_with_counts(db: sqlite_utils.Database, entity_ids: Sequence[int]) -
 
 
 def top_mentioned(
-    db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str], limit: int
+    db: Database, article_ids: Sequence[int], labels: Iterable[str], limit: int
 ) -> list[tuple[Entity, int]]:
     """The entities with these labels mentioned in the most of these articles (then the most often), with their
     mention counts there: one GROUP BY, nothing store-wide."""
@@ -182,9 +180,7 @@ def top_mentioned(
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
-def daily_mentions(
-    db: sqlite_utils.Database, article_ids: Sequence[int], entity_ids: Sequence[int]
-) -> dict[int, dict[str, int]]:
+def daily_mentions(db: Database, article_ids: Sequence[int], entity_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """Mentions of each entity per publication day (YYYY-MM-DD) across these articles."""
     if not article_ids or not entity_ids:
         return {}
@@ -201,7 +197,7 @@ def daily_mentions(
     return counts
 
 
-def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Mention]:
+def mentions_in(db: Database, article_ids: Sequence[int]) -> list[Mention]:
     """Every mention in the given articles."""
     if not article_ids:
         return []
@@ -214,7 +210,7 @@ def mentions_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[M
     return [Mention(*r) for r in rows]
 
 
-def people_by_sentence(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -> dict[int, list[int]]:
+def people_by_sentence(db: Database, sentence_ids: Sequence[int]) -> dict[int, list[int]]:
     """For each sentence, the people it names in reading order (the first is its likely subject)."""
     if not sentence_ids:
         return {}
@@ -231,7 +227,7 @@ def people_by_sentence(db: sqlite_utils.Database, sentence_ids: Sequence[int]) -
     return found
 
 
-def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
+def mention_stats(db: Database, entity_id: int) -> dict[str, Any]:
     """Mention count, article count, first and last publication dates for an entity (from the counts kept at
     ingest: one row per article that names it)."""
     row = db.execute(
@@ -242,9 +238,7 @@ def mention_stats(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     return {"mentions": row[0], "articles": row[1], "first_seen": row[2], "last_seen": row[3]}
 
 
-def co_mentioned(
-    db: sqlite_utils.Database, entity_id: int, labels: Iterable[str], limit: int = 5
-) -> list[tuple[Entity, int]]:
+def co_mentioned(db: Database, entity_id: int, labels: Iterable[str], limit: int = 5) -> list[tuple[Entity, int]]:
     """Entities with these labels most often named in the same sentences as this one (pair counts kept at
     ingest)."""
     wanted = sorted(labels)
@@ -256,7 +250,7 @@ def co_mentioned(
     return [(Entity(*r[:3]), r[3]) for r in rows]
 
 
-def recent_sentence_ids_mentioning(db: sqlite_utils.Database, entity_id: int, limit: int) -> list[int]:
+def recent_sentence_ids_mentioning(db: Database, entity_id: int, limit: int) -> list[int]:
     """Ids of the ``limit`` newest sentences that mention an entity (by their article's date), newest first."""
     # The index (entity_id, published_at DESC, sentence_id DESC) is walked in order and left at ``limit`` distinct
     # sentences: no sort of every mention. (Near-duplicate articles have no sentences, hence no mentions.)
@@ -278,36 +272,36 @@ _ROLE_SELECT = (
 )
 
 
-def roles_of(db: sqlite_utils.Database, entity_id: int, limit: int = 2000) -> list[Role]:
+def roles_of(db: Database, entity_id: int, limit: int = 2000) -> list[Role]:
     """The newest ``limit`` titles and roles given to an entity, oldest first."""
     rows = db.execute(
         f"SELECT * FROM ({_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY r.published_at DESC, r.id DESC LIMIT ?) "
-        "ORDER BY published_at, sentence_id",
+        "AS newest ORDER BY published_at, sentence_id",
         [entity_id, limit],
     ).fetchall()
     return [Role(*r) for r in rows]
 
 
-def roles_with_offices(db: sqlite_utils.Database, offices: Sequence[str], limit: int = 4000) -> list[Role]:
+def roles_with_offices(db: Database, offices: Sequence[str], limit: int = 4000) -> list[Role]:
     """The newest ``limit`` role rows holding one of these offices, whoever holds them, oldest first."""
     if not offices:
         return []
     # One index walk per office, each stopping at ``limit``; only those few rows are merged and sorted.
     offices = list(dict.fromkeys(offices))
     newest = " UNION ALL ".join(
-        "SELECT * FROM (SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT ?)"
-        for _ in offices
+        f"SELECT * FROM (SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT ?) AS o{n}"
+        for n in range(len(offices))
     )
     rows = db.execute(
         f"SELECT * FROM ({_ROLE_SELECT} WHERE r.id IN ({newest}) ORDER BY r.published_at DESC, r.id DESC LIMIT ?) "
-        "ORDER BY published_at, sentence_id",
+        "AS newest ORDER BY published_at, sentence_id",
         [value for office in offices for value in (office, limit)] + [limit],
     ).fetchall()
     return [Role(*r) for r in rows]
 
 
 def actors_by_article(
-    db: sqlite_utils.Database, article_ids: Sequence[int], labels: Iterable[str]
+    db: Database, article_ids: Sequence[int], labels: Iterable[str]
 ) -> dict[int, dict[int, set[int]]]:
     """For each article, each sentence's named entities of the given labels ({article: {sentence: {entity}}})."""
     if not article_ids:
@@ -325,7 +319,7 @@ def actors_by_article(
     return found
 
 
-def roles_in(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[Role]:
+def roles_in(db: Database, article_ids: Sequence[int]) -> list[Role]:
     """The titles and roles the given articles give, oldest first."""
     if not article_ids:
         return []

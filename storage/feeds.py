@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import sqlite_utils
-
-from storage.db import transaction, utcnow
+from storage.db import Database, transaction, utcnow
 from storage.records import Feed
 
 _FEED = "SELECT id, url, title, etag, last_modified, last_polled_at, last_status FROM feeds"
 
 
-def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> tuple[Feed, bool]:
+def add_feed(db: Database, url: str, title: str | None = None) -> tuple[Feed, bool]:
     """Add a feed; returns it and whether it was new."""
-    cursor = db.execute("INSERT OR IGNORE INTO feeds (url, title, added_at) VALUES (?, ?, ?)", [url, title, utcnow()])
+    cursor = db.execute(
+        "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [url, title, utcnow()]
+    )
     return get_feed(db, url), cursor.rowcount == 1  # type: ignore[return-value]
 
 
 def add_feeds(
-    db: sqlite_utils.Database, urls: list[str], limit: int, titles: dict[str, str] | None = None
+    db: Database, urls: list[str], limit: int, titles: dict[str, str] | None = None
 ) -> tuple[list[str], list[str], list[str]]:
     """Add feeds (with their ``titles`` when known) in one transaction while the store holds fewer than ``limit``:
     (added, already there, over)."""
@@ -41,29 +41,30 @@ def add_feeds(
     return added, already, over
 
 
-def get_feed(db: sqlite_utils.Database, url: str) -> Feed | None:
+def get_feed(db: Database, url: str) -> Feed | None:
     """One feed by URL."""
     row = db.execute(f"{_FEED} WHERE url = ?", [url]).fetchone()
     return Feed(*row) if row else None
 
 
-def list_feeds(db: sqlite_utils.Database, offset: int = 0, limit: int = -1) -> list[Feed]:
+def list_feeds(db: Database, offset: int = 0, limit: int = -1) -> list[Feed]:
     """Feeds, oldest first: all of them, or ``limit`` from ``offset``."""
+    limit = limit if limit >= 0 else 2**62  # no bound: SQLite wants a LIMIT before an OFFSET, PostgreSQL a number
     return [Feed(*r) for r in db.execute(f"{_FEED} ORDER BY id LIMIT ? OFFSET ?", [limit, offset])]
 
 
-def count_feeds(db: sqlite_utils.Database) -> int:
+def count_feeds(db: Database) -> int:
     """How many feeds the store polls."""
     return int(db.execute("SELECT count(*) FROM feeds").fetchone()[0])
 
 
-def remove_feed(db: sqlite_utils.Database, url: str) -> bool:
+def remove_feed(db: Database, url: str) -> bool:
     """Remove a feed; False when it was not subscribed."""
     return db.execute("DELETE FROM feeds WHERE url = ?", [url]).rowcount > 0
 
 
 def record_poll(
-    db: sqlite_utils.Database,
+    db: Database,
     url: str,
     status: str,
     etag: str | None = None,

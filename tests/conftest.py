@@ -67,7 +67,7 @@ def db(tmp_path):
     """An empty, migrated SQLite database file."""
     database = open_database(tmp_path / "test.db")
     yield database
-    database.conn.close()
+    database.close()
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def seeded_path(tmp_path_factory, nlp):
     path = tmp_path_factory.mktemp("seeded") / "seeded.db"
     database = open_database(path)
     Service(database, nlp).ingest([str(SEEDS)])
-    database.conn.close()
+    database.close()
     return path
 
 
@@ -93,7 +93,7 @@ def seeded_store(seeded_path, tmp_path, nlp):
     shutil.copy(seeded_path, path)
     database = open_database(path)
     yield Service(database, nlp)
-    database.conn.close()
+    database.close()
 
 
 def trickling(chunks: int, pause: float = 0.5):

@@ -413,7 +413,7 @@ async def test_missed_slot_within_grace_is_delivered_on_start(bot_settings, doub
     old = datetime.now(UTC) - timedelta(hours=3)
     chat_store.subscribe(db, 12, "Hezbollah")
     chat_store.update_chat(db, 12, digest_time=old.strftime("%H:%M"), timezone="UTC")
-    db.conn.close()
+    db.close()
     application = build_application(replace(bot_settings), nlp=nlp)
     async with application:
         await post_init(application)
@@ -531,7 +531,7 @@ async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, doub
     slot = slot_for(chat, last_scheduled(chat, datetime.now(UTC)))
     chat_store.claim_delivery(db, 13, slot)
     chat_store.finish_delivery(db, 13, slot, "failed")
-    db.conn.close()
+    db.close()
     application = build_application(replace(bot_settings), nlp=nlp)
     async with application:
         await post_init(application)
@@ -539,7 +539,7 @@ async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, doub
     assert len(double.sent(13)) == 1
     db = open_database(bot_settings.db_path)
     assert chat_store.delivery_status(db, 13, slot) == "sent"
-    db.conn.close()
+    db.close()
 
 
 async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):

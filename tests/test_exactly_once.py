@@ -62,7 +62,7 @@ def test_kill_nine_mid_fanout_then_restart_delivers_each_chat_once(seeded_path, 
     for chat_id in CHATS:
         chat_store.subscribe(db, chat_id, "Gaza")
         chat_store.update_chat(db, chat_id, digest_time=slot_time, timezone="UTC")
-    db.conn.close()
+    db.close()
 
     double = BotAPIDouble(reply_delay=0.8).start()
     try:
@@ -85,5 +85,5 @@ def test_kill_nine_mid_fanout_then_restart_delivers_each_chat_once(seeded_path, 
     assert digest_counts(double) == Counter({chat_id: 1 for chat_id in CHATS})
     db = open_database(db_path)
     statuses = {status for _, _, status in chat_store.deliveries(db)}
-    db.conn.close()
+    db.close()
     assert statuses <= {"sent", "sending"}

@@ -140,7 +140,7 @@ def fuzz_store(seeded_path, tmp_path_factory, nlp):
     shutil.copy(seeded_path, path)
     database = open_database(path)
     yield Service(database, nlp)
-    database.conn.close()
+    database.close()
 
 
 QUERIES = st.text(max_size=60) | st.sampled_from(["gaza", "Blinken", "Hochstein", '"', "AND", "*", "NEAR(", "-", "'"])

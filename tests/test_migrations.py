@@ -34,7 +34,7 @@ def test_old_briefing_history_becomes_a_mark_and_the_shown_sentences(tmp_path):
         "snapshot_facts",
         "sentences_fts",
     } & tables == set()
-    db.conn.close()
+    db.close()
 
 
 def store_as_of(path, migrations: int) -> sqlite_utils.Database:
@@ -66,7 +66,7 @@ def test_one_topic_under_several_spellings_becomes_one_subscription(tmp_path):
     assert chat_store.unsubscribe(db, 5, "élysée") is True
     assert chat_store.subscribe(db, 5, "ｇａｚａ") is False
     assert chat_store.subscriptions(db, 5) == ["GAZA", "Kyiv"]
-    db.conn.close()
+    db.close()
 
 
 def test_dates_out_of_range_are_moved_to_the_day_of_arrival(tmp_path):
@@ -82,7 +82,7 @@ def test_dates_out_of_range_are_moved_to_the_day_of_arrival(tmp_path):
     db = store_db.open_database(tmp_path / "old.db")
     dates = [r[0] for r in db.execute("SELECT published_at FROM articles ORDER BY id")]
     assert dates == ["2024-10-22", "2024-10-22", "2024-10-21", "2024-10-23T06:00:00"]
-    db.conn.close()
+    db.close()
 
 
 def test_buttons_of_older_stores_expire_rather_than_answer_any_chat(tmp_path):
@@ -93,4 +93,4 @@ def test_buttons_of_older_stores_expire_rather_than_answer_any_chat(tmp_path):
     db = store_db.open_database(tmp_path / "old.db")
     assert db.execute("SELECT count(*) FROM button_actions").fetchone()[0] == 0
     assert chat_store.button_action(db, 5, "1", "2000-01-01") is None
-    db.conn.close()
+    db.close()

@@ -128,7 +128,8 @@ def dated_sentences(db: Database, article_ids: Sequence[int]) -> list[tuple[int,
     return [
         (r[0], r[1], r[2])
         for r in db.execute(
-            f"SELECT sentence_id, article_id, day FROM sentence_dates WHERE article_id IN ({marks})",
+            f"SELECT sentence_id, article_id, day FROM sentence_dates WHERE article_id IN ({marks}) "
+            "ORDER BY article_id, sentence_id, day",
             list(article_ids),
         ).fetchall()
     ]
@@ -230,7 +231,7 @@ def facts_of(db: Database, article_ids: Sequence[int]) -> list[FactRow]:
         "SELECT f.id, f.sentence_id, f.article_id, f.subject_id, f.attribute, f.value, f.number, a.source, "
         f"a.published_at, a.url, f.scope FROM facts f JOIN articles a ON a.id = f.article_id "
         f"WHERE f.article_id IN ({marks}) "
-        "ORDER BY a.published_at, f.article_id, f.sentence_id",
+        "ORDER BY a.published_at, f.article_id, f.sentence_id, f.id",
         list(article_ids),
     ).fetchall()
     return [FactRow(*r) for r in rows]

@@ -33,7 +33,7 @@ def add_evidence(db: Database, short_id: int, long_id: int) -> int:
     """Count one more article where a short form stood beside a longer name; returns the new count."""
     db.execute(
         "INSERT INTO entity_evidence (short_id, long_id, n) VALUES (?, ?, 1) "
-        "ON CONFLICT (short_id, long_id) DO UPDATE SET n = n + 1",
+        "ON CONFLICT (short_id, long_id) DO UPDATE SET n = entity_evidence.n + 1",
         [short_id, long_id],
     )
     return int(
@@ -62,7 +62,7 @@ def add_alias(db: Database, entity_id: int, key: str, alias: str, kind: str = "e
     """Record that a mention used an alias key for an entity (counted: the most used reading wins lookups)."""
     db.execute(
         "INSERT INTO entity_aliases (key, entity_id, alias, kind) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (key, entity_id, kind) DO UPDATE SET n = n + 1",
+        "ON CONFLICT (key, entity_id, kind) DO UPDATE SET n = entity_aliases.n + 1",
         [key, entity_id, alias, kind],
     )
 
@@ -84,14 +84,14 @@ def merge_entities(db: Database, keep: int, drop: int) -> None:
     db.execute(
         "INSERT INTO entity_aliases (key, entity_id, alias, kind, n) SELECT key, ?, alias, kind, n "
         "FROM entity_aliases WHERE entity_id = ? AND true "
-        "ON CONFLICT (key, entity_id, kind) DO UPDATE SET n = n + excluded.n",
+        "ON CONFLICT (key, entity_id, kind) DO UPDATE SET n = entity_aliases.n + excluded.n",
         [keep, drop],
     )
     db.execute("DELETE FROM entity_aliases WHERE entity_id = ?", [drop])
     db.execute("DELETE FROM entity_evidence WHERE short_id = ? OR long_id = ?", [drop, drop])
     db.execute(
         "INSERT INTO entity_labels (entity_id, label, n) SELECT ?, label, n FROM entity_labels WHERE entity_id = ? "
-        "ON CONFLICT (entity_id, label) DO UPDATE SET n = n + excluded.n",
+        "ON CONFLICT (entity_id, label) DO UPDATE SET n = entity_labels.n + excluded.n",
         [keep, drop],
     )
     db.execute("DELETE FROM entity_labels WHERE entity_id = ?", [drop])
@@ -101,13 +101,13 @@ def merge_entities(db: Database, keep: int, drop: int) -> None:
     db.execute(
         "INSERT INTO entity_pairs (entity_id, other_id, n) SELECT ?, other_id, n FROM entity_pairs "
         "WHERE entity_id = ? AND other_id != ? AND true "
-        "ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
+        "ON CONFLICT (entity_id, other_id) DO UPDATE SET n = entity_pairs.n + excluded.n",
         [keep, drop, keep],
     )
     db.execute(
         "INSERT INTO entity_pairs (entity_id, other_id, n) SELECT entity_id, ?, n FROM entity_pairs "
         "WHERE other_id = ? AND entity_id != ? AND true "
-        "ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + excluded.n",
+        "ON CONFLICT (entity_id, other_id) DO UPDATE SET n = entity_pairs.n + excluded.n",
         [keep, drop, keep],
     )
     db.execute("DELETE FROM entity_pairs WHERE entity_id = ? OR other_id = ?", [drop, drop])
@@ -124,7 +124,7 @@ def add_label_counts(db: Database, counts: dict[tuple[int, str], int]) -> None:
     """Add mention label counts: {(entity_id, label): n}."""
     db.executemany(
         "INSERT INTO entity_labels (entity_id, label, n) VALUES (?, ?, ?) "
-        "ON CONFLICT (entity_id, label) DO UPDATE SET n = n + excluded.n",
+        "ON CONFLICT (entity_id, label) DO UPDATE SET n = entity_labels.n + excluded.n",
         [(e, label, n) for (e, label), n in counts.items()],
     )
 
@@ -174,7 +174,7 @@ def top_mentioned(
         f"JOIN entities e ON e.id = m.entity_id "
         f"WHERE m.article_id IN ({', '.join('?' for _ in article_ids)}) "
         f"AND e.label IN ({', '.join('?' for _ in wanted)}) "
-        f"GROUP BY e.id ORDER BY a DESC, n DESC, e.name LIMIT ?",
+        f"GROUP BY e.id ORDER BY a DESC, n DESC, e.name, e.id LIMIT ?",
         [*article_ids, *wanted, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
@@ -204,7 +204,7 @@ def mentions_in(db: Database, article_ids: Sequence[int]) -> list[Mention]:
     marks = ", ".join("?" for _ in article_ids)
     rows = db.execute(
         f"SELECT entity_id, sentence_id, article_id, surface, label FROM mentions WHERE article_id IN ({marks}) "
-        "ORDER BY article_id, sentence_id, start",
+        "ORDER BY article_id, sentence_id, start, id",
         list(article_ids),
     ).fetchall()
     return [Mention(*r) for r in rows]
@@ -218,7 +218,7 @@ def people_by_sentence(db: Database, sentence_ids: Sequence[int]) -> dict[int, l
     found: dict[int, list[int]] = {}
     for sentence, entity in db.execute(
         f"SELECT m.sentence_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id "
-        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON' ORDER BY m.sentence_id, m.start",
+        f"WHERE m.sentence_id IN ({marks}) AND e.label = 'PERSON' ORDER BY m.sentence_id, m.start, m.id",
         list(sentence_ids),
     ).fetchall():
         people = found.setdefault(sentence, [])
@@ -244,7 +244,7 @@ def co_mentioned(db: Database, entity_id: int, labels: Iterable[str], limit: int
     wanted = sorted(labels)
     rows = db.execute(
         "SELECT e.id, e.name, e.label, p.n FROM entity_pairs p JOIN entities e ON e.id = p.other_id "
-        f"WHERE p.entity_id = ? AND e.label IN ({', '.join('?' for _ in wanted)}) ORDER BY p.n DESC, e.name LIMIT ?",
+        f"WHERE p.entity_id = ? AND e.label IN ({', '.join('?' for _ in wanted)}) ORDER BY p.n DESC, e.name, e.id LIMIT ?",
         [entity_id, *wanted, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]
@@ -267,19 +267,23 @@ def recent_sentence_ids_mentioning(db: Database, entity_id: int, limit: int) -> 
 
 _ROLE_SELECT = (
     "SELECT r.entity_id, r.role, r.office, r.scope, r.sentence_id, r.article_id, a.source, a.published_at, "
-    "r.transitional "
+    "r.transitional, r.id "
     "FROM roles r JOIN articles a ON a.id = r.article_id"
 )
+
+
+def _role(row: Sequence[Any]) -> Role:
+    return Role(*row[:9])
 
 
 def roles_of(db: Database, entity_id: int, limit: int = 2000) -> list[Role]:
     """The newest ``limit`` titles and roles given to an entity, oldest first."""
     rows = db.execute(
         f"SELECT * FROM ({_ROLE_SELECT} WHERE r.entity_id = ? ORDER BY r.published_at DESC, r.id DESC LIMIT ?) "
-        "AS newest ORDER BY published_at, sentence_id",
+        "AS newest ORDER BY published_at, sentence_id, id",
         [entity_id, limit],
     ).fetchall()
-    return [Role(*r) for r in rows]
+    return [_role(r) for r in rows]
 
 
 def roles_with_offices(db: Database, offices: Sequence[str], limit: int = 4000) -> list[Role]:
@@ -294,10 +298,10 @@ def roles_with_offices(db: Database, offices: Sequence[str], limit: int = 4000) 
     )
     rows = db.execute(
         f"SELECT * FROM ({_ROLE_SELECT} WHERE r.id IN ({newest}) ORDER BY r.published_at DESC, r.id DESC LIMIT ?) "
-        "AS newest ORDER BY published_at, sentence_id",
+        "AS newest ORDER BY published_at, sentence_id, id",
         [value for office in offices for value in (office, limit)] + [limit],
     ).fetchall()
-    return [Role(*r) for r in rows]
+    return [_role(r) for r in rows]
 
 
 def actors_by_article(
@@ -325,7 +329,7 @@ def roles_in(db: Database, article_ids: Sequence[int]) -> list[Role]:
         return []
     marks = ", ".join("?" for _ in article_ids)
     rows = db.execute(
-        f"{_ROLE_SELECT} WHERE r.article_id IN ({marks}) ORDER BY a.published_at, r.sentence_id",
+        f"{_ROLE_SELECT} WHERE r.article_id IN ({marks}) ORDER BY a.published_at, r.sentence_id, r.id",
         list(article_ids),
     ).fetchall()
-    return [Role(*r) for r in rows]
+    return [_role(r) for r in rows]

@@ -1,7 +1,8 @@
-"""Shared fixtures: the real spaCy pipeline (once per session), real SQLite stores, the seed articles."""
+"""Shared fixtures: the real spaCy pipeline (once per session), real SQLite and PostgreSQL stores, the seed articles."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from service.sources.fetch import FetchPolicy
 from storage.db import open_database
 from summarizer.nlp import load_pipeline
 from tests import loopback
+from tests.pgserver import LocalPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -62,10 +64,52 @@ def nlp():
     return load_pipeline()
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of this test session's own, on 127.0.0.1 (one per test process). Never skipped: the
+    binaries are a pinned requirement, so a server that cannot start is a failure."""
+    server = LocalPostgres().start()
+    yield server
+    server.stop()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres):
+    """A migrated, empty PostgreSQL database that each test's database is copied from (faster than migrating)."""
+    url = postgres.create_database("empty_template")
+    open_database(url).close()
+    return "empty_template"
+
+
+def _postgres_copy(postgres, template: str):
+    name = f"test_{next(_databases)}"
+    url = postgres.create_database(name, template=template)
+    return name, url
+
+
+# The stores every storage, service and digest test runs on.
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def store_url(request, tmp_path):
+    """Where an empty, migrated store is: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "test.db")
+        return
+    postgres = request.getfixturevalue("postgres")
+    name, url = _postgres_copy(postgres, request.getfixturevalue("postgres_template"))
+    yield url
+    postgres.drop_database(name)
+
+
 @pytest.fixture
-def db(tmp_path):
-    """An empty, migrated SQLite database file."""
-    database = open_database(tmp_path / "test.db")
+def db(store_url):
+    """An empty, migrated store, on each engine."""
+    database = open_database(store_url)
     yield database
     database.close()
 
@@ -86,14 +130,32 @@ def seeded_path(tmp_path_factory, nlp):
     return path
 
 
-@pytest.fixture
-def seeded_store(seeded_path, tmp_path, nlp):
-    """A service over a private copy of the seeded database."""
-    path = tmp_path / "seeded.db"
-    shutil.copy(seeded_path, path)
-    database = open_database(path)
+@pytest.fixture(scope="session")
+def postgres_seeded(postgres, postgres_template, nlp):
+    """A PostgreSQL database with the five seeds ingested (copied per test)."""
+    url = postgres.create_database("seeded_template", template=postgres_template)
+    database = open_database(url)
+    Service(database, nlp).ingest([str(SEEDS)])
+    database.close()
+    return "seeded_template"
+
+
+@pytest.fixture(params=STORES)
+def seeded_store(request, tmp_path, nlp):
+    """A service over a private copy of the seeded store, on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "seeded.db"
+        shutil.copy(request.getfixturevalue("seeded_path"), path)
+        database = open_database(path)
+        yield Service(database, nlp)
+        database.close()
+        return
+    postgres = request.getfixturevalue("postgres")
+    name, url = _postgres_copy(postgres, request.getfixturevalue("postgres_seeded"))
+    database = open_database(url)
     yield Service(database, nlp)
     database.close()
+    postgres.drop_database(name)
 
 
 def trickling(chunks: int, pause: float = 0.5):

@@ -194,7 +194,6 @@ def test_unusable_databases_get_one_line_and_exit_2(tmp_path, seeded_path, make,
 @pytest.mark.parametrize(
     "url, reason",
     [
-        ("postgresql://briefbot:s3cret@127.0.0.1:5432/news", "not a postgresql:// URL"),
         ("mysql://briefbot:s3cret@127.0.0.1/news", "not a mysql:// URL"),
         ("sqlite://", "a sqlite:/// URL needs a file after it"),
     ],

@@ -6,7 +6,15 @@ from storage import entities as entity_store
 
 
 def plan(db, sql: str, params) -> list[str]:
-    return [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    """The steps the engine would take. PostgreSQL is told that scanning every row or sorting costs the most, as on a
+    large store (on the seeds it would rightly read the whole small table): what it then picks is whether an index
+    gives the order."""
+    if db.dialect.name == "sqlite":
+        return [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    with db.transaction():
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            db.execute(f"SET LOCAL {setting} = off")
+        return [row[0].strip() for row in db.execute(f"EXPLAIN {sql}", params)]
 
 
 def test_the_newest_sentences_naming_an_entity_are_an_index_walk(seeded_store):
@@ -25,7 +33,13 @@ def test_the_newest_sentences_naming_an_entity_are_an_index_walk(seeded_store):
         "SELECT sentence_id FROM mentions WHERE entity_id = ? ORDER BY published_at DESC, sentence_id DESC",
         [entity_id],
     )
-    assert steps == ["SEARCH mentions USING COVERING INDEX idx_mentions_entity_recent (entity_id=?)"]
+    if db.dialect.name == "sqlite":
+        assert steps == ["SEARCH mentions USING COVERING INDEX idx_mentions_entity_recent (entity_id=?)"]
+    else:
+        assert [step.split("  (")[0] for step in steps] == [
+            "Index Only Scan using idx_mentions_entity_recent on mentions",
+            f"Index Cond: (entity_id = '{entity_id}'::smallint)",
+        ]
 
 
 def test_the_newest_holders_of_offices_are_read_office_by_office(seeded_store):
@@ -38,12 +52,8 @@ def test_the_newest_holders_of_offices_are_read_office_by_office(seeded_store):
         offices,
     ).fetchall()
     assert sorted(r.sentence_id for r in newest) == sorted(r[1] for r in every)
-    assert not any(
-        "TEMP B-TREE" in step
-        for step in plan(
-            db, "SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT 4", offices[:1]
-        )
-    )
+    steps = plan(db, "SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT 4", offices[:1])
+    assert not any("TEMP B-TREE" in step or step.startswith("Sort") or "Seq Scan" in step for step in steps)
 
 
 @pytest.mark.parametrize("merge", [False, True])

@@ -1,0 +1,92 @@
+"""Both stores: the same schema from the same numbered migrations, and the same one-line errors for a store that
+cannot be used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+from storage import postgres_schema, sqlite
+from storage.db import open_database
+from tests.conftest import GUARDED_PATH, ROOT
+from tests.pgserver import free_port
+
+# Where the engines keep full-text search differently (SQLite: an FTS5 table and its shadow tables; PostgreSQL: a
+# tsvector column); every other table and column is the same.
+SEARCH_TABLES = {"articles_fts", "articles_fts_config", "articles_fts_data", "articles_fts_docsize", "articles_fts_idx"}
+
+
+def _sqlite_columns(db) -> dict[str, set[str]]:
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: {r[1] for r in db.execute(f"PRAGMA table_info([{t}])")} for t in tables if t not in SEARCH_TABLES}
+
+
+def _postgres_columns(db) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for table, column in db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()", []
+    ):
+        if (table, column) != ("articles", "search"):
+            found.setdefault(table, set()).add(column)
+    return found
+
+
+def test_both_engines_reach_the_same_tables_and_columns(tmp_path, postgres):
+    lite = open_database(tmp_path / "x.db")
+    pg = open_database(postgres.create_database("same_schema"))
+    try:
+        assert [name for name, _ in sqlite.MIGRATIONS] == [name for name, _ in postgres_schema.MIGRATIONS]
+        assert _postgres_columns(pg) == _sqlite_columns(lite)
+    finally:
+        lite.close()
+        pg.close()
+
+
+def briefbot_stats(db: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", db, "stats"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH},
+    )
+
+
+def _other_application(postgres) -> str:
+    url = postgres.create_database("other_app")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE invoices (id integer PRIMARY KEY, total numeric)")
+    return url.replace("briefbot@", "briefbot:s3cret@")
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda pg: f"postgresql://briefbot:s3cret@127.0.0.1:{free_port()}/news", "cannot reach the PostgreSQL server"),
+        (lambda pg: pg.url("news").replace("briefbot@", "nobody:s3cret@"), "refused user nobody"),
+        (lambda pg: pg.url("no_such_db").replace("briefbot@", "briefbot:s3cret@"), "has no database no_such_db"),
+        (_other_application, "holds another application's tables (invoices)"),
+    ],
+    ids=["unreachable", "unknown user", "no such database", "another application"],
+)
+def test_a_postgresql_store_that_cannot_be_used_gets_one_line_and_exit_2(postgres, make, reason):
+    result = briefbot_stats(make(postgres))
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("briefbot: ") and reason in line and "s3cret" not in line
+
+
+def test_a_sqlite_file_of_another_application_gets_the_same_line(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id integer PRIMARY KEY, total numeric)")
+    result = briefbot_stats(str(path))
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "holds another application's tables (invoices)" in line

@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="briefbot", description="Extractive, source-attributed news briefings.")
     parser.add_argument(
-        "--db", help="SQLite database file (default: BRIEFBOT_DB, else data/briefbot.db in the briefbot folder)"
+        "--db",
+        help="the store: a SQLite file or a postgresql:// URL (default: BRIEFBOT_DATABASE_URL, else data/briefbot.db "
+        "in the briefbot folder)",
     )
     parser.add_argument("--json", action="store_true", default=False, help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -20,7 +20,7 @@ from service.app import (
     ModelNotInstalled,
     Service,
     StoreError,
-    database_file,
+    describe,
     parse_since,
     preflight,
 )
@@ -67,7 +67,7 @@ def execute(args: argparse.Namespace) -> int:
         if args.command in {"start", "console"}:
             # Fail now, with one line, rather than inside the running bot.
             preflight(args.db or settings.db_path, settings.spacy_model)
-            print(f"briefbot: database {Path(database_file(args.db or settings.db_path)).resolve()}", file=sys.stderr)
+            print(f"briefbot: database {describe(args.db or settings.db_path)}", file=sys.stderr)
             return run(settings, args.db, console)
         service = _service(settings, args.db)
     except StoreError as exc:

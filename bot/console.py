@@ -15,9 +15,9 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot import render
-from bot.settings import Settings
+from bot.settings import Settings, data_folder
 from bot.telegram_app import build_application, post_init, post_shutdown
-from service.app import database_file
+from service.app import database_file, is_postgres
 
 CONSOLE_CHAT = 1
 CONSOLE_USER = 1
@@ -142,7 +142,9 @@ async def run_console(settings: Settings, db_path: str | None = None, lines=None
 
     # The console user administers its own offline bot.
     settings = replace(settings, admin_ids=settings.admin_ids | {CONSOLE_USER})
-    files = Path(database_file(db_path or settings.db_path)).parent / "console"
+    location = db_path or settings.db_path
+    # Beside a SQLite file; in the data folder for a store on a server.
+    files = (data_folder() if is_postgres(location) else Path(database_file(location)).parent) / "console"
     request = ConsoleRequest(write, files)
     app = build_application(settings, db_path, request=request)
     async with app:

@@ -49,8 +49,8 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def data_folder(env: Mapping[str, str] | None = None) -> Path:
-    """Where briefbot keeps its data when BRIEFBOT_DB does not say: the checkout's data/ folder when running from a
-    checkout (as `make run` does), otherwise $XDG_DATA_HOME/briefbot (~/.local/share/briefbot). Never the current
+    """Where briefbot keeps its data when BRIEFBOT_DATABASE_URL does not say: the checkout's data/ folder when running
+    from a checkout (as `make run` does), otherwise $XDG_DATA_HOME/briefbot (~/.local/share/briefbot). Never the current
     folder: `briefbot stats` run from elsewhere opens the same database."""
     if (CHECKOUT / "pyproject.toml").is_file():
         return CHECKOUT / "data"
@@ -172,14 +172,15 @@ class Setting:
 TABLE: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_TOKEN", "token", "", bot_token, "Bot token from @BotFather; set it to run on real Telegram."),
     Setting(
-        "BRIEFBOT_DB",
+        "BRIEFBOT_DATABASE_URL",
         "db_path",
         "",
         text,
-        "SQLite database file, as a path or a sqlite:/// URL (sqlite:////srv/briefbot.db is absolute); any other URL "
-        "(postgresql://…) is refused with one line, as briefbot has no other store yet. The CLI's --db overrides it; "
-        "empty: data/briefbot.db in the briefbot folder, or $XDG_DATA_HOME/briefbot/briefbot.db when installed as a "
-        "package.",
+        "Where briefbot keeps its data: a SQLite file, as a path or a sqlite:/// URL (sqlite:////srv/briefbot.db is "
+        "absolute), or a PostgreSQL database, postgresql://user:password@host:5432/briefbot (an empty database of its "
+        "own; bot and digest workers share it). The CLI's --db overrides it; empty: data/briefbot.db in the briefbot "
+        "folder, or $XDG_DATA_HOME/briefbot/briefbot.db when installed as a package. BRIEFBOT_DB, its older name, is "
+        "read when this is not set.",
     ),
     Setting(
         "BRIEFBOT_SPACY_MODEL",
@@ -285,6 +286,8 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
             env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         env.update(os.environ)
     errors: list[str] = []
+    if not env.get("BRIEFBOT_DATABASE_URL") and env.get("BRIEFBOT_DB"):
+        env = {**env, "BRIEFBOT_DATABASE_URL": env["BRIEFBOT_DB"]}  # the older name, from .env files written before
     values = {s.field: s.parse(s.variable, (env.get(s.variable) or s.default).strip(), errors) for s in TABLE}
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

@@ -30,13 +30,14 @@ from storage import articles as article_store
 from storage import chats as chat_store
 from storage import entities as entity_store
 from storage import feeds as feed_store
-from storage.db import (  # noqa: F401  (DatabaseError, database_file, describe, topic_key: for the bot)
+from storage.db import (  # noqa: F401  (DatabaseError, database_file, describe, is_postgres, topic_key: for the bot)
     Database,
     DatabaseError,
     StoreError,
     check_database,
     database_file,
     describe,
+    is_postgres,
     open_database,
     open_reader,
     topic_key,

@@ -244,7 +244,8 @@ def co_mentioned(db: Database, entity_id: int, labels: Iterable[str], limit: int
     wanted = sorted(labels)
     rows = db.execute(
         "SELECT e.id, e.name, e.label, p.n FROM entity_pairs p JOIN entities e ON e.id = p.other_id "
-        f"WHERE p.entity_id = ? AND e.label IN ({', '.join('?' for _ in wanted)}) ORDER BY p.n DESC, e.name, e.id LIMIT ?",
+        f"WHERE p.entity_id = ? AND e.label IN ({', '.join('?' for _ in wanted)}) "
+        "ORDER BY p.n DESC, e.name, e.id LIMIT ?",
         [entity_id, *wanted, limit],
     ).fetchall()
     return [(Entity(*r[:3]), r[3]) for r in rows]

@@ -287,7 +287,7 @@ def test_stats_names_the_database_it_reads(tmp_path):
             "PATH": "/usr/bin:/bin",
             "HOME": "/tmp",
             "PYTHONPATH": f"{GUARDED_PATH}:{ROOT}",
-            "BRIEFBOT_DB": str(tmp_path / "mine.db"),
+            "BRIEFBOT_DATABASE_URL": str(tmp_path / "mine.db"),
         },
     )
     assert f"Database: {tmp_path / 'mine.db'}" in result.stdout

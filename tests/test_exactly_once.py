@@ -23,7 +23,7 @@ def start_bot(db_path, double):
         "HOME": "/tmp",
         "TELEGRAM_BOT_TOKEN": "123456:TEST",
         "BRIEFBOT_BOT_API_URL": double.url,
-        "BRIEFBOT_DB": str(db_path),
+        "BRIEFBOT_DATABASE_URL": str(db_path),
         "BRIEFBOT_FEED_POLL_MINUTES": "600",
         "BRIEFBOT_LOG_LEVEL": "WARNING",
         "PYTHONPATH": GUARDED_PATH,

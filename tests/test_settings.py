@@ -69,7 +69,7 @@ def test_env_example_is_the_settings_table():
 def test_the_tables_defaults_are_the_settings_defaults():
     from bot.settings import Settings, data_folder
 
-    # An empty BRIEFBOT_DB is the data folder's database, decided when the settings are read.
+    # An empty BRIEFBOT_DATABASE_URL is the data folder's database, decided when the settings are read.
     assert load_settings({}) == Settings(db_path=str(data_folder({}) / "briefbot.db"))
 
 

@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="also compare every index with its table (slower)")
     add("console", "the offline console chat")
     add("start", "run the bot: Telegram with a token, the offline console without")
+    add("worker", "deliver due digests from the shared store, taking no updates (run any number)")
     add("seed-if-empty", "ingest seeds/ when the database is empty")
     return parser
 

@@ -62,8 +62,14 @@ def execute(args: argparse.Namespace) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     console = args.command == "console" or (args.command == "start" and not settings.token)
-    _configure_logging(settings, console or args.command != "start")
+    _configure_logging(settings, console or args.command not in {"start", "worker"})
     try:
+        if args.command == "worker":
+            if not settings.token:
+                raise StoreError("a digest worker sends through Telegram: set TELEGRAM_BOT_TOKEN")
+            preflight(args.db or settings.db_path, settings.spacy_model)
+            print(f"briefbot: worker on {describe(args.db or settings.db_path)}", file=sys.stderr)
+            return work(settings, args.db)
         if args.command in {"start", "console"}:
             # Fail now, with one line, rather than inside the running bot.
             preflight(args.db or settings.db_path, settings.spacy_model)
@@ -86,6 +92,15 @@ def execute(args: argparse.Namespace) -> int:
         return 2
     finally:
         service.close()
+
+
+def work(settings: Settings, db_path: str | None = None) -> int:
+    """Deliver due digests until stopped (bot/worker.py)."""
+    from bot.telegram_app import build_application
+    from bot.worker import run_worker
+
+    asyncio.run(run_worker(build_application(settings, db_path), settings))
+    return 0
 
 
 def run(settings: Settings, db_path: str | None = None, console: bool = False) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 # A failed send is tried again after 1, 2, 4 … minutes while the slot is inside the grace window.
 RETRY_FIRST_SECONDS = 60.0
 
+# Waits for a number of messages' turns in a send budget shared with other processes (bot/worker.py).
+SendBudget = Callable[[int], Awaitable[None]]
+
 
 def _data(app: Application) -> BotData:
     data: BotData = app.bot_data
@@ -38,8 +42,8 @@ def schedule(app: Application, chat: Chat, after: datetime | None = None) -> Non
     """(Re)schedule a chat's next digest in its own time zone, or remove it. Each run schedules the next: the job
     queue's daily trigger skips a day whose digest time a DST change removes (00:00 in Cairo in April), this
     never does."""
-    if app.job_queue is None:
-        return
+    if app.job_queue is None or _data(app).settings.digest_workers:
+        return  # digests are the workers' (bot/worker.py): the bot keeps no jobs
     jobs = _data(app).digest_jobs
     old = jobs.pop(chat.id, None)
     if old is not None:
@@ -79,7 +83,11 @@ async def send_digest(app: Application, digest: Digest) -> SendStatus:
         return "nothing-new"
     try:
         markup = await buttons.digest_keyboard(_data(app).runner, digest)
-        await send(app.bot, digest.chat.id, render.digest(digest), markup)
+        text = render.digest(digest)
+        shared = _data(app).send_budget
+        if shared is not None:  # the first message's turn was booked before the claim (``_deliver``)
+            await shared(len(render.split_message(text)) - 1)
+        await send(app.bot, digest.chat.id, text, markup)
     except Forbidden:
         return "forbidden"
     except TelegramError as exc:
@@ -99,6 +107,15 @@ async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: i
 async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int) -> DeliveryStatus:
     data = _data(app)
     runner = data.runner
+    ready: Digest | None = None
+    if data.send_budget is not None:
+        # A worker computes first (reads only), waits for its send turn, then claims and sends at once: one killed
+        # before its claim has claimed nothing, and its sends keep to the shared pace. A chat another worker
+        # claimed meanwhile is left to it.
+        ready = await runner.read_background(Service.preview_digest, chat_id, fired_at)
+        if ready is None:
+            return "already"
+        await data.send_budget(1)
     # The wave's work waits for any command's (runner.run_background): a person asking never waits for the wave.
     claim = await runner.run_background(runner.service.claim_digest, chat_id, fired_at)
     if claim is None:
@@ -106,7 +123,10 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
     status: SendStatus = "failed"
     digest: Digest | None = None
     try:
-        digest = await runner.read_background(Service.compute_digest, claim)  # beside the writer
+        if ready is not None and ready.slot == claim.slot:
+            digest = ready
+        else:
+            digest = await runner.read_background(Service.compute_digest, claim)  # beside the writer
         status = await send_digest(app, digest)
     finally:
         # Only a sent digest is recorded as seen: one that failed to compute or send is tried again, never lost.
@@ -137,6 +157,8 @@ async def deactivate(app: Application, chat_id: int) -> None:
 async def restore(app: Application) -> None:
     """At start-up: rebuild every digest job and deliver, once, a slot missed within the grace window."""
     data = _data(app)
+    if data.settings.digest_workers:
+        return  # the workers deliver every due slot, missed ones included
     now = data.clock()
     grace = timedelta(minutes=data.settings.digest_grace_minutes)
     chats, missed = await data.runner.run(data.runner.service.digest_chats, now, grace)

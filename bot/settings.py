@@ -35,6 +35,8 @@ class Settings:
     fetch_max_bytes: int = 5_000_000
     feed_poll_minutes: float = 30.0
     digest_grace_minutes: float = 60.0
+    digest_workers: bool = False
+    worker_send_rate: float = 25.0
     default_timezone: str = "UTC"
     webhook_url: str | None = None
     webhook_port: int = 8443
@@ -233,6 +235,22 @@ TABLE: tuple[Setting, ...] = (
         "60",
         number(float, 0),
         "A digest slot missed while the bot was down is still delivered if it is at most this many minutes old.",
+    ),
+    Setting(
+        "BRIEFBOT_DIGEST_WORKERS",
+        "digest_workers",
+        "false",
+        flag,
+        "Deliver digests from `briefbot worker` processes (any number, on any machine sharing a PostgreSQL store) "
+        "instead of the bot: the bot then only answers chats.",
+    ),
+    Setting(
+        "BRIEFBOT_WORKER_SEND_RATE",
+        "worker_send_rate",
+        "25",
+        number(float, 0.1, 30),
+        "Messages per second all digest workers of one bot send together (Telegram allows about 30; the rest is left "
+        "for the bot's replies). The workers share it through the store.",
     ),
     Setting(
         "BRIEFBOT_DEFAULT_TIMEZONE",

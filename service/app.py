@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -353,6 +354,13 @@ class Service:
 
         return digest_store.claim_digest(self.db, chat_id, fired_at)
 
+    def preview_digest(self, chat_id: int, fired_at: datetime) -> Digest | None:
+        """The digest a run at ``fired_at`` would send, computed before any claim (reads only: runs on a reader); None
+        when the slot is not due or was claimed."""
+        from service import digests as digest_store
+
+        return digest_store.preview_digest(self.db, chat_id, fired_at, self.diffs)
+
     def compute_digest(self, claim: Claim) -> Digest:
         """What a claimed digest says, topic by topic (reads only: runs on a reader)."""
         from service import digests as digest_store
@@ -370,6 +378,11 @@ class Service:
         from service import digests as digest_store
 
         return digest_store.missed_digests(self.db, now, grace)
+
+    def book_send(self, bot: str, gap: float) -> float:
+        """Book the bot's next send in the budget every process on this store shares: when (epoch seconds) it may go,
+        ``gap`` seconds after the one booked before it."""
+        return chat_store.book_send(self.db, bot, time.time(), gap)
 
     def changes(self, chat_id: int, topic: str | None = None, length: str | int | None = None) -> Changes:
         """What changed for this chat on this topic since its last briefing (recorded as delivered)."""

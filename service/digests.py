@@ -115,6 +115,19 @@ def claim_digest(db: Database, chat_id: int, fired_at: datetime) -> Claim | None
     return Claim(chat, slot, scheduled)
 
 
+def preview_digest(db: Database, chat_id: int, fired_at: datetime, cache: DiffCache) -> Digest | None:
+    """The digest a run at ``fired_at`` would claim and send, computed without claiming (reads only); None when the
+    slot is not due or someone claimed it. ``claim_digest`` still decides who sends it."""
+    chat = chat_store.get_chat(db, chat_id)
+    if chat is None or not chat.active or not chat.digest_time:
+        return None
+    scheduled = last_scheduled(chat, fired_at)
+    slot = slot_for(chat, scheduled)
+    if chat_store.delivery_status(db, chat.id, slot) not in (None, "failed"):
+        return None
+    return compute_digest(db, Claim(chat, slot, scheduled), cache)
+
+
 def compute_digest(db: Database, claim: Claim, cache: DiffCache) -> Digest:
     """What each subscribed topic of a claimed digest says (reads only: safe on a reader connection)."""
     topics = [
@@ -139,12 +152,11 @@ def close_digest(db: Database, digest: Claim | Digest, status: SendStatus, finis
 def missed_digests(db: Database, now: datetime, grace: timedelta) -> tuple[list[Chat], list[Chat]]:
     """Every chat with a digest (to schedule), and those whose latest slot is unsent and within ``grace`` of ``now``."""
     chats = chat_store.chats_with_digests(db)
-    missed = []
+    recent = []
     for chat in chats:
         scheduled = last_scheduled(chat, now)
-        if (
-            chat_store.delivery_status(db, chat.id, slot_for(chat, scheduled)) in (None, "failed")
-            and _instant(now) - _instant(scheduled) <= grace
-        ):
-            missed.append(chat)
+        if _instant(now) - _instant(scheduled) <= grace:
+            recent.append((chat, slot_for(chat, scheduled)))
+    statuses = chat_store.delivery_statuses(db, {slot for _, slot in recent})
+    missed = [chat for chat, slot in recent if statuses.get((chat.id, slot)) in (None, "failed")]
     return chats, missed

@@ -154,6 +154,29 @@ def delivery_status(db: Database, chat_id: int, slot: str) -> str | None:
     return row[0] if row else None
 
 
+def delivery_statuses(db: Database, slots: Iterable[str]) -> dict[tuple[int, str], str]:
+    """The status of every delivery of these slots, by (chat_id, slot): one read for a whole wave."""
+    wanted = sorted(set(slots))
+    if not wanted:
+        return {}
+    rows = db.execute(
+        f"SELECT chat_id, slot, status FROM deliveries WHERE slot IN ({', '.join('?' for _ in wanted)})", wanted
+    )
+    return {(chat_id, slot): status for chat_id, slot, status in rows}
+
+
+def book_send(db: Database, bot: str, now: float, gap: float) -> float:
+    """Book the next send of a bot shared by several processes: the time (epoch seconds) it may go, at least ``gap``
+    after the one booked before it and not before ``now``. One statement, so two processes never get one time."""
+    row = db.execute(
+        "INSERT INTO send_budget (bot, last_at) VALUES (?, ?) ON CONFLICT (bot) DO UPDATE SET last_at = "
+        "CASE WHEN send_budget.last_at + ? > excluded.last_at THEN send_budget.last_at + ? ELSE excluded.last_at END "
+        "RETURNING last_at",
+        [bot, now, gap, gap],
+    ).fetchone()
+    return float(row[0])
+
+
 def deliveries(db: Database, slot: str | None = None) -> list[tuple[int, str, str]]:
     """(chat_id, slot, status) rows, optionally for one slot."""
     if slot is None:

@@ -399,6 +399,8 @@ M014_SENTENCE_QUALITY = "ALTER TABLE sentences ADD COLUMN quality DOUBLE PRECISI
 
 M015_ROLES_SCOPE_COLUMN = "ALTER TABLE roles RENAME COLUMN country TO scope;"
 
+M016_SHARED_SEND_BUDGET = _ddl("CREATE TABLE send_budget (bot TEXT PRIMARY KEY, last_at DOUBLE PRECISION NOT NULL);")
+
 # Named as SQLite's are: a store of either engine at migration N has the same tables and columns.
 MIGRATIONS: list[tuple[str, str]] = [
     ("001_articles", M001_ARTICLES),
@@ -416,4 +418,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("013_index_ordered_reads", M013_INDEX_ORDERED_READS),
     ("014_sentence_quality", M014_SENTENCE_QUALITY),
     ("015_roles_scope_column", M015_ROLES_SCOPE_COLUMN),
+    ("016_shared_send_budget", M016_SHARED_SEND_BUDGET),
 ]

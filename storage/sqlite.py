@@ -522,6 +522,11 @@ def _m015_roles_scope_column(db: SqliteDatabase) -> None:
     _script(db, "ALTER TABLE roles RENAME COLUMN country TO scope;")
 
 
+def _m016_shared_send_budget(db: SqliteDatabase) -> None:
+    # Digest workers in several processes share one flood-control budget per bot: the time of the last send booked.
+    _script(db, "CREATE TABLE send_budget (bot TEXT PRIMARY KEY, last_at REAL NOT NULL);")
+
+
 MIGRATIONS: list[tuple[str, Callable[[SqliteDatabase], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -538,6 +543,7 @@ MIGRATIONS: list[tuple[str, Callable[[SqliteDatabase], None]]] = [
     ("013_index_ordered_reads", _m013_index_ordered_reads),
     ("014_sentence_quality", _m014_sentence_quality),
     ("015_roles_scope_column", _m015_roles_scope_column),
+    ("016_shared_send_budget", _m016_shared_send_budget),
 ]
 
 

@@ -64,6 +64,7 @@ class BotAPIDouble:
 
     def __init__(self, reply_delay: float = 0.0) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.sent_at: list[float] = []  # when each message was accepted (time.monotonic())
         # What real Telegram would have refused (bad HTML, too long, oversized button data): tests assert it is empty.
         self.rejected: list[tuple[str, str]] = []
         self.reply_delay = reply_delay
@@ -237,6 +238,8 @@ class BotAPIDouble:
             self.calls.append((f"{method}!rejected", params))
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
         self.calls.append((method, params))
+        if method == "sendMessage":
+            self.sent_at.append(time.monotonic())
         if self.reply_delay and method == "sendMessage":
             time.sleep(self.reply_delay)
         return 200, {"ok": True, "result": self._result(method, params)}

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="evaluate only the first N items")
     p.add_argument("--store", help="entities: reuse (or create) this database instead of a fresh in-memory one")
     add("stats", "store statistics")
+    p = add(
+        "migrate-store", "copy a whole store into a new, empty one (SQLite to PostgreSQL, or back), checked by counts"
+    )
+    p.add_argument("source", help="the store to copy: a SQLite file or a postgresql:// URL")
+    p.add_argument("target", help="the new store: a SQLite file or a postgresql:// URL of an empty database")
     p = add("check", "check the database file page by page (opening it does not: that takes time linear in its size)")
     p.add_argument("--full", action="store_true", help="also compare every index with its table (slower)")
     add("console", "the offline console chat")

@@ -75,13 +75,13 @@ def execute(args: argparse.Namespace) -> int:
             preflight(args.db or settings.db_path, settings.spacy_model)
             print(f"briefbot: database {describe(args.db or settings.db_path)}", file=sys.stderr)
             return run(settings, args.db, console)
-        service = _service(settings, args.db)
+        service = _service(settings, args.source if args.command == "migrate-store" else args.db)
     except StoreError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     try:
         return _dispatch(args, service)
-    except (InputError, ModelNotInstalled) as exc:
+    except (InputError, ModelNotInstalled, StoreError) as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     except DatabaseError as exc:
@@ -208,6 +208,16 @@ def _dispatch(args: argparse.Namespace, service: Service) -> int:
             render.esc("\n".join(problems[:50]) if problems else "The database is sound."),
         )
         return 1 if problems else 0
+    if args.command == "migrate-store":
+        counts = service.copy_to(args.target)
+        for table, (source, target) in counts.items():
+            print(f"{table}: {source} → {target}")
+        short = [table for table, (source, target) in counts.items() if source != target]
+        if short:
+            print(f"briefbot: the copy differs from the source in {', '.join(short)}", file=sys.stderr)
+            return 1
+        print(f"Copied to {describe(args.target)}: every table holds what the source holds.")
+        return 0
     if args.command == "stats":
         stats = service.stats()
         _emit(args, stats, render.stats(stats))

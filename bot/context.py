@@ -34,8 +34,9 @@ class BotData:
         # Each chat's scheduled digest job, found by chat id: looking one up by name in the job queue walks every
         # job, and a start-up that schedules 10,000 chats would walk 10,000 jobs 10,000 times.
         self.digest_jobs: dict[int, Job[Any]] = {}
-        # In a digest worker: waits for a number of messages' turns in the send budget the workers share.
-        self.send_budget: Callable[[int], Awaitable[None]] | None = None
+        # In a digest worker: books and waits for a number of messages' turns in the send budget the workers share
+        # (bot/digests.SendBudget).
+        self.send_budget: Callable[[int], Awaitable[float]] | None = None
 
     def configure(self, runner: BlockingRunner, settings: Settings) -> None:
         """Attach the runner and settings (once, while building the application)."""

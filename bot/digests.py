@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 # A failed send is tried again after 1, 2, 4 … minutes while the slot is inside the grace window.
 RETRY_FIRST_SECONDS = 60.0
 
-# Waits for a number of messages' turns in a send budget shared with other processes (bot/worker.py).
-SendBudget = Callable[[int], Awaitable[None]]
+# Books a number of messages' turns in a send budget shared with other processes and waits for them; returns the
+# instant of the last (epoch seconds). See bot/worker.py.
+SendBudget = Callable[[int], Awaitable[float]]
 
 
 def _data(app: Application) -> BotData:
@@ -75,7 +77,19 @@ async def _retry_job(context: Context) -> None:
         await deliver(context.application, chat_id, scheduled, attempt)
 
 
-async def send_digest(app: Application, digest: Digest) -> SendStatus:
+async def _keep_pace(app: Application, messages: int, turn: float | None) -> None:
+    """In a worker, wait for these messages' turns in the shared budget. The first one's turn was booked before the
+    claim (``turn``): if the claim and the buttons made it late by more than a turn, it is booked again, so a late
+    send never crowds the turns after it."""
+    data = _data(app)
+    if data.send_budget is None:
+        return
+    on_time = turn is not None and time.time() - turn <= 1.0 / data.settings.worker_send_rate
+    if messages - on_time > 0:
+        await data.send_budget(messages - on_time)
+
+
+async def send_digest(app: Application, digest: Digest, turn: float | None = None) -> SendStatus:
     """Send a claimed digest as one message (split only past Telegram's 4,096 units): the header, then what
     changed on each topic with news, and the buttons. Returns 'sent', 'nothing-new' (nothing the chat wants to
     hear), 'forbidden' or 'failed'."""
@@ -84,9 +98,7 @@ async def send_digest(app: Application, digest: Digest) -> SendStatus:
     try:
         markup = await buttons.digest_keyboard(_data(app).runner, digest)
         text = render.digest(digest)
-        shared = _data(app).send_budget
-        if shared is not None:  # the first message's turn was booked before the claim (``_deliver``)
-            await shared(len(render.split_message(text)) - 1)
+        await _keep_pace(app, len(render.split_message(text)), turn)
         await send(app.bot, digest.chat.id, text, markup)
     except Forbidden:
         return "forbidden"
@@ -108,6 +120,7 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
     data = _data(app)
     runner = data.runner
     ready: Digest | None = None
+    turn: float | None = None
     if data.send_budget is not None:
         # A worker computes first (reads only), waits for its send turn, then claims and sends at once: one killed
         # before its claim has claimed nothing, and its sends keep to the shared pace. A chat another worker
@@ -115,7 +128,7 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
         ready = await runner.read_background(Service.preview_digest, chat_id, fired_at)
         if ready is None:
             return "already"
-        await data.send_budget(1)
+        turn = await data.send_budget(1)
     # The wave's work waits for any command's (runner.run_background): a person asking never waits for the wave.
     claim = await runner.run_background(runner.service.claim_digest, chat_id, fired_at)
     if claim is None:
@@ -127,7 +140,7 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
             digest = ready
         else:
             digest = await runner.read_background(Service.compute_digest, claim)  # beside the writer
-        status = await send_digest(app, digest)
+        status = await send_digest(app, digest, turn)
     finally:
         # Only a sent digest is recorded as seen: one that failed to compute or send is tried again, never lost.
         await runner.run_background(runner.service.close_digest, digest or claim, status)

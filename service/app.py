@@ -379,6 +379,16 @@ class Service:
 
         return digest_store.missed_digests(self.db, now, grace)
 
+    def copy_to(self, target: str | Path) -> dict[str, tuple[int, int]]:
+        """Copy this whole store into the new, empty store at ``target``; each table's (source, target) counts."""
+        from storage.copy import copy_store
+
+        destination = open_database(target)
+        try:
+            return copy_store(self.db, destination)
+        finally:
+            destination.close()
+
     def book_send(self, bot: str, gap: float) -> float:
         """Book the bot's next send in the budget every process on this store shares: when (epoch seconds) it may go,
         ``gap`` seconds after the one booked before it."""

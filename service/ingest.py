@@ -182,7 +182,9 @@ def _ingest_batch(
             _store(db, item, analysis, published, result)
             report.tokens += analysis.token_count
         except Exception as exc:  # one bad article must not lose the batch
-            result.status, result.reason, result.article_id = "failed", f"could not store: {exc}", None
+            # One line: PostgreSQL's messages go on with the statement and a caret.
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            result.status, result.reason, result.article_id = "failed", f"could not store: {reason}", None
     if progress:
         progress(len(batch))
 

@@ -253,17 +253,24 @@ def co_mentioned(db: Database, entity_id: int, labels: Iterable[str], limit: int
 
 def recent_sentence_ids_mentioning(db: Database, entity_id: int, limit: int) -> list[int]:
     """Ids of the ``limit`` newest sentences that mention an entity (by their article's date), newest first."""
-    # The index (entity_id, published_at DESC, sentence_id DESC) is walked in order and left at ``limit`` distinct
-    # sentences: no sort of every mention. (Near-duplicate articles have no sentences, hence no mentions.)
-    found: dict[int, None] = {}
-    for (sentence_id,) in db.execute(
-        "SELECT sentence_id FROM mentions WHERE entity_id = ? ORDER BY published_at DESC, sentence_id DESC",
-        [entity_id],
-    ):
-        found[sentence_id] = None
-        if len(found) >= limit:
-            break
-    return list(found)
+    # The index (entity_id, published_at DESC, sentence_id DESC) is walked in order and left after a few more rows
+    # than ``limit`` (a sentence may name the entity twice): no sort of every mention, and no more rows read than
+    # that, on an engine whose cursor reads a whole result at once. (Near-duplicate articles have no sentences,
+    # hence no mentions.)
+    rows = limit + limit // 4 + 1
+    while True:
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT sentence_id FROM mentions WHERE entity_id = ? "
+                "ORDER BY published_at DESC, sentence_id DESC LIMIT ?",
+                [entity_id, rows],
+            )
+        ]
+        found = list(dict.fromkeys(ids))
+        if len(found) >= limit or len(ids) < rows:  # enough sentences, or every mention read
+            return found[:limit]
+        rows *= 2
 
 
 _ROLE_SELECT = (

@@ -90,7 +90,6 @@ def _take_pool(url: str, read_only: bool) -> ConnectionPool:
                 max_size=POOL_SIZE,
                 kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options},
                 configure=_configure,
-                check=ConnectionPool.check_connection,
                 open=True,
             )
             shared = _pools[(url, read_only)] = _Shared(pool)

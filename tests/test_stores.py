@@ -3,6 +3,7 @@ cannot be used."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -90,3 +91,57 @@ def test_a_sqlite_file_of_another_application_gets_the_same_line(tmp_path):
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()
     assert "holds another application's tables (invoices)" in line
+
+
+def test_migrate_store_copies_a_sqlite_store_to_postgresql_and_it_answers_the_same(
+    seeded_path, tmp_path, postgres, nlp
+):
+    from service.app import Service
+
+    source = tmp_path / "source.db"
+    shutil.copy(seeded_path, source)
+    target = postgres.create_database("moved")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate-store", str(source), target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "articles: 5 → 5" in result.stdout and "entity_pairs:" in result.stdout
+    before, after = Service(open_database(source), nlp), Service(open_database(target), nlp)
+    try:
+        assert after.brief("Gaza") == before.brief("Gaza")
+        assert after.stats()["sentences"] == before.stats()["sentences"]
+        # The copy goes on living: a new article gets the next id, not one the copy already holds.
+        fresh = tmp_path / "fresh.txt"
+        fresh.write_text(
+            "Flooding closed the main bridge in Porto Alegre on Monday, city officials said. "
+            "Rescue teams moved hundreds of families from low-lying streets overnight. "
+            "The state governor asked the federal government for emergency funds to rebuild roads."
+        )
+        [item] = after.ingest([str(fresh)]).items
+        assert (item.status, item.article_id) == ("new", 6)
+    finally:
+        before.close()
+        after.close()
+
+
+def test_migrate_store_refuses_a_target_that_is_not_empty(seeded_path, tmp_path):
+    source = tmp_path / "source.db"
+    shutil.copy(seeded_path, source)
+    target = tmp_path / "target.db"
+    shutil.copy(seeded_path, target)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate-store", str(source), str(target)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": GUARDED_PATH},
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "is not empty: copy into a new, empty store" in line

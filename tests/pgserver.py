@@ -48,10 +48,14 @@ def free_port() -> int:
 
 
 class LocalPostgres:
-    """One PostgreSQL server on loopback; ``url(name)`` names a database on it."""
+    """One PostgreSQL server on loopback; ``url(name)`` names a database on it. In a temporary folder, deleted when it
+    stops; or in ``folder``, kept (a bench's cached stores), its server started again by the next run."""
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="briefbot-pg-"))
+    def __init__(self, folder: Path | None = None, durable: bool = False) -> None:
+        self.kept = folder is not None
+        self.durable = durable  # fsync as a production server does (a bench); the tests' server skips it
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="briefbot-pg-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.data = self.folder / "data"
         self.port = free_port()
         self._user = _system_user()
@@ -68,8 +72,11 @@ class LocalPostgres:
 
     def start(self) -> LocalPostgres:
         """initdb and start; returns self once the server accepts connections."""
-        self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C")
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F -c max_connections=200 -c fsync=off"
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C")
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections=200"
+        if not self.durable:
+            options += " -F -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
         return self
 
@@ -94,8 +101,9 @@ class LocalPostgres:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
 
     def stop(self) -> None:
-        """Stop the server at once and delete its folder."""
+        """Stop the server (at once, for a temporary one, and delete its folder)."""
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast" if self.kept else "immediate", "stop")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if not self.kept:
+                shutil.rmtree(self.folder, ignore_errors=True)

@@ -66,6 +66,7 @@ def pg_copy(server: LocalPostgres, source: Path) -> str:
     url = server.url("bench")
     if exists:
         return url
+    server.drop_database("bench_partial")  # what a run stopped half-way left
     server.create_database("bench_partial")
     wall = time.perf_counter()
     result = subprocess.run(

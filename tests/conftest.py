@@ -54,6 +54,22 @@ def pytest_runtest_call(item: pytest.Item):
     return result
 
 
+POSTGRES_TESTS = ("[postgresql", "test_stores.py", "test_workers.py")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many tests ran on PostgreSQL: that half must run, never be skipped (there is no skip for it)."""
+    stats = terminalreporter.stats
+    ran = {
+        outcome: sum(1 for r in stats.get(outcome, []) if any(mark in r.nodeid for mark in POSTGRES_TESTS))
+        for outcome in ("passed", "failed", "error")
+    }
+    terminalreporter.write_line(
+        f"PostgreSQL half: {ran['passed']} passed, {ran['failed']} failed, {ran['error']} errors "
+        "(on servers this session started on 127.0.0.1)"
+    )
+
+
 # Subprocesses the tests start (the command line) get the same guard through this sitecustomize folder.
 GUARDED_PATH = str(ROOT / "tests" / "guarded")
 

@@ -21,6 +21,7 @@ from service.app import (
     Service,
     StoreError,
     describe,
+    failure,
     parse_since,
     preflight,
 )
@@ -85,10 +86,7 @@ def execute(args: argparse.Namespace) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     except DatabaseError as exc:
-        print(
-            f"briefbot: the database is damaged ({exc}); `briefbot check` tells where, restore it from a backup",
-            file=sys.stderr,
-        )
+        print(f"briefbot: {failure(exc)}", file=sys.stderr)
         return 2
     finally:
         service.close()

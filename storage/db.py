@@ -83,6 +83,17 @@ def open_reader(location: str | Path) -> Database:
 DatabaseError: tuple[type[Exception], ...] = (sqlite3.DatabaseError, psycopg.Error)
 
 
+def failure(exc: Exception) -> str:
+    """One line for a store that failed while a command read or wrote it: a damaged SQLite file, or a PostgreSQL
+    server that went away or refused the statement."""
+    if isinstance(exc, psycopg.Error):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if isinstance(exc, psycopg.OperationalError):
+            return f"lost the PostgreSQL server ({first}); try again when it is back"
+        return f"the PostgreSQL store refused a statement ({first})"
+    return f"the database is damaged ({exc}); `briefbot check` tells where, restore it from a backup"
+
+
 def check_database(db: Database, full: bool = False) -> list[str]:
     """What is wrong with the store: for SQLite, its page checks and the full-text index's own check; PostgreSQL
     checks its own pages as it reads them. Empty when sound."""

@@ -72,6 +72,11 @@ class LocalPostgres:
 
     def start(self) -> LocalPostgres:
         """initdb and start; returns self once the server accepts connections."""
+        if (self.data / "postmaster.pid").exists():  # a kept server a stopped bench left running
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop")
+            except RuntimeError:
+                pass  # not running after all: a stale pid file
         if not (self.data / "PG_VERSION").exists():
             self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C")
         options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections=200"

@@ -13,7 +13,7 @@ import pytest
 from storage import postgres_schema, sqlite
 from storage.db import open_database
 from tests.conftest import GUARDED_PATH, ROOT
-from tests.pgserver import free_port
+from tests.pgserver import LocalPostgres, free_port
 
 # Where the engines keep full-text search differently (SQLite: an FTS5 table and its shadow tables; PostgreSQL: a
 # tsvector column); every other table and column is the same.
@@ -145,3 +145,18 @@ def test_migrate_store_refuses_a_target_that_is_not_empty(seeded_path, tmp_path)
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "is not empty: copy into a new, empty store" in line
+
+
+def test_a_postgresql_server_lost_mid_use_is_one_line_not_damage():
+    from storage.db import DatabaseError, failure
+
+    server = LocalPostgres().start()
+    try:
+        db = open_database(server.create_database("lost"))
+    finally:
+        server.stop()  # the server goes away under an open store
+    with pytest.raises(DatabaseError) as raised:
+        db.execute("SELECT count(*) FROM articles").fetchone()
+    db.close()
+    [line] = failure(raised.value).splitlines()
+    assert line.startswith("lost the PostgreSQL server (") and "damaged" not in line

@@ -21,7 +21,13 @@ from psycopg_pool import ConnectionPool
 
 from storage.base import MIGRATIONS_TABLE, Dialect, StoreError, foreign_tables, utcnow
 
-POSTGRES = Dialect(name="postgresql", search="a.search @@ plainto_tsquery('briefbot', ?)")
+# The matches come from the GIN index first (OFFSET 0 keeps the planner from folding the sub-select in): as a plain
+# filter, a broad topic was read by walking every article newest first and testing each one's stored tsvector
+# (EXPLAIN ANALYZE on 20,000 articles, "Egypt": 34 ms warm, 143 ms cold, against 19 and 45 ms this way).
+POSTGRES = Dialect(
+    name="postgresql",
+    search="a.id IN (SELECT id FROM articles WHERE search @@ plainto_tsquery('briefbot', ?) OFFSET 0)",
+)
 
 # Connections one process may hold at once: the writer, the readers and a worker's sends stay well inside it.
 POOL_SIZE = 8

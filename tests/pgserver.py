@@ -54,7 +54,7 @@ class LocalPostgres:
     def __init__(self, folder: Path | None = None, durable: bool = False) -> None:
         self.kept = folder is not None
         self.durable = durable  # fsync as a production server does (a bench); the tests' server skips it
-        self.folder = folder or Path(tempfile.mkdtemp(prefix="briefbot-pg-"))
+        self.folder = (folder or Path(tempfile.mkdtemp(prefix="briefbot-pg-"))).resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.data = self.folder / "data"
         self.port = free_port()

@@ -165,14 +165,14 @@ def top_mentioned(
     db: Database, article_ids: Sequence[int], labels: Iterable[str], limit: int
 ) -> list[tuple[Entity, int]]:
     """The entities with these labels mentioned in the most of these articles (then the most often), with their
-    mention counts there: one GROUP BY, nothing store-wide."""
+    mention counts there: one GROUP BY over the counts kept per (entity, article), nothing store-wide."""
     if not article_ids:
         return []
     wanted = sorted(labels)
     rows = db.execute(
-        f"SELECT e.id, e.name, e.label, count(*) AS n, count(DISTINCT m.article_id) AS a FROM mentions m "
-        f"JOIN entities e ON e.id = m.entity_id "
-        f"WHERE m.article_id IN ({', '.join('?' for _ in article_ids)}) "
+        f"SELECT e.id, e.name, e.label, sum(ea.n) AS n, count(*) AS a FROM entity_articles ea "
+        f"JOIN entities e ON e.id = ea.entity_id "
+        f"WHERE ea.article_id IN ({', '.join('?' for _ in article_ids)}) "
         f"AND e.label IN ({', '.join('?' for _ in wanted)}) "
         f"GROUP BY e.id ORDER BY a DESC, n DESC, e.name, e.id LIMIT ?",
         [*article_ids, *wanted, limit],

@@ -401,6 +401,10 @@ M015_ROLES_SCOPE_COLUMN = "ALTER TABLE roles RENAME COLUMN country TO scope;"
 
 M016_SHARED_SEND_BUDGET = _ddl("CREATE TABLE send_budget (bot TEXT PRIMARY KEY, last_at DOUBLE PRECISION NOT NULL);")
 
+M017_ENTITY_ARTICLES_BY_ARTICLE = (
+    "CREATE INDEX idx_entity_articles_article ON entity_articles(article_id, entity_id, n);"
+)
+
 # Named as SQLite's are: a store of either engine at migration N has the same tables and columns.
 MIGRATIONS: list[tuple[str, str]] = [
     ("001_articles", M001_ARTICLES),
@@ -419,4 +423,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("014_sentence_quality", M014_SENTENCE_QUALITY),
     ("015_roles_scope_column", M015_ROLES_SCOPE_COLUMN),
     ("016_shared_send_budget", M016_SHARED_SEND_BUDGET),
+    ("017_entity_articles_by_article", M017_ENTITY_ARTICLES_BY_ARTICLE),
 ]

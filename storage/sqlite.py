@@ -527,6 +527,11 @@ def _m016_shared_send_budget(db: SqliteDatabase) -> None:
     _script(db, "CREATE TABLE send_budget (bot TEXT PRIMARY KEY, last_at REAL NOT NULL);")
 
 
+def _m017_entity_articles_by_article(db: SqliteDatabase) -> None:
+    # A topic's most-named entities are counted from the per-(entity, article) counts of its articles.
+    _script(db, "CREATE INDEX idx_entity_articles_article ON entity_articles(article_id, entity_id, n);")
+
+
 MIGRATIONS: list[tuple[str, Callable[[SqliteDatabase], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -544,6 +549,7 @@ MIGRATIONS: list[tuple[str, Callable[[SqliteDatabase], None]]] = [
     ("014_sentence_quality", _m014_sentence_quality),
     ("015_roles_scope_column", _m015_roles_scope_column),
     ("016_shared_send_budget", _m016_shared_send_budget),
+    ("017_entity_articles_by_article", _m017_entity_articles_by_article),
 ]
 
 

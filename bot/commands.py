@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -97,6 +97,7 @@ def work(settings: Settings, db_path: str | None = None) -> int:
     from bot.telegram_app import build_application
     from bot.worker import run_worker
 
+    settings = replace(settings, digest_workers=True)  # a worker keeps no jobs of its own: every due slot is a pass's
     asyncio.run(run_worker(build_application(settings, db_path), settings))
     return 0
 

@@ -149,7 +149,8 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
     if status == "forbidden":
         schedule(app, replace(claim.chat, active=False))
         log.info("chat %s blocked the bot; marked inactive", chat_id)
-    elif status == "failed" and app.job_queue is not None:
+    # A worker schedules no retry: its next pass takes a failed slot again while it is inside the grace window.
+    elif status == "failed" and app.job_queue is not None and data.send_budget is None:
         delay = RETRY_FIRST_SECONDS * (2**attempt)
         grace = timedelta(minutes=data.settings.digest_grace_minutes)
         if data.clock() + timedelta(seconds=delay) - claim.scheduled <= grace:

@@ -96,6 +96,14 @@ def copies(server: LocalPostgres, source: Path, name: str) -> dict[str, str]:
     return {"sqlite": str(lite), "postgresql": server.create_database(name, template="bench")}
 
 
+def forget(stores: dict[str, str], server: LocalPostgres, name: str) -> None:
+    """Delete a pair of copies (each SQLite copy is as large as its source)."""
+    lite = Path(stores["sqlite"])
+    for path in (lite, lite.with_name(lite.name + "-wal"), lite.with_name(lite.name + "-shm")):
+        path.unlink(missing_ok=True)
+    server.drop_database(name)
+
+
 def reads(stores: dict[str, str], runs: int, nlp) -> None:
     services = {name: Service(open_database(url), nlp) for name, url in stores.items()}
     top = (
@@ -149,7 +157,7 @@ def ingest(server: LocalPostgres, source: Path, count: int, nlp) -> None:
             per[name].append((time.perf_counter() - wall) * 1000 / len(articles))
             assert not any(item.status == "failed" for item in report.items), report.summary()
             service.close()
-        server.drop_database(f"ingest{pair}")
+        forget(stores, server, f"ingest{pair}")
     ratio = statistics.median(p / s for s, p in zip(per["sqlite"], per["postgresql"]))
     print(
         f"ingest {count} new articles: sqlite {statistics.median(per['sqlite']):.1f} ms, postgresql "
@@ -160,7 +168,8 @@ def ingest(server: LocalPostgres, source: Path, count: int, nlp) -> None:
 
 def wave(server: LocalPostgres, source: Path, chats: int, workers: int, nlp) -> None:
     for engine in ("sqlite", "postgresql"):
-        url = copies(server, source, "wave")[engine]
+        stores = copies(server, source, "wave")
+        url = stores[engine]
         db = open_database(url)
         topics = [
             r[0]
@@ -214,8 +223,7 @@ def wave(server: LocalPostgres, source: Path, chats: int, workers: int, nlp) -> 
             f"(30/s alone takes {got['messages'] / 30:.0f} s); workers' CPU {cpu:.1f} s, "
             f"{cpu / max(1, got['messages']) * 1000:.1f} ms per digest; {load()}"
         )
-        if engine == "postgresql":
-            server.drop_database("wave")
+        forget(stores, server, "wave")
 
 
 def main() -> None:
@@ -237,7 +245,7 @@ def main() -> None:
         if "reads" not in skip:
             stores = copies(server, args.source, "reads")
             reads(stores, args.runs, nlp)
-            server.drop_database("reads")
+            forget(stores, server, "reads")
         if "ingest" not in skip:
             ingest(server, args.source, args.ingest, nlp)
         if "wave" not in skip:

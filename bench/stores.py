@@ -89,8 +89,7 @@ def pg_copy(server: LocalPostgres, source: Path) -> str:
 def copies(server: LocalPostgres, source: Path, name: str) -> dict[str, str]:
     """A private copy of the store on each engine (the bench writes to it)."""
     lite = CACHE / f"stores-{name}.db"
-    for stale in (lite, lite.with_name(lite.name + "-wal"), lite.with_name(lite.name + "-shm")):
-        stale.unlink(missing_ok=True)
+    _delete(lite)  # with any journal a stopped run left, which must not meet the new copy
     shutil.copy(source, lite)
     server.drop_database(name)
     return {"sqlite": str(lite), "postgresql": server.create_database(name, template="bench")}
@@ -98,10 +97,14 @@ def copies(server: LocalPostgres, source: Path, name: str) -> dict[str, str]:
 
 def forget(stores: dict[str, str], server: LocalPostgres, name: str) -> None:
     """Delete a pair of copies (each SQLite copy is as large as its source)."""
-    lite = Path(stores["sqlite"])
+    _delete(Path(stores["sqlite"]))
+    server.drop_database(name)
+
+
+def _delete(lite: Path) -> None:
+    """A SQLite file and its journals."""
     for path in (lite, lite.with_name(lite.name + "-wal"), lite.with_name(lite.name + "-shm")):
         path.unlink(missing_ok=True)
-    server.drop_database(name)
 
 
 def reads(stores: dict[str, str], runs: int, nlp) -> None:

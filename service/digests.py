@@ -99,33 +99,34 @@ def slot_for(chat: Chat, scheduled: datetime) -> str:
     return f"{local.date().isoformat()} {chat.digest_time} {chat.timezone}"
 
 
+def _slot(db: Database, chat_id: int, fired_at: datetime) -> Claim | None:
+    """The chat's slot a run at ``fired_at`` belongs to (not yet claimed); None when the chat has no digest."""
+    chat = chat_store.get_chat(db, chat_id)
+    if chat is None or not chat.active or not chat.digest_time:
+        return None
+    scheduled = last_scheduled(chat, fired_at)
+    return Claim(chat, slot_for(chat, scheduled), scheduled)
+
+
 def claim_digest(db: Database, chat_id: int, fired_at: datetime) -> Claim | None:
     """Claim the slot a run at ``fired_at`` belongs to; None when the chat has no digest or the slot was already
     delivered (or may have been: a crash mid-send is never sent twice).
 
     A 23:59 digest that runs at 00:00:30 still belongs to yesterday's slot.
     """
-    chat = chat_store.get_chat(db, chat_id)
-    if chat is None or not chat.active or not chat.digest_time:
+    slot = _slot(db, chat_id, fired_at)
+    if slot is None or not chat_store.claim_delivery(db, chat_id, slot.slot):
         return None
-    scheduled = last_scheduled(chat, fired_at)
-    slot = slot_for(chat, scheduled)
-    if not chat_store.claim_delivery(db, chat.id, slot):
-        return None
-    return Claim(chat, slot, scheduled)
+    return slot
 
 
 def preview_digest(db: Database, chat_id: int, fired_at: datetime, cache: DiffCache) -> Digest | None:
     """The digest a run at ``fired_at`` would claim and send, computed without claiming (reads only); None when the
     slot is not due or someone claimed it. ``claim_digest`` still decides who sends it."""
-    chat = chat_store.get_chat(db, chat_id)
-    if chat is None or not chat.active or not chat.digest_time:
+    slot = _slot(db, chat_id, fired_at)
+    if slot is None or chat_store.delivery_status(db, chat_id, slot.slot) not in (None, "failed"):
         return None
-    scheduled = last_scheduled(chat, fired_at)
-    slot = slot_for(chat, scheduled)
-    if chat_store.delivery_status(db, chat.id, slot) not in (None, "failed"):
-        return None
-    return compute_digest(db, Claim(chat, slot, scheduled), cache)
+    return compute_digest(db, slot, cache)
 
 
 def compute_digest(db: Database, claim: Claim, cache: DiffCache) -> Digest:

@@ -405,6 +405,19 @@ M017_ENTITY_ARTICLES_BY_ARTICLE = (
     "CREATE INDEX idx_entity_articles_article ON entity_articles(article_id, entity_id, n);"
 )
 
+# As on SQLite: the pair trigger looks the sentence's mentions up by sentence, never by entity.
+M018_PAIRS_COUNTED_BY_SENTENCE = (
+    """
+    CREATE OR REPLACE FUNCTION mentions_pair() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        """
+    + _PAIRS_OF_NEW.replace("AND entity_id", "AND +entity_id")
+    + """
+        RETURN NULL;
+    END $$;
+"""
+)
+
 # Named as SQLite's are: a store of either engine at migration N has the same tables and columns.
 MIGRATIONS: list[tuple[str, str]] = [
     ("001_articles", M001_ARTICLES),
@@ -424,4 +437,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("015_roles_scope_column", M015_ROLES_SCOPE_COLUMN),
     ("016_shared_send_budget", M016_SHARED_SEND_BUDGET),
     ("017_entity_articles_by_article", M017_ENTITY_ARTICLES_BY_ARTICLE),
+    ("018_pairs_counted_by_sentence", M018_PAIRS_COUNTED_BY_SENTENCE),
 ]

@@ -532,6 +532,31 @@ def _m017_entity_articles_by_article(db: SqliteDatabase) -> None:
     _script(db, "CREATE INDEX idx_entity_articles_article ON entity_articles(article_id, entity_id, n);")
 
 
+def _m018_pairs_counted_by_sentence(db: SqliteDatabase) -> None:
+    # The pair trigger's test of whether the sentence already named the entity walked every mention of the entity
+    # (the planner took idx_mentions_entity_recent): a famous name made each insert linear in the store's size.
+    # The '+' keeps the test on the sentence's few mentions.
+    _script(
+        db,
+        """
+        DROP TRIGGER mentions_pair;
+        CREATE TRIGGER mentions_pair AFTER INSERT ON mentions
+        WHEN NOT EXISTS (SELECT 1 FROM mentions WHERE sentence_id = new.sentence_id AND +entity_id = new.entity_id
+                         AND id != new.id)
+        BEGIN
+            INSERT INTO entity_pairs (entity_id, other_id, n)
+                SELECT new.entity_id, o.entity_id, 1 FROM (SELECT DISTINCT entity_id FROM mentions
+                    WHERE sentence_id = new.sentence_id AND +entity_id != new.entity_id) o WHERE true
+                ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + 1;
+            INSERT INTO entity_pairs (entity_id, other_id, n)
+                SELECT o.entity_id, new.entity_id, 1 FROM (SELECT DISTINCT entity_id FROM mentions
+                    WHERE sentence_id = new.sentence_id AND +entity_id != new.entity_id) o WHERE true
+                ON CONFLICT (entity_id, other_id) DO UPDATE SET n = n + 1;
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[SqliteDatabase], None]]] = [
     ("001_articles", _m001_articles),
     ("002_chats", _m002_chats),
@@ -550,6 +575,7 @@ MIGRATIONS: list[tuple[str, Callable[[SqliteDatabase], None]]] = [
     ("015_roles_scope_column", _m015_roles_scope_column),
     ("016_shared_send_budget", _m016_shared_send_budget),
     ("017_entity_articles_by_article", _m017_entity_articles_by_article),
+    ("018_pairs_counted_by_sentence", _m018_pairs_counted_by_sentence),
 ]
 
 

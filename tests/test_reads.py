@@ -1,5 +1,7 @@
 """Store reads that must stay bounded as the store grows: index walks in order, counts kept by triggers."""
 
+import re
+
 import pytest
 
 from storage import entities as entity_store
@@ -54,6 +56,34 @@ def test_the_newest_holders_of_offices_are_read_office_by_office(seeded_store):
     assert sorted(r.sentence_id for r in newest) == sorted(r[1] for r in every)
     steps = plan(db, "SELECT id FROM roles WHERE office = ? ORDER BY published_at DESC, id DESC LIMIT 4", offices[:1])
     assert not any("TEMP B-TREE" in step or step.startswith("Sort") or "Seq Scan" in step for step in steps)
+
+
+def test_entities_named_together_are_counted_once_per_sentence(seeded_store):
+    db = seeded_store.db
+    kept = db.execute("SELECT entity_id, other_id, n FROM entity_pairs ORDER BY entity_id, other_id").fetchall()
+    counted = db.execute(
+        "SELECT m.entity_id, o.entity_id, count(DISTINCT m.sentence_id) FROM mentions m "
+        "JOIN mentions o ON o.sentence_id = m.sentence_id AND o.entity_id != m.entity_id "
+        "GROUP BY m.entity_id, o.entity_id ORDER BY m.entity_id, o.entity_id"
+    ).fetchall()
+    assert kept and [tuple(r) for r in kept] == [tuple(r) for r in counted]
+
+
+def test_counting_a_pair_reads_the_sentences_mentions_not_every_mention_of_the_entity(seeded_store):
+    db = seeded_store.db
+    if db.dialect.name == "sqlite":
+        [source] = db.execute("SELECT sql FROM sqlite_master WHERE name = 'mentions_pair'").fetchone()
+    else:
+        [source] = db.execute("SELECT pg_get_functiondef('mentions_pair'::regproc)").fetchone()
+    check = re.search(r"EXISTS \((SELECT 1 FROM mentions .*?)\)", source, re.DOTALL | re.IGNORECASE)
+    assert check is not None
+    sql = re.sub(r"\bnew\.\w+", "?", check.group(1), flags=re.IGNORECASE)
+    [entity_id] = db.execute(
+        "SELECT entity_id FROM mentions GROUP BY entity_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    steps = plan(db, sql, [1, entity_id, 1])
+    assert any("idx_mentions_sentence" in step for step in steps)
+    assert not any("idx_mentions_entity" in step for step in steps)
 
 
 @pytest.mark.parametrize("merge", [False, True])

@@ -37,6 +37,8 @@ class BotData:
         # In a digest worker: books and waits for a number of messages' turns in the send budget the workers share
         # (bot/digests.SendBudget).
         self.send_budget: Callable[[int], Awaitable[float]] | None = None
+        # The digest waves being worked out ahead (bot/digests.py), by the minute they fired in.
+        self.waves: dict[datetime, asyncio.Future[None]] = {}
 
     def configure(self, runner: BlockingRunner, settings: Settings) -> None:
         """Attach the runner and settings (once, while building the application)."""

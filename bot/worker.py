@@ -67,6 +67,8 @@ async def deliver_due(app: Application) -> int:
     grace = timedelta(minutes=data.settings.digest_grace_minutes)
     _, due = await data.runner.read_background(Service.digest_chats, data.clock(), grace)
     random.shuffle(due)  # workers reading the same list go through it in different orders: few meet on one chat
+    if len(due) > 1:
+        await data.runner.read_background(Service.prepare_digests, [chat.id for chat in due])
     statuses = await asyncio.gather(*(digests.deliver(app, chat.id, data.clock()) for chat in due))
     return sum(1 for status in statuses if status == "sent")
 

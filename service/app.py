@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from service.sources.raw import Failure, RawArticle
     from service.timeline import Timeline
     from service.trend import Trend
+    from service.wave import Prepared
 
 SUMMARY_METHODS = METHODS  # what brief(method=…) accepts
 
@@ -367,6 +368,13 @@ class Service:
         from service import digests as digest_store
 
         return digest_store.compute_digest(self.db, claim, self.diffs)
+
+    def prepare_digests(self, chat_ids: Sequence[int]) -> Prepared:
+        """Work out ahead, topic by topic and mark by mark, every diff these chats' digests need, so that a wave
+        holds one mark's arrivals at a time (reads only: runs on a reader)."""
+        from service.wave import prepare_wave
+
+        return prepare_wave(self.db, chat_ids, self.diffs)
 
     def close_digest(self, digest: Claim | Digest, status: SendStatus) -> None:
         """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""

@@ -79,7 +79,7 @@ class Arrivals:
     subjects: dict[int, int]  # sentence id -> the first person it names
     said: list[Report]
     outlets: set[str]
-    named: dict[int, Named]  # entity id -> what the arrived articles say of it, in order of first mention
+    named: dict[int, Named]  # news entity id -> what the arrived articles say of it, in order of first mention
     known: set[int]  # entities the covered articles named
     entities: dict[int, Entity]  # the news entities a line may name (outlets left out)
     roles: dict[int, str]
@@ -111,6 +111,12 @@ def read_arrivals(
     new_facts = reads.facts_of(new_set)
     outlets = {alias_key(a.source) for a in new_articles}
     named = sorted({m.entity_id for m in new_mentions})
+    # The news entities a line may list: never an outlet (the article's publisher is not its news).
+    entities = {
+        e.id: e
+        for e in (reads.entities[i] for i in named if i in reads.entities)
+        if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
+    }
     subjects = subjects_of(entity_store.people_by_sentence(db, ids))
     said = reports(db, rows, reads.actors_by_article({r.article_id for r in rows}))
     # Ranked as /brief ranks (selection.rank), with the centrality worked out once for both corroborations below.
@@ -138,14 +144,9 @@ def read_arrivals(
         subjects=subjects,
         said=said,
         outlets=outlets,
-        named=_named(new_mentions, rows, score_of),
+        named=_named([m for m in new_mentions if m.entity_id in entities], rows, score_of),
         known=set(old_counts),
-        # The news entities a line may list: never an outlet (the article's publisher is not its news).
-        entities={
-            e.id: e
-            for e in (reads.entities[i] for i in named if i in reads.entities)
-            if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
-        },
+        entities=entities,
         roles=_roles(reads.roles_in(new_set)),
         fact_changes=fact_changes(db, reads.facts_of(covered), new_facts),
         quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),

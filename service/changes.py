@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any, Literal, TypeVar
 
 from service.arrivals import Arrivals, read_arrivals, unseen
@@ -222,19 +223,25 @@ def compute_changes(
                 since=since,
                 message=f"Nothing new on “{topic or 'the top stories'}” since {since[:16].replace('T', ' ')} UTC.",
             )
-        # What arrived since a mark is read and scored once for every chat at that mark; a diff is then keyed by
-        # which of it the chat has not seen (chats shown different sentences mostly share it).
-        reads: TopicReads = cache.get(("reads", topic, newest), lambda: topic_reads(db, [a.id for a in articles]))
-        arrivals: Arrivals = cache.get(
-            ("arrivals", topic, newest, last.covered_to), lambda: read_arrivals(db, topic, new_articles, covered, reads)
-        )
         delivered = frozenset(chat_store.delivered_sentence_ids(db, chat_id, topic))
-        novel: frozenset[int] = cache.get(
-            ("novel", topic, newest, last.covered_to, delivered), lambda: unseen(db, arrivals, delivered)
-        )
-        diff: _Diff = cache.get(
-            ("diff", topic, length, newest, last.covered_to, novel), lambda: _diff(arrivals, novel, length)
-        )
+
+        def state_diff() -> _Diff:
+            # What arrived since a mark is read and scored once for every chat at that mark; a diff is then keyed by
+            # which of it the chat has not seen (chats shown different sentences mostly share it).
+            reads: TopicReads = cache.get(("reads", topic, newest), lambda: topic_reads(db, [a.id for a in articles]))
+            arrivals: Arrivals = cache.get(
+                ("arrivals", topic, newest, last.covered_to),
+                lambda: read_arrivals(db, topic, new_articles, covered, reads),
+            )
+            novel: frozenset[int] = cache.get(
+                ("novel", topic, newest, last.covered_to, delivered), lambda: unseen(db, arrivals, delivered)
+            )
+            return cache.get(
+                ("diff", topic, length, newest, last.covered_to, novel), lambda: _diff(arrivals, novel, length)
+            )
+
+        # A chat's state (its mark and what it was shown) names its diff: a prepared wave finds it here.
+        diff: _Diff = cache.get(("state", topic, length, newest, last.covered_to, delivered), state_diff)
         changes = replace(diff.changes, since=since, base=last.covered_to)
         changes.snapshot = Delivered("changes", newest, sorted(diff.sentences))
     if record:
@@ -363,9 +370,9 @@ def _entity_news(
             continue
         articles = named.articles
         sources = named.sources
-        ranked = [s for s in named.ranked if s not in developed]
         if entity_id in known:
-            fresh = [s for s in ranked if s in novel][:MAX_SENTENCES_PER_ENTITY]
+            not_shown = (s for s in named.ranked if s in novel and s not in developed)
+            fresh = list(islice(not_shown, MAX_SENTENCES_PER_ENTITY))
             if fresh:
                 picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in fresh]
                 updated_list.append(EntityNews(entity, picked, sources, named.mentions, articles=articles))
@@ -379,7 +386,7 @@ def _entity_news(
         news = EntityNews(entity, [], sources, named.mentions, role=role, articles=articles)
         surfaces = dict(named.in_rows)
         # A person's line says what they did; an organisation or place is listed by name.
-        for sentence_id in ranked if entity.label == "PERSON" else ():
+        for sentence_id in (s for s in named.ranked if s not in developed) if entity.label == "PERSON" else ():
             row = row_by_id[sentence_id]
             subject_only = (
                 role is not None

@@ -12,7 +12,8 @@ T = TypeVar("T")
 # A mark's arrivals and a topic's reads (a few MB each) serve every chat at that mark or on that topic, and a wave meets
 # those chats spread over all of it: they keep budgets of their own, so the many small per-state entries never push
 # them out mid-wave.
-LIMITS = {"arrivals": 400, "reads": 100}
+# A chat state's diff is small and a wave prepares one for every state it meets (service/wave.py): room for them all.
+LIMITS = {"arrivals": 400, "reads": 100, "state": 50_000}
 
 
 class DiffCache:
@@ -45,3 +46,18 @@ class DiffCache:
             if len(items) > self._limits.get(kind, self._size):
                 items.popitem(last=False)
         return value
+
+    def clear(self, kind: str) -> None:
+        """Forget every entry of one kind."""
+        with self._lock:
+            self._kinds.pop(kind, None)
+
+    def update(self, other: DiffCache, kind: str) -> None:
+        """Keep ``other``'s entries of one kind as well (a limit still holds)."""
+        with other._lock:
+            entries = list(other._kinds.get(kind, {}).items())
+        with self._lock:
+            items = self._kinds.setdefault(kind, OrderedDict())
+            items.update(entries)
+            while len(items) > self._limits.get(kind, self._size):
+                items.popitem(last=False)

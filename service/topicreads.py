@@ -6,9 +6,10 @@ filtering, which keeps every read's order, so a diff is the same as one that que
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
+from functools import cached_property
 
 from service.credits import ACTOR_LABELS
 from storage import articles as store
@@ -26,25 +27,61 @@ class TopicReads:
     facts: list[FactRow]  # oldest publication first
     entities: dict[int, Entity]
 
+    @cached_property
+    def _by_article(self) -> dict[int, tuple[int, int]]:
+        """Where each article's mentions lie in ``mentions`` (they are read by article)."""
+        spans: dict[int, tuple[int, int]] = {}
+        start = 0
+        for i in range(1, len(self.mentions) + 1):
+            if i == len(self.mentions) or self.mentions[i].article_id != self.mentions[start].article_id:
+                spans[self.mentions[start].article_id] = (start, i)
+                start = i
+        return spans
+
+    @cached_property
+    def _named_by_article(self) -> dict[int, frozenset[int]]:
+        """The entities each article names."""
+        return {a: frozenset(m.entity_id for m in self.mentions[i:j]) for a, (i, j) in self._by_article.items()}
+
+    @cached_property
+    def _article_totals(self) -> Counter[int]:
+        """For each entity, how many of all the articles name it."""
+        return Counter(e for named in self._named_by_article.values() for e in named)
+
+    def _of(self, article_ids: Set[int]) -> list[Mention]:
+        spans = self._by_article
+        return [m for a in sorted(article_ids & spans.keys()) for m in self.mentions[slice(*spans[a])]]
+
     def mentions_in(self, article_ids: Set[int]) -> list[Mention]:
         """``entity_store.mentions_in`` for some of the articles."""
-        return [m for m in self.mentions if m.article_id in article_ids]
+        return self._of(article_ids)
 
-    def actors_by_article(self, article_ids: Set[int]) -> dict[int, dict[int, set[int]]]:
-        """``entity_store.actors_by_article`` for some of the articles, with ``ACTOR_LABELS``."""
+    @cached_property
+    def _actors(self) -> dict[int, dict[int, set[int]]]:
+        """The actors of every article, sentence by sentence (worked out once for every mark)."""
+        actors = {e for e, entity in self.entities.items() if entity.label in ACTOR_LABELS}
         found: dict[int, dict[int, set[int]]] = {}
         for m in self.mentions:
-            if m.article_id in article_ids and self.entities[m.entity_id].label in ACTOR_LABELS:
+            if m.entity_id in actors:
                 found.setdefault(m.article_id, {}).setdefault(m.sentence_id, set()).add(m.entity_id)
         return found
 
+    def actors_by_article(self, article_ids: Set[int]) -> dict[int, dict[int, set[int]]]:
+        """``entity_store.actors_by_article`` for some of the articles, with ``ACTOR_LABELS`` (not to be changed:
+        shared by every mark)."""
+        actors = self._actors
+        return {a: actors[a] for a in sorted(article_ids & actors.keys())}
+
     def article_counts(self, article_ids: Set[int]) -> dict[int, int]:
         """For each entity some of the articles name, how many of them name it."""
-        naming: dict[int, set[int]] = defaultdict(set)
-        for m in self.mentions:
-            if m.article_id in article_ids:
-                naming[m.entity_id].add(m.article_id)
-        return {entity_id: len(articles) for entity_id, articles in naming.items()}
+        named = self._named_by_article
+        asked = article_ids & named.keys()
+        if 2 * len(asked) < len(named):
+            return dict(Counter(e for a in asked for e in named[a]))
+        # A mark's covered articles are most of the topic's: all of them, less the others, is the shorter count.
+        counts = self._article_totals.copy()
+        counts.subtract(e for a in named.keys() - asked for e in named[a])
+        return {e: n for e, n in counts.items() if n > 0}
 
     def roles_in(self, article_ids: Set[int]) -> list[Role]:
         """``entity_store.roles_in`` for some of the articles."""

@@ -542,6 +542,27 @@ async def test_a_failed_slot_is_retried_at_start_within_grace(bot_settings, doub
     db.close()
 
 
+async def test_a_wave_of_digests_is_worked_out_ahead_once_and_each_chat_gets_its_own(app, double, monkeypatch):
+    from service.app import Service
+
+    runner = app.bot_data.runner
+    wave = [21, 22, 23]
+    for chat_id, topic in zip(wave, ["Gaza", "Hezbollah", "Gaza"]):
+        await runner.run(chat_store.subscribe, runner.service.db, chat_id, topic)
+        await runner.run(chat_store.update_chat, runner.service.db, chat_id, digest_time="08:00", timezone="UTC")
+    prepared: list[list[int]] = []
+    real = Service.prepare_digests
+    monkeypatch.setattr(Service, "prepare_digests", lambda self, ids: prepared.append(sorted(ids)) or real(self, ids))
+    fired = datetime(2024, 10, 22, 8, 0, 2, tzinfo=UTC)
+    statuses = await asyncio.gather(*(digests.deliver(app, chat_id, fired) for chat_id in wave))
+    assert (statuses, prepared) == (["sent", "sent", "sent"], [wave])
+    assert [[m["text"].split("\n")[1] for m in double.sent(c)] for c in wave] == [
+        ["<i>Topics: Gaza</i>"],
+        ["<i>Topics: Hezbollah</i>"],
+        ["<i>Topics: Gaza</i>"],
+    ]
+
+
 async def test_a_failed_send_is_retried_with_backoff(app, double, monkeypatch):
     runner = app.bot_data.runner
     await runner.run(chat_store.subscribe, runner.service.db, 14, "Hezbollah")

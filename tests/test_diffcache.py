@@ -34,3 +34,21 @@ def test_hits_and_misses_are_counted():
     for key in [("brief", "a"), ("brief", "a"), ("brief", "b")]:
         made(cache, key)
     assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_clearing_a_kind_forgets_it_and_keeps_the_others():
+    cache = DiffCache()
+    made(cache, ("arrivals", "gaza", 1))
+    made(cache, ("state", "gaza", 1))
+    cache.clear("arrivals")
+    assert (made(cache, ("arrivals", "gaza", 1)), made(cache, ("state", "gaza", 1))) == (True, False)
+
+
+def test_entries_of_one_kind_are_taken_from_another_cache_within_the_limit():
+    own, shared = DiffCache(), DiffCache(limits={"state": 2})
+    for state in range(3):
+        made(own, ("state", "gaza", state))
+    made(own, ("arrivals", "gaza", 1))
+    shared.update(own, "state")
+    assert [made(shared, ("state", "gaza", s)) for s in (2, 1, 0)] == [False, False, True]  # the oldest went
+    assert made(shared, ("arrivals", "gaza", 1))

@@ -1,0 +1,53 @@
+"""A digest wave worked out topic by topic and mark by mark, so that what a mark's arrivals hold is dropped as soon as
+every chat at that mark has its diff, instead of staying cached until the wave ends."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from service.changes import compute_changes
+from service.diffcache import DiffCache
+from storage import chats as chat_store
+from storage.db import Database
+
+# What a chat's digest finds ready: its diff per state, and the first briefing of a topic it never had.
+PREPARED_KINDS = ("state", "brief")
+# What serves only the chats at one mark.
+MARK_KINDS = ("arrivals", "novel", "diff")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """How much of a wave was worked out ahead: chats, (topic, mark) groups and chat topics."""
+
+    chats: int
+    marks: int
+    topics: int
+
+
+def prepare_wave(db: Database, chat_ids: Iterable[int], cache: DiffCache) -> Prepared:
+    """Work out every diff these chats' digests will need (reads only) and keep them in ``cache``: each topic's
+    reads and each mark's arrivals are made once and let go when the topic or mark is done."""
+    marks: dict[str, dict[int | None, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+    chats = topics = 0
+    for chat_id in chat_ids:
+        chat = chat_store.get_chat(db, chat_id)
+        if chat is None:
+            continue
+        chats += 1
+        for topic in chat_store.subscriptions(db, chat_id):
+            last = chat_store.last_snapshot(db, chat_id, topic)
+            marks[topic][last.covered_to if last else None].append((chat_id, chat.length))
+            topics += 1
+    for topic, by_mark in marks.items():
+        own = DiffCache()
+        for chats_at_mark in by_mark.values():
+            for chat_id, length in chats_at_mark:
+                compute_changes(db, chat_id, topic, length, own, record=False)
+            for kind in MARK_KINDS:
+                own.clear(kind)
+        for kind in PREPARED_KINDS:
+            cache.update(own, kind)
+    return Prepared(chats, sum(len(by_mark) for by_mark in marks.values()), topics)

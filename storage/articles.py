@@ -171,7 +171,7 @@ def matching_articles(
         query = db.dialect.search_query(topic)
         if not query:
             return []
-        where.append(db.dialect.search)
+        where.append(_search(db, query, limit))
         params.append(query)
     if entity_ids:
         marks = ", ".join("?" for _ in entity_ids)
@@ -192,6 +192,18 @@ def matching_articles(
         [*params, limit],
     ).fetchall()
     return [_article(r) for r in rows]
+
+
+def _search(db: Database, query: str, limit: int) -> str:
+    """The search condition: walking the articles newest first where that finds ``limit`` matches sooner than
+    reading and sorting every match (a broad topic, 'US', matches most of a large store, and sorting all its matches
+    grows with the store)."""
+    dialect = db.dialect
+    if dialect.search_newest is None or dialect.search_count is None:
+        return dialect.search
+    matches = int(db.execute(dialect.search_count, [query]).fetchone()[0])
+    # A walk reads about limit * articles / matches articles; the sort reads every match, and sorts them.
+    return dialect.search_newest if 2 * matches * matches > limit * newest_article_id(db) else dialect.search
 
 
 def sentences_of(db: Database, article_ids: Sequence[int], max_position: int | None = None) -> list[SentenceRow]:

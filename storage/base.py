@@ -40,6 +40,10 @@ class Dialect:
 
     name: str  # 'sqlite' or 'postgresql'
     search: str  # a WHERE condition on articles ``a`` taking the query ``search_query`` builds
+    # For a query that most articles match: ``search`` tested on articles walked newest first, and what counts the
+    # matches (None: the engine's planner chooses by itself).
+    search_newest: str | None = None
+    search_count: str | None = None
 
     def search_query(self, text: str) -> str:
         """Every word of ``text`` must appear (stemmed, in any order); no operator a user types reaches the engine."""

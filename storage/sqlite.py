@@ -24,6 +24,9 @@ from storage.base import MIGRATIONS_TABLE, Dialect, StoreError, foreign_tables, 
 SQLITE = Dialect(
     name="sqlite",
     search="a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+    # The '+' keeps the planner off the rowid look-up of every match (and the sort of them all after it).
+    search_newest="+a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+    search_count="SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
 )
 
 

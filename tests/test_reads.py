@@ -114,3 +114,31 @@ def test_a_store_from_before_sentence_quality_briefs_and_profiles_the_same(seede
     stored = read()
     seeded_store.db.execute("UPDATE sentences SET quality = NULL")  # as migration 014 leaves older sentences
     assert read() == stored
+
+
+@pytest.mark.parametrize("topic", ["Gaza", "Israel", "Hezbollah ceasefire"])
+@pytest.mark.parametrize("limit", [1, 2, 50])
+def test_a_topic_most_articles_match_is_read_newest_first_with_the_same_result(seeded_store, topic, limit, monkeypatch):
+    from dataclasses import replace
+
+    from storage import articles as store
+
+    db = seeded_store.db
+    found = store.matching_articles(db, topic, limit=limit)
+    monkeypatch.setattr(db, "dialect", replace(db.dialect, search_newest=None, search_count=None))
+    assert found and found == store.matching_articles(db, topic, limit=limit)
+
+
+def test_walking_newest_first_reads_the_date_index_in_order(seeded_path):
+    from storage.db import open_database
+
+    db = open_database(seeded_path)  # SQLite's: PostgreSQL's planner chooses between the two by itself
+    steps = plan(
+        db,
+        "SELECT a.id, a.source FROM articles a WHERE a.duplicate_of IS NULL AND "
+        f"{db.dialect.search_newest} ORDER BY a.published_at DESC, a.id DESC LIMIT 2",
+        ['"Gaza"'],
+    )
+    db.close()
+    assert steps[0] == "SCAN a USING INDEX idx_articles_published"
+    assert not any("TEMP B-TREE" in step for step in steps)

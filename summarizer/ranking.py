@@ -161,11 +161,23 @@ def select(
         subject = subjects[i] if subjects is not None else None
         if subject is not None:
             covered[subject] = covered.get(subject, 0) + 1
-    # The picks are made: the rest only matter as credits to the sentence they repeat.
-    for i in pending if credit_rest else ():
-        twin = twin_of(i)
-        if twin is not None and (agree is None or agree(twin, i)):
-            credits[twin].append(i)
+    # The picks are made: the rest only matter as credits to the sentence they repeat, found from the picks' side
+    # (a few columns of the matrix) rather than by reading the row of every candidate left.
+    if credit_rest and pending:
+        place = {c: k for k, c in enumerate(chosen)}
+        columns = similarity[:, chosen].tocsc()
+        near: dict[int, list[int]] = {}
+        for k, c in enumerate(chosen):
+            start, end = columns.indptr[k], columns.indptr[k + 1]
+            for i, value in zip(columns.indices[start:end].tolist(), columns.data[start:end].tolist()):
+                if value > redundant:
+                    near.setdefault(i, []).append(c)
+        for i in pending:
+            repeated = near.get(i, []) + [c for c in same_fact.get(i, ()) if c in place]
+            if repeated:
+                twin = min(repeated, key=place.__getitem__)
+                if agree is None or agree(twin, i):
+                    credits[twin].append(i)
     return [Selection(i, tuple(credits[i])) for i in chosen]
 
 

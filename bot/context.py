@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.runner import BlockingRunner
 from bot.settings import Settings
 from service.app import Service
+
+if TYPE_CHECKING:
+    from bot.wave import Wave
 
 DIGESTS_IN_FLIGHT = 16
 
@@ -37,8 +40,8 @@ class BotData:
         # In a digest worker: books and waits for a number of messages' turns in the send budget the workers share
         # (bot/digests.SendBudget).
         self.send_budget: Callable[[int], Awaitable[float]] | None = None
-        # The digest waves being worked out ahead (bot/digests.py), by the minute they fired in.
-        self.waves: dict[datetime, asyncio.Future[None]] = {}
+        # The digest waves being worked out ahead (bot/wave.py), by the minute they fired in.
+        self.waves: dict[datetime, Wave] = {}
 
     def configure(self, runner: BlockingRunner, settings: Settings) -> None:
         """Attach the runner and settings (once, while building the application)."""

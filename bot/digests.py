@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot import buttons, render
+from bot import buttons, render, wave
 from bot.context import BotData, Context
 from bot.messaging import send
 from service.app import Chat, Service, next_scheduled
@@ -25,8 +24,6 @@ log = logging.getLogger(__name__)
 
 # A failed send is tried again after 1, 2, 4 … minutes while the slot is inside the grace window.
 RETRY_FIRST_SECONDS = 60.0
-# A wave is the chats whose slot fell due within this long before its first run.
-WAVE_WINDOW = timedelta(minutes=1)
 
 # Books a number of messages' turns in a send budget shared with other processes and waits for them; returns the
 # instant of the last (epoch seconds). See bot/worker.py.
@@ -111,31 +108,6 @@ async def send_digest(app: Application, digest: Digest, turn: float | None = Non
     return "sent"
 
 
-async def prepared(app: Application, fired_at: datetime) -> None:
-    """Wait until the wave a run at ``fired_at`` belongs to is worked out ahead (``Service.prepare_digests``): the
-    first run of a minute starts it for every chat due then, the others wait for it. A wave that cannot be worked
-    out ahead is computed chat by chat, as before."""
-    data = _data(app)
-    minute = fired_at.replace(second=0, microsecond=0)
-    wave = data.waves.get(minute)
-    if wave is None:
-        for gone in [m for m in data.waves if m < minute - WAVE_WINDOW]:
-            del data.waves[gone]
-        wave = data.waves[minute] = asyncio.ensure_future(_prepare(app, fired_at))
-    await asyncio.shield(wave)
-
-
-async def _prepare(app: Application, fired_at: datetime) -> None:
-    runner = _data(app).runner
-    try:
-        _, due = await runner.read_background(Service.digest_chats, fired_at, WAVE_WINDOW)
-        if len(due) > 1:
-            done = await runner.read_background(Service.prepare_digests, [chat.id for chat in due])
-            log.info("digest wave at %s worked out ahead: %s", fired_at, done)
-    except Exception:  # the wave is still delivered, chat by chat
-        log.exception("could not work out the digest wave at %s ahead", fired_at)
-
-
 async def deliver(app: Application, chat_id: int, fired_at: datetime, attempt: int = 0) -> DeliveryStatus:
     """Deliver the digest of the slot a run at ``fired_at`` belongs to, at most once; returns the final status
     ('already' when the slot was delivered or claimed before). A failed send is retried with backoff while the
@@ -158,7 +130,7 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
             return "already"
         turn = await data.send_budget(1)
     elif attempt == 0:
-        await prepared(app, fired_at)
+        await wave.prepared(app, fired_at, chat_id)
     # The wave's work waits for any command's (runner.run_background): a person asking never waits for the wave.
     claim = await runner.run_background(runner.service.claim_digest, chat_id, fired_at)
     if claim is None:

@@ -369,12 +369,13 @@ class Service:
 
         return digest_store.compute_digest(self.db, claim, self.diffs)
 
-    def prepare_digests(self, chat_ids: Sequence[int]) -> Prepared:
+    def prepare_digests(self, chat_ids: Sequence[int], ready: Callable[[int], None] | None = None) -> Prepared:
         """Work out ahead, topic by topic and mark by mark, every diff these chats' digests need, so that a wave
-        holds one mark's arrivals at a time (reads only: runs on a reader)."""
+        holds one mark's arrivals at a time; ``ready(chat_id)`` as each chat's topics are done (reads only: runs on a
+        reader)."""
         from service.wave import prepare_wave
 
-        return prepare_wave(self.db, chat_ids, self.diffs)
+        return prepare_wave(self.db, chat_ids, self.diffs, ready)
 
     def close_digest(self, digest: Claim | Digest, status: SendStatus) -> None:
         """Record a claimed digest's outcome: 'sent', 'nothing-new', 'failed' (tried again) or 'forbidden'."""

@@ -4,7 +4,7 @@ every chat at that mark has its diff, instead of staying cached until the wave e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from service.changes import compute_changes
@@ -27,20 +27,26 @@ class Prepared:
     topics: int
 
 
-def prepare_wave(db: Database, chat_ids: Iterable[int], cache: DiffCache) -> Prepared:
+def prepare_wave(
+    db: Database, chat_ids: Iterable[int], cache: DiffCache, ready: Callable[[int], None] | None = None
+) -> Prepared:
     """Work out every diff these chats' digests will need (reads only) and keep them in ``cache``: each topic's
-    reads and each mark's arrivals are made once and let go when the topic or mark is done."""
+    reads and each mark's arrivals are made once and let go when the topic or mark is done. ``ready(chat_id)`` is
+    called as soon as all of a chat's topics are."""
     marks: dict[str, dict[int | None, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
-    chats = topics = 0
+    left: dict[int, int] = {}  # chat id -> its topics not yet worked out
     for chat_id in chat_ids:
         chat = chat_store.get_chat(db, chat_id)
         if chat is None:
             continue
-        chats += 1
+        left[chat_id] = 0
         for topic in chat_store.subscriptions(db, chat_id):
             last = chat_store.last_snapshot(db, chat_id, topic)
             marks[topic][last.covered_to if last else None].append((chat_id, chat.length))
-            topics += 1
+            left[chat_id] += 1
+    announce = ready or (lambda _: None)
+    for chat_id in [c for c, n in left.items() if n == 0]:
+        announce(chat_id)
     for topic, by_mark in marks.items():
         own = DiffCache()
         for chats_at_mark in by_mark.values():
@@ -50,4 +56,10 @@ def prepare_wave(db: Database, chat_ids: Iterable[int], cache: DiffCache) -> Pre
                 own.clear(kind)
         for kind in PREPARED_KINDS:
             cache.update(own, kind)
-    return Prepared(chats, sum(len(by_mark) for by_mark in marks.values()), topics)
+        for chats_at_mark in by_mark.values():
+            for chat_id, _ in chats_at_mark:
+                left[chat_id] -= 1
+                if left[chat_id] == 0:
+                    announce(chat_id)
+    topics = sum(len(chats) for by_mark in marks.values() for chats in by_mark.values())
+    return Prepared(len(left), sum(len(by_mark) for by_mark in marks.values()), topics)

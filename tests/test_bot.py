@@ -552,7 +552,9 @@ async def test_a_wave_of_digests_is_worked_out_ahead_once_and_each_chat_gets_its
         await runner.run(chat_store.update_chat, runner.service.db, chat_id, digest_time="08:00", timezone="UTC")
     prepared: list[list[int]] = []
     real = Service.prepare_digests
-    monkeypatch.setattr(Service, "prepare_digests", lambda self, ids: prepared.append(sorted(ids)) or real(self, ids))
+    monkeypatch.setattr(
+        Service, "prepare_digests", lambda self, ids, ready: prepared.append(sorted(ids)) or real(self, ids, ready)
+    )
     fired = datetime(2024, 10, 22, 8, 0, 2, tzinfo=UTC)
     statuses = await asyncio.gather(*(digests.deliver(app, chat_id, fired) for chat_id in wave))
     assert (statuses, prepared) == (["sent", "sent", "sent"], [wave])

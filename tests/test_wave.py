@@ -51,3 +51,23 @@ def test_a_prepared_wave_lets_each_marks_arrivals_go_and_computes_nothing_twice(
     digests(wave, cache)
     assert cache.misses - misses == 2  # each topic's article search, once; every diff was ready
     assert [kind for kind in ("arrivals", "reads", "novel") if kind in cache._kinds] == []
+
+
+def test_each_chat_is_announced_ready_once_when_its_last_topic_is_done(wave, monkeypatch):
+    from service import wave as waves
+
+    done_topics: list[str] = []
+    real = waves.compute_changes
+
+    def computing(db, chat_id, topic, *args, **kwargs):
+        done_topics.append(topic)
+        return real(db, chat_id, topic, *args, **kwargs)
+
+    monkeypatch.setattr(waves, "compute_changes", computing)
+    announced: list[tuple[int, int]] = []  # (chat, topics worked out by then)
+    prepare_wave(
+        wave.db, [1, 2, 3, 4, 5, 6, 99], DiffCache(), lambda chat_id: announced.append((chat_id, len(done_topics)))
+    )
+    assert sorted(chat for chat, _ in announced) == [1, 2, 3, 4, 5, 6]  # 99 is no chat
+    # Every chat follows both topics: none is ready before the second topic's diffs are all worked out.
+    assert {by for _, by in announced} == {len(done_topics)}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, Literal, TypeVar
 
-from service.arrivals import Arrivals, read_arrivals, unseen
+from service.arrivals import Arrivals, Named, read_arrivals, unseen
 from service.briefing import build_briefing
 from service.diffcache import DiffCache
 from service.factchanges import FactChange
@@ -363,7 +363,7 @@ def _entity_news(
     known, entities, roles, row_by_id = arrivals.known, arrivals.entities, arrivals.roles, arrivals.by_id
     developed = {i.sentence_id for i in developments}
     new_list: list[EntityNews] = []
-    updated_list: list[EntityNews] = []
+    known_named: list[tuple[Entity, Named]] = []
     for entity_id, named in arrivals.named.items():
         entity = entities.get(entity_id)
         if entity is None:
@@ -371,11 +371,7 @@ def _entity_news(
         articles = named.articles
         sources = named.sources
         if entity_id in known:
-            not_shown = (s for s in named.ranked if s in novel and s not in developed)
-            fresh = list(islice(not_shown, MAX_SENTENCES_PER_ENTITY))
-            if fresh:
-                picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in fresh]
-                updated_list.append(EntityNews(entity, picked, sources, named.mentions, articles=articles))
+            known_named.append((entity, named))
             continue
         role = roles.get(entity_id)
         if entity.label == "PERSON":
@@ -414,11 +410,17 @@ def _entity_news(
     updated: list[EntityNews] = []
     # A sentence a new entity's clause is quoted from is not shown again whole for a known one.
     taken = set(developed) | {n.sentences[0][0] for n in people + others if n.clause}
-    for news in sorted(updated_list, key=importance):
-        news.sentences = [s for s in news.sentences if s[0] not in taken]
-        if news.sentences and len(updated) < MAX_UPDATED_ENTITIES[size]:
-            taken |= {s for s, _, _ in news.sentences}
-            updated.append(news)
+    # Known entities in order of importance (the same for every chat at the mark), each with the best sentence
+    # about it the chat has not seen, until the form's few are found.
+    for entity, named in sorted(known_named, key=lambda k: (-k[1].articles, -k[1].sources, -k[1].mentions, k[0].name)):
+        if len(updated) >= MAX_UPDATED_ENTITIES[size]:
+            break
+        not_shown = (s for s in named.ranked if s in novel and s not in developed)
+        fresh = [s for s in islice(not_shown, MAX_SENTENCES_PER_ENTITY) if s not in taken]
+        if fresh:
+            taken |= set(fresh)
+            picked = [(s, row_by_id[s].text, cite(row_by_id[s])) for s in fresh]
+            updated.append(EntityNews(entity, picked, named.sources, named.mentions, articles=named.articles))
     return people + others, updated
 
 

@@ -9,11 +9,11 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-# A mark's arrivals and a topic's reads (a few MB each) serve every chat at that mark or on that topic, and a wave meets
-# those chats spread over all of it: they keep budgets of their own, so the many small per-state entries never push
-# them out mid-wave.
-# A chat state's diff is small and a wave prepares one for every state it meets (service/wave.py): room for them all.
-LIMITS = {"arrivals": 400, "reads": 100, "state": 50_000}
+# A mark's arrivals and a topic's reads (a few MB each, tens for a broad topic) serve every chat at that mark or on
+# that topic: they keep budgets of their own, so the many small per-state entries never push them out. A wave works
+# its chats out ahead topic by topic (service/wave.py) and keeps none of them here: these serve /changes and single
+# deliveries. A chat state's diff is small, and a wave keeps one for every state it meets: room for them all.
+LIMITS = {"arrivals": 48, "reads": 12, "state": 50_000}
 
 
 class DiffCache:

@@ -95,20 +95,7 @@ class TopicReads:
 def topic_reads(db: Database, article_ids: Sequence[int]) -> TopicReads:
     """Read what these articles hold (one query of each kind)."""
     ids = sorted(article_ids)
-    # A wave keeps a topic's reads while it lasts: each id, name and label is held once, not once per mention.
-    ints: dict[int, int] = {}
-    texts: dict[str, str] = {}
-    number, text = ints.setdefault, texts.setdefault
-    mentions = [
-        Mention(
-            number(m.entity_id, m.entity_id),
-            number(m.sentence_id, m.sentence_id),
-            number(m.article_id, m.article_id),
-            text(m.surface, m.surface),
-            text(m.label, m.label),
-        )
-        for m in entity_store.mentions_in(db, ids)
-    ]
+    mentions = entity_store.mentions_in(db, ids)
     named = sorted({m.entity_id for m in mentions})
     return TopicReads(
         mentions=mentions,

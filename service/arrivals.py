@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -43,18 +43,24 @@ class Named:
 
 
 def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow], scores: dict[int, float]) -> dict[int, Named]:
-    by_entity: dict[int, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        by_entity[m.entity_id].append(m)
     source = {r.id: r.source for r in rows}
+    # One pass over the mentions: each entity's articles, mention count and mentions in the candidate sentences.
+    found: dict[int, tuple[set[int], list[int], list[tuple[int, str]]]] = {}
+    for m in mentions:
+        entry = found.get(m.entity_id)
+        if entry is None:
+            entry = found[m.entity_id] = (set(), [0], [])
+        entry[0].add(m.article_id)
+        entry[1][0] += 1
+        if m.sentence_id in source:
+            entry[2].append((m.sentence_id, m.surface))
     named = {}
-    for entity_id, found in by_entity.items():
-        in_rows = tuple((m.sentence_id, m.surface) for m in found if m.sentence_id in source)
+    for entity_id, (articles, count, in_rows) in found.items():
         ids = {s for s, _ in in_rows}
         named[entity_id] = Named(
-            len({m.article_id for m in found}),
-            len(found),
-            in_rows,
+            len(articles),
+            count[0],
+            tuple(in_rows),
             len({source[s] for s in ids}),
             tuple(sorted(ids, key=lambda s: (-scores.get(s, 0.0), s))),
         )
@@ -132,7 +138,13 @@ def read_arrivals(
     # Said once whoever said it; corroborated and credited only where the outlets' reports agree.
     ranked = base * ranking.corroboration(sources, similarity, credible(same, said)) * recency(rows) if rows else base
     score_of = dict(zip(ids, scores))
-    kept = [replace(r, tokens=()) for r in rows]  # the words are in the vectors: a third of the rows' memory
+    # The words are in the vectors: a third of the rows' memory (built directly, twice as fast as ``replace``).
+    kept = [
+        SentenceRow(
+            r.id, r.article_id, r.position, r.text, (), r.source, r.published_at, r.url, r.story_id, r.title, r.quality
+        )
+        for r in rows
+    ]
     return Arrivals(
         topic=topic,
         new_articles=len(new_articles),

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.runner import BlockingRunner
 from bot.settings import Settings
+from bot.wave import Wave
 from service.app import Service
-
-if TYPE_CHECKING:
-    from bot.wave import Wave
 
 DIGESTS_IN_FLIGHT = 16
 

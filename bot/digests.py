@@ -130,7 +130,7 @@ async def _deliver(app: Application, chat_id: int, fired_at: datetime, attempt: 
             return "already"
         turn = await data.send_budget(1)
     elif attempt == 0:
-        await wave.prepared(app, fired_at, chat_id)
+        await wave.prepared(data.waves, runner, fired_at, chat_id)
     # The wave's work waits for any command's (runner.run_background): a person asking never waits for the wave.
     claim = await runner.run_background(runner.service.claim_digest, chat_id, fired_at)
     if claim is None:

@@ -8,9 +8,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.ext import Application
-
-from bot.context import BotData
+from bot.runner import BlockingRunner
 from service.app import Service
 
 log = logging.getLogger(__name__)
@@ -45,22 +43,21 @@ class Wave:
         ready.cancel()
 
 
-async def prepared(app: Application, fired_at: datetime, chat_id: int) -> None:
-    """Wait until the wave a run at ``fired_at`` belongs to has worked out this chat's digest (a wave that cannot be
-    worked out ahead is computed chat by chat, as before)."""
-    data: BotData = app.bot_data
+async def prepared(waves: dict[datetime, Wave], runner: BlockingRunner, fired_at: datetime, chat_id: int) -> None:
+    """Wait until the wave a run at ``fired_at`` belongs to (in ``waves``, by minute) has worked out this chat's
+    digest (a wave that cannot be worked out ahead is computed chat by chat, as before)."""
     minute = fired_at.replace(second=0, microsecond=0)
-    wave = data.waves.get(minute)
+    wave = waves.get(minute)
     if wave is None:
-        for gone in [m for m in data.waves if m < minute - WAVE_WINDOW]:
-            del data.waves[gone]
-        wave = data.waves[minute] = Wave()
-        wave.task = asyncio.ensure_future(_prepare(data, wave, fired_at))
+        for gone in [m for m in waves if m < minute - WAVE_WINDOW]:
+            del waves[gone]
+        wave = waves[minute] = Wave()
+        wave.task = asyncio.ensure_future(_prepare(runner, wave, fired_at))
     await wave.wait_for(chat_id)
 
 
-async def _prepare(data: BotData, wave: Wave, fired_at: datetime) -> None:
-    runner, loop = data.runner, asyncio.get_running_loop()
+async def _prepare(runner: BlockingRunner, wave: Wave, fired_at: datetime) -> None:
+    loop = asyncio.get_running_loop()
 
     def ready(chat_id: int) -> None:  # on the reader's thread
         loop.call_soon_threadsafe(wave.mark_ready, chat_id)
@@ -68,11 +65,7 @@ async def _prepare(data: BotData, wave: Wave, fired_at: datetime) -> None:
     try:
         _, due = await runner.read_background(Service.digest_chats, fired_at, WAVE_WINDOW)
         if len(due) > 1:
-            done = await runner.read_background(
-                Service.prepare_digests,
-                [chat.id for chat in due],
-                ready,
-            )
+            done = await runner.read_background(Service.prepare_digests, [chat.id for chat in due], ready)
             log.info("digest wave at %s worked out ahead: %s", fired_at, done)
     except Exception:  # the wave is still delivered, chat by chat
         log.exception("could not work out the digest wave at %s ahead", fired_at)

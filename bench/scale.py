@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -99,10 +99,10 @@ async def wave(path: Path, fired: datetime, topic: str, nlp) -> dict:
         finally:
             compute.append(time.thread_time() - start)
 
-    def prepared(self: Service, chat_ids: Sequence[int]) -> Prepared:
+    def prepared(self: Service, chat_ids: Sequence[int], ready: Callable[[int], None] | None = None) -> Prepared:
         start = time.thread_time()
         try:
-            return prepare_digests(self, chat_ids)
+            return prepare_digests(self, chat_ids, ready)
         finally:
             prepare.append(time.thread_time() - start)
 

@@ -47,6 +47,11 @@ class DiffCache:
                 items.popitem(last=False)
         return value
 
+    def kinds(self) -> set[str]:
+        """The kinds of entry held now."""
+        with self._lock:
+            return {kind for kind, items in self._kinds.items() if items}
+
     def clear(self, kind: str) -> None:
         """Forget every entry of one kind."""
         with self._lock:

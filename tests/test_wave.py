@@ -50,7 +50,7 @@ def test_a_prepared_wave_lets_each_marks_arrivals_go_and_computes_nothing_twice(
     misses = cache.misses
     digests(wave, cache)
     assert cache.misses - misses == 2  # each topic's article search, once; every diff was ready
-    assert [kind for kind in ("arrivals", "reads", "novel") if kind in cache._kinds] == []
+    assert cache.kinds() == {"articles", "state", "brief"}  # no mark's arrivals, no topic's reads
 
 
 def test_each_chat_is_announced_ready_once_when_its_last_topic_is_done(wave, monkeypatch):

@@ -26,9 +26,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,9 +39,7 @@ from bot import digests  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram_app import build_application, post_init, post_shutdown  # noqa: E402
 from service.app import Service  # noqa: E402
-from service.digests import Claim, Digest  # noqa: E402
 from service.sources.raw import RawArticle  # noqa: E402
-from service.wave import Prepared  # noqa: E402
 from storage import chats as chat_store  # noqa: E402
 from storage.db import open_database, transaction  # noqa: E402
 from summarizer.nlp import load_pipeline  # noqa: E402
@@ -49,6 +48,7 @@ CORPUS = ROOT.parent / "shared" / "eval" / "t17_dev_topics.jsonl"
 CACHE = ROOT / "data" / "bench"
 # The newest grown article's date: fixed, so a cached store is the same store whenever it was built.
 GROWN_UNTIL = date(2026, 11, 1)
+T = TypeVar("T")
 
 
 def grown_store(base: int, articles: int) -> Path:
@@ -92,20 +92,17 @@ async def wave(path: Path, fired: datetime, topic: str, nlp) -> dict:
     prepare: list[float] = []
     original, prepare_digests = Service.compute_digest, Service.prepare_digests
 
-    def timed(self: Service, claim: Claim) -> Digest:
-        start = time.thread_time()
-        try:
-            return original(self, claim)
-        finally:
-            compute.append(time.thread_time() - start)
+    def thread_timed(fn: Callable[..., T], spent: list[float]) -> Callable[..., T]:
+        def timed(*args: Any) -> T:
+            start = time.thread_time()
+            try:
+                return fn(*args)
+            finally:
+                spent.append(time.thread_time() - start)
 
-    def prepared(self: Service, chat_ids: Sequence[int], ready: Callable[[int], None] | None = None) -> Prepared:
-        start = time.thread_time()
-        try:
-            return prepare_digests(self, chat_ids, ready)
-        finally:
-            prepare.append(time.thread_time() - start)
+        return timed
 
+    timed, prepared = thread_timed(original, compute), thread_timed(prepare_digests, prepare)
     Service.compute_digest = timed  # type: ignore[method-assign]
     Service.prepare_digests = prepared  # type: ignore[method-assign]
     result: dict = {}

@@ -45,22 +45,21 @@ class Named:
 def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow], scores: dict[int, float]) -> dict[int, Named]:
     source = {r.id: r.source for r in rows}
     # One pass over the mentions: each entity's articles, mention count and mentions in the candidate sentences.
-    found: dict[int, tuple[set[int], list[int], list[tuple[int, str]]]] = {}
+    articles: dict[int, set[int]] = defaultdict(set)  # in order of first mention
+    counts: Counter[int] = Counter()
+    in_rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for m in mentions:
-        entry = found.get(m.entity_id)
-        if entry is None:
-            entry = found[m.entity_id] = (set(), [0], [])
-        entry[0].add(m.article_id)
-        entry[1][0] += 1
+        articles[m.entity_id].add(m.article_id)
+        counts[m.entity_id] += 1
         if m.sentence_id in source:
-            entry[2].append((m.sentence_id, m.surface))
+            in_rows[m.entity_id].append((m.sentence_id, m.surface))
     named = {}
-    for entity_id, (articles, count, in_rows) in found.items():
-        ids = {s for s, _ in in_rows}
+    for entity_id, found in articles.items():
+        ids = {s for s, _ in in_rows[entity_id]}
         named[entity_id] = Named(
-            len(articles),
-            count[0],
-            tuple(in_rows),
+            len(found),
+            counts[entity_id],
+            tuple(in_rows[entity_id]),
             len({source[s] for s in ids}),
             tuple(sorted(ids, key=lambda s: (-scores.get(s, 0.0), s))),
         )

@@ -48,13 +48,10 @@ class TopicReads:
         """For each entity, how many of all the articles name it."""
         return Counter(e for named in self._named_by_article.values() for e in named)
 
-    def _of(self, article_ids: Set[int]) -> list[Mention]:
-        spans = self._by_article
-        return [m for a in sorted(article_ids & spans.keys()) for m in self.mentions[slice(*spans[a])]]
-
     def mentions_in(self, article_ids: Set[int]) -> list[Mention]:
         """``entity_store.mentions_in`` for some of the articles."""
-        return self._of(article_ids)
+        spans = self._by_article
+        return [m for a in sorted(article_ids & spans.keys()) for m in self.mentions[slice(*spans[a])]]
 
     @cached_property
     def _actors(self) -> dict[int, dict[int, set[int]]]:

@@ -3,9 +3,11 @@ and their ranking, the entity and figure news; and which of it a chat has not se
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -17,15 +19,17 @@ from service.topicreads import TopicReads, topic_reads
 from storage import articles as store
 from storage import entities as entity_store
 from storage.db import Database
-from storage.records import Article, Entity, Mention, Role, SentenceRow
+from storage.records import Article, Entity, Role, SentenceRow
 from summarizer import ranking
 from summarizer.credits import Report
-from summarizer.entities import NEWS_LABELS, alias_key
+from summarizer.entities import NEWS_LABELS, alias_key, looks_like_adjective
 from summarizer.lexrank import cosine_matrix, tfidf_matrix
 from summarizer.paraphrase import ParaphraseIndex
 from summarizer.words import ranking_words
 
 MAX_QUIET = 3
+# An organisation or place is news when at least this many new articles name it.
+MIN_ARTICLES_FOR_PLACE = 2
 # Someone has gone quiet when several new articles did not name them.
 MIN_ARTICLES_FOR_QUIET = 3
 
@@ -39,31 +43,69 @@ class Named:
     mentions: int
     in_rows: tuple[tuple[int, str], ...]
     sources: int  # outlets whose candidate sentences name it
-    ranked: tuple[int, ...]  # the candidate sentences naming it, best-ranked first
+    scores: Mapping[int, float] = field(repr=False, compare=False)  # the candidate sentences' scores
+
+    @cached_property
+    def ranked(self) -> tuple[int, ...]:
+        """The candidate sentences naming it, best-ranked first (worked out for the few entities a diff lists)."""
+        scores = self.scores
+        return tuple(sorted({s for s, _ in self.in_rows}, key=lambda s: (-scores.get(s, 0.0), s)))
+
+    def importance(self, entity: Entity) -> tuple[int, int, int, str]:
+        """The order entity lines come in: named in more articles, by more outlets, more often."""
+        return (-self.articles, -self.sources, -self.mentions, entity.name)
 
 
-def _named(mentions: Sequence[Mention], rows: Sequence[SentenceRow], scores: dict[int, float]) -> dict[int, Named]:
+def _named(
+    named_in: Sequence[tuple[int, int, int]],
+    reads: TopicReads,
+    rows: Sequence[SentenceRow],
+    scores: dict[int, float],
+    entities: Set[int],
+) -> dict[int, Named]:
+    """What the arrived articles say of each of ``entities`` (``named_in``: each entity they name in order of first
+    mention, with its articles and mentions), with its mentions in the candidate ``rows``."""
     source = {r.id: r.source for r in rows}
-    # One pass over the mentions: each entity's articles, mention count and mentions in the candidate sentences.
-    articles: dict[int, set[int]] = defaultdict(set)  # in order of first mention
-    counts: Counter[int] = Counter()
     in_rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for m in mentions:
-        articles[m.entity_id].add(m.article_id)
-        counts[m.entity_id] += 1
-        if m.sentence_id in source:
-            in_rows[m.entity_id].append((m.sentence_id, m.surface))
+    for row in sorted(rows, key=lambda r: (r.article_id, r.id)):  # the mentions' reading order
+        for entity_id, surface in reads.mentions_of_sentence(row.id):
+            in_rows[entity_id].append((row.id, surface))
     named = {}
-    for entity_id, found in articles.items():
-        ids = {s for s, _ in in_rows[entity_id]}
-        named[entity_id] = Named(
-            len(found),
-            counts[entity_id],
-            tuple(in_rows[entity_id]),
-            len({source[s] for s in ids}),
-            tuple(sorted(ids, key=lambda s: (-scores.get(s, 0.0), s))),
-        )
+    for entity_id, articles, mentions in named_in:
+        if entity_id not in entities:
+            continue
+        found = in_rows.get(entity_id, [])
+        named[entity_id] = Named(articles, mentions, tuple(found), len({source[s] for s, _ in found}), scores)
     return named
+
+
+def _news_order(
+    named: dict[int, Named], entities: dict[int, Entity], known: Set[int], roles: dict[int, str]
+) -> tuple[list[tuple[Entity, Named]], list[tuple[Entity, Named]]]:
+    """The entities a diff may list, most important first (the same for every chat at the mark): new ones that can
+    be news, and known ones named again.
+
+    Left out of the new: a one-word 'person' with no role (more often a first name in a reader's comment, a place
+    or a word the model misread), and an organisation or place named in fewer than two of the new articles (a city
+    a quote passes through is not news) or written as an adjective.
+    """
+    new: list[tuple[Entity, Named]] = []
+    again: list[tuple[Entity, Named]] = []
+    for entity_id, found in named.items():
+        entity = entities.get(entity_id)
+        if entity is None:
+            continue
+        if entity_id in known:
+            again.append((entity, found))
+        elif entity.label == "PERSON":
+            if len(entity.name.split()) >= 2 or entity_id in roles:
+                new.append((entity, found))
+        elif found.articles >= MIN_ARTICLES_FOR_PLACE and not looks_like_adjective(entity.name):
+            new.append((entity, found))
+    # Stable sorts: entities alike in importance keep their order of first mention.
+    new.sort(key=lambda pair: pair[1].importance(pair[0]))
+    again.sort(key=lambda pair: pair[1].importance(pair[0]))
+    return new, again
 
 
 @dataclass
@@ -86,6 +128,9 @@ class Arrivals:
     outlets: set[str]
     named: dict[int, Named]  # news entity id -> what the arrived articles say of it, in order of first mention
     known: set[int]  # entities the covered articles named
+    # The entities a line may be about, most important first: new ones that can be news, known ones named again.
+    new_entities: list[tuple[Entity, Named]]
+    known_again: list[tuple[Entity, Named]]
     entities: dict[int, Entity]  # the news entities a line may name (outlets left out)
     roles: dict[int, str]
     fact_changes: list[FactChange]
@@ -112,14 +157,14 @@ def read_arrivals(
     if reads is None:
         reads = topic_reads(db, sorted(new_set | covered))
     old_counts = reads.article_counts(covered)
-    new_mentions = reads.mentions_in(new_set)
+    named_in = reads.named_in(new_set)
     new_facts = reads.facts_of(new_set)
     outlets = {alias_key(a.source) for a in new_articles}
-    named = sorted({m.entity_id for m in new_mentions})
+    named_ids = sorted(e for e, _, _ in named_in)
     # The news entities a line may list: never an outlet (the article's publisher is not its news).
     entities = {
         e.id: e
-        for e in (reads.entities[i] for i in named if i in reads.entities)
+        for e in (reads.entities[i] for i in named_ids if i in reads.entities)
         if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
     }
     subjects = subjects_of(entity_store.people_by_sentence(db, ids))
@@ -144,6 +189,10 @@ def read_arrivals(
         )
         for r in rows
     ]
+    named = _named(named_in, reads, rows, score_of, entities.keys())
+    roles = _roles(reads.roles_in(new_set))
+    known = set(old_counts)
+    new_entities, known_again = _news_order(named, entities, known, roles)
     return Arrivals(
         topic=topic,
         new_articles=len(new_articles),
@@ -155,12 +204,14 @@ def read_arrivals(
         subjects=subjects,
         said=said,
         outlets=outlets,
-        named=_named([m for m in new_mentions if m.entity_id in entities], rows, score_of),
-        known=set(old_counts),
+        named=named,
+        known=known,
+        new_entities=new_entities,
+        known_again=known_again,
         entities=entities,
-        roles=_roles(reads.roles_in(new_set)),
+        roles=roles,
         fact_changes=fact_changes(db, reads.facts_of(covered), new_facts),
-        quiet=_gone_quiet(db, topic, old_counts, {m.entity_id for m in new_mentions}, len(new_articles), outlets),
+        quiet=_gone_quiet(db, topic, old_counts, set(named_ids), len(new_articles), outlets),
         paraphrases=ParaphraseIndex(vectors, similarity),
         by_id={r.id: r for r in kept},
     )
@@ -200,7 +251,7 @@ def _gone_quiet(
     of several new articles names; never the story's own subject (its most-named entity, or a name the topic says)."""
     if new_articles < MIN_ARTICLES_FOR_QUIET:
         return []
-    order = sorted(old_counts, key=lambda e: (-old_counts[e], e))
+    order = heapq.nsmallest(30, old_counts, key=lambda e: (-old_counts[e], e))
     topic_words = set(ranking_words(topic.split()))
     candidates = [e for e in order[1:30] if old_counts[e] >= 2 and e not in named_now]
     quiet = []

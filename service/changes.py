@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, Literal, TypeVar
 
-from service.arrivals import Arrivals, Named, read_arrivals, unseen
+from service.arrivals import Arrivals, read_arrivals, unseen
 from service.briefing import build_briefing
 from service.diffcache import DiffCache
 from service.factchanges import FactChange
@@ -25,7 +25,6 @@ from storage import chats as chat_store
 from storage.db import Database
 from storage.records import Article, Entity
 from summarizer.clauses import what_they_did
-from summarizer.entities import looks_like_adjective
 
 # A diff sized for a phone: words of the rendered text (sentences, lines and credits) per length, and how many
 # new people, organisations or places, known entities with news and changed figures it lists.
@@ -36,8 +35,6 @@ MAX_NEW_OTHERS = {"short": 1, "medium": 2, "long": 3}
 MAX_UPDATED_ENTITIES = {"short": 0, "medium": 0, "long": 3}
 MAX_FACT_LINES = {"short": 2, "medium": 3, "long": 5}
 MAX_SENTENCES_PER_ENTITY = 1
-# A place or organisation is news when several new articles name it.
-MIN_ARTICLES_FOR_PLACE = 2
 DEVELOPMENTS = {"short": 2, "medium": 3, "long": 5}
 # A chat's briefings on a topic are kept this long (its latest always): enough that nothing is shown twice.
 HISTORY_DAYS = 30
@@ -354,65 +351,51 @@ def _entity_news(
 ) -> tuple[list[EntityNews], list[EntityNews]]:
     """New people, organisations and places as one line each, and (long form) news about known entities.
 
-    Left out: an outlet (the article's publisher is not its news), an organisation or place named in fewer than
-    two of the new articles (a city a quote passes through is not news), a one-word 'person' with no role (more
-    often a first name in a reader's comment, a place or a word the model misread), and any line that would only
-    repeat a development.
+    Taken in order of importance (the same for every chat at the mark: ``Arrivals.new_entities``) until the form's
+    few are found. Left out besides: an outlet (the article's publisher is not its news), a person with no role and
+    nothing to say about them, and any line that would only repeat a development.
     """
     size = length_name(length)
-    known, entities, roles, row_by_id = arrivals.known, arrivals.entities, arrivals.roles, arrivals.by_id
+    roles, row_by_id = arrivals.roles, arrivals.by_id
     developed = {i.sentence_id for i in developments}
-    new_list: list[EntityNews] = []
-    known_named: list[tuple[Entity, Named]] = []
-    for entity_id, named in arrivals.named.items():
-        entity = entities.get(entity_id)
-        if entity is None:
+    people: list[EntityNews] = []
+    others: list[EntityNews] = []
+    for entity, named in arrivals.new_entities:
+        person = entity.label == "PERSON"
+        kept, most = (people, MAX_NEW_PEOPLE[size]) if person else (others, MAX_NEW_OTHERS[size])
+        if len(kept) >= most:
+            if len(people) >= MAX_NEW_PEOPLE[size] and len(others) >= MAX_NEW_OTHERS[size]:
+                break
             continue
-        articles = named.articles
-        sources = named.sources
-        if entity_id in known:
-            known_named.append((entity, named))
-            continue
-        role = roles.get(entity_id)
-        if entity.label == "PERSON":
-            if len(entity.name.split()) < 2 and role is None:
-                continue
-        elif articles < MIN_ARTICLES_FOR_PLACE or looks_like_adjective(entity.name):
-            continue
-        news = EntityNews(entity, [], sources, named.mentions, role=role, articles=articles)
+        role = roles.get(entity.id)
+        news = EntityNews(entity, [], named.sources, named.mentions, role=role, articles=named.articles)
         surfaces = dict(named.in_rows)
         # A person's line says what they did; an organisation or place is listed by name.
-        for sentence_id in (s for s in named.ranked if s not in developed) if entity.label == "PERSON" else ():
+        for sentence_id in (s for s in named.ranked if s not in developed) if person else ():
             row = row_by_id[sentence_id]
-            subject_only = (
-                role is not None
-            )  # a role already says who they are; a clause that only names them adds nothing
+            # A role already says who they are; a clause that only names them adds nothing.
+            subject_only = role is not None
             clause = what_they_did(row.text, surfaces[sentence_id], subject_only=subject_only) or what_they_did(
                 row.text, entity.name, subject_only=subject_only
             )
             if clause:
                 news.clause, news.sentences = clause, [(sentence_id, row.text, cite(row))]
                 break
-        if news.clause is None and role is None and entity.label == "PERSON":
+        if news.clause is None and role is None and person:
             continue  # named only in a development, or with nothing to say about them
         if not news.sentences:
             first = min((s for s, _ in named.in_rows), default=None)
             if first is None:
                 continue
             news.sentences = [(first, row_by_id[first].text, cite(row_by_id[first]))]
-        new_list.append(news)
+        kept.append(news)
 
-    def importance(n: EntityNews) -> tuple:
-        return (-n.articles, -n.sources, -n.mentions, n.entity.name)
-
-    people = sorted((n for n in new_list if n.entity.label == "PERSON"), key=importance)[: MAX_NEW_PEOPLE[size]]
-    others = sorted((n for n in new_list if n.entity.label != "PERSON"), key=importance)[: MAX_NEW_OTHERS[size]]
     updated: list[EntityNews] = []
     # A sentence a new entity's clause is quoted from is not shown again whole for a known one.
     taken = set(developed) | {n.sentences[0][0] for n in people + others if n.clause}
-    # Known entities in order of importance (the same for every chat at the mark), each with the best sentence
-    # about it the chat has not seen, until the form's few are found.
-    for entity, named in sorted(known_named, key=lambda k: (-k[1].articles, -k[1].sources, -k[1].mentions, k[0].name)):
+    # Known entities in order of importance, each with the best sentence about it the chat has not seen, until the
+    # form's few are found.
+    for entity, named in arrivals.known_again:
         if len(updated) >= MAX_UPDATED_ENTITIES[size]:
             break
         not_shown = (s for s in named.ranked if s in novel and s not in developed)

@@ -11,6 +11,8 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from service.credits import ACTOR_LABELS
 from storage import articles as store
 from storage import entities as entity_store
@@ -48,10 +50,50 @@ class TopicReads:
         """For each entity, how many of all the articles name it."""
         return Counter(e for named in self._named_by_article.values() for e in named)
 
-    def mentions_in(self, article_ids: Set[int]) -> list[Mention]:
-        """``entity_store.mentions_in`` for some of the articles."""
-        spans = self._by_article
-        return [m for a in sorted(article_ids & spans.keys()) for m in self.mentions[slice(*spans[a])]]
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each article's entities in order of first mention and how often it names each, as arrays (article id,
+        entity index, mentions), and the entity id of each index: what a mark's counts are summed from."""
+        index: dict[int, int] = {}
+        articles: list[int] = []
+        entities: list[int] = []
+        counts: list[int] = []
+        for article_id, (i, j) in self._by_article.items():
+            here: Counter[int] = Counter(m.entity_id for m in self.mentions[i:j])  # keeps first-mention order
+            for entity_id, n in here.items():
+                articles.append(article_id)
+                entities.append(index.setdefault(entity_id, len(index)))
+                counts.append(n)
+        return (
+            np.array(articles, dtype=np.int64),
+            np.array(entities, dtype=np.int64),
+            np.array(counts, dtype=np.int64),
+            np.array(list(index), dtype=np.int64),
+        )
+
+    def named_in(self, article_ids: Set[int]) -> list[tuple[int, int, int]]:
+        """Every entity some of the articles name, in order of first mention: (entity id, articles naming it,
+        mentions)."""
+        articles, entities, counts, ids = self._pairs
+        asked = np.isin(articles, np.fromiter(article_ids, dtype=np.int64, count=len(article_ids)))
+        named, counts = entities[asked], counts[asked]
+        found, first = np.unique(named, return_index=True)
+        order = found[np.argsort(first, kind="stable")]
+        in_articles = np.bincount(named, minlength=len(ids))
+        mentions = np.bincount(named, weights=counts, minlength=len(ids))
+        return [(int(ids[e]), int(in_articles[e]), int(mentions[e])) for e in order]
+
+    @cached_property
+    def _by_sentence(self) -> dict[int, list[tuple[int, str]]]:
+        """Each sentence's mentions in reading order: (entity id, surface as written)."""
+        found: dict[int, list[tuple[int, str]]] = {}
+        for m in self.mentions:
+            found.setdefault(m.sentence_id, []).append((m.entity_id, m.surface))
+        return found
+
+    def mentions_of_sentence(self, sentence_id: int) -> list[tuple[int, str]]:
+        """A sentence's mentions in reading order: (entity id, surface as written)."""
+        return self._by_sentence.get(sentence_id, [])
 
     @cached_property
     def _actors(self) -> dict[int, dict[int, set[int]]]:

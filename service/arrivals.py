@@ -68,7 +68,7 @@ def _named(
     source = {r.id: r.source for r in rows}
     in_rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (r.article_id, r.id)):  # the mentions' reading order
-        for entity_id, surface in reads.mentions_of_sentence(row.id):
+        for entity_id, surface in reads.mentions_of_sentence(row.article_id, row.id):
             in_rows[entity_id].append((row.id, surface))
     named = {}
     for entity_id, articles, mentions in named_in:

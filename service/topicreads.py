@@ -84,16 +84,20 @@ class TopicReads:
         return [(int(ids[e]), int(in_articles[e]), int(mentions[e])) for e in order]
 
     @cached_property
-    def _by_sentence(self) -> dict[int, list[tuple[int, str]]]:
-        """Each sentence's mentions in reading order: (entity id, surface as written)."""
-        found: dict[int, list[tuple[int, str]]] = {}
-        for m in self.mentions:
-            found.setdefault(m.sentence_id, []).append((m.entity_id, m.surface))
-        return found
+    def _by_sentence(self) -> dict[int, dict[int, list[tuple[int, str]]]]:
+        """Each article's mentions by sentence, for the articles asked about so far (a wave asks about the new)."""
+        return {}
 
-    def mentions_of_sentence(self, sentence_id: int) -> list[tuple[int, str]]:
+    def mentions_of_sentence(self, article_id: int, sentence_id: int) -> list[tuple[int, str]]:
         """A sentence's mentions in reading order: (entity id, surface as written)."""
-        return self._by_sentence.get(sentence_id, [])
+        found = self._by_sentence.get(article_id)
+        if found is None:
+            found = {}
+            start, end = self._by_article.get(article_id, (0, 0))
+            for m in self.mentions[start:end]:
+                found.setdefault(m.sentence_id, []).append((m.entity_id, m.surface))
+            self._by_sentence[article_id] = found
+        return found.get(sentence_id, [])
 
     @cached_property
     def _actors(self) -> dict[int, dict[int, set[int]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -139,18 +140,19 @@ def select(
         near = dict(zip(similarity.indices[start:end].tolist(), similarity.data[start:end].tolist()))
         return next((c for c in chosen if near.get(c, 0.0) > redundant or c in same_fact.get(i, ())), None)
 
-    pending = order
-    while pending and len(chosen) < count:
-        if subjects is not None and covered:
-
-            def effective(i: int) -> float:
-                subject = subjects[i]
-                return float(scores[i]) * (SUBJECT_REPEAT ** covered.get(subject, 0) if subject is not None else 1.0)
-
-            best = max(range(len(pending)), key=lambda k: (effective(pending[k]), -k))
-        else:
-            best = 0
-        i = pending.pop(best)
+    # Candidates by effective score, best first (ties: the earlier in ``order``). A score only ever drops, when its
+    # subject is covered again, so an entry is brought up to date when it reaches the top (a lazy greedy): the
+    # first up-to-date entry on top is the best.
+    heap = [(-float(scores[i]), k, i, 0) for k, i in enumerate(order)]  # sorted, so already a heap
+    taken: set[int] = set()
+    while heap and len(chosen) < count:
+        _, k, i, seen = heapq.heappop(heap)
+        subject = subjects[i] if subjects is not None else None
+        if subject is not None and covered.get(subject, 0) != seen:
+            times = covered[subject]
+            heapq.heappush(heap, (-(float(scores[i]) * SUBJECT_REPEAT**times), k, i, times))
+            continue
+        taken.add(i)
         twin = twin_of(i)
         if twin is not None:
             if agree is None or agree(twin, i):
@@ -158,9 +160,9 @@ def select(
             continue
         chosen.append(i)
         credits[i] = []
-        subject = subjects[i] if subjects is not None else None
         if subject is not None:
             covered[subject] = covered.get(subject, 0) + 1
+    pending = [i for i in order if i not in taken]
     # The picks are made: the rest only matter as credits to the sentence they repeat, found from the picks' side
     # (a few columns of the matrix) rather than by reading the row of every candidate left.
     if credit_rest and pending:

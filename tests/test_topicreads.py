@@ -12,8 +12,19 @@ def test_each_part_of_a_topics_reads_is_what_its_own_query_reads(seeded_store):
     reads = topic_reads(db, ids)
     for part in (ids[:2], ids[2:], ids[1:4]):
         wanted = set(part)
-        assert reads.mentions_in(wanted) == entity_store.mentions_in(db, part) != []
         marks = ", ".join("?" * len(part))
+        mentions = entity_store.mentions_in(db, part)  # in reading order
+        first_mention = list(dict.fromkeys(m.entity_id for m in mentions))
+        named = db.execute(
+            f"SELECT entity_id, count(DISTINCT article_id), count(*) FROM mentions WHERE article_id IN ({marks}) "
+            "GROUP BY entity_id",
+            part,
+        ).fetchall()
+        assert reads.named_in(wanted) == sorted(named, key=lambda row: first_mention.index(row[0])) != []
+        for article_id, sentence_id in {(m.article_id, m.sentence_id) for m in mentions}:
+            assert reads.mentions_of_sentence(article_id, sentence_id) == [
+                (m.entity_id, m.surface) for m in mentions if m.sentence_id == sentence_id
+            ]
         counted = db.execute(
             f"SELECT entity_id, count(DISTINCT article_id) FROM mentions WHERE article_id IN ({marks}) "
             "GROUP BY entity_id",

@@ -133,11 +133,21 @@ def test_select_skips_repeats_and_credits_them_to_the_chosen_sentence():
     assert ranking.select(scores, similarity, 2) == [ranking.Selection(0, (1,)), ranking.Selection(2, ())]
 
 
-def test_select_spreads_a_briefing_over_the_people_in_the_news():
-    scores = np.array([0.9, 0.8, 0.7])
-    similarity = sparse.identity(3, format="csr")
-    picked = ranking.select(scores, similarity, 2, subjects=[1, 1, 2])
-    assert [s.index for s in picked] == [0, 2]
+@pytest.mark.parametrize(
+    "scores, subjects, count, picked",
+    [
+        ([0.9, 0.8, 0.7], [1, 1, 2], 2, [0, 2]),
+        # Halved once, the second sentence about 1 is still the best; halved twice, the third is not.
+        ([0.9, 0.8, 0.7, 0.3], [1, 1, 1, 2], 3, [0, 1, 3]),
+        ([0.9, 0.8, 0.35, 0.3], [1, 1, 2, None], 3, [0, 1, 2]),
+        # Equal scores keep the candidates' order; a sentence about no one is never halved.
+        ([0.5, 0.5, 0.5, 0.5], [1, 1, None, 2], 4, [0, 2, 3, 1]),
+    ],
+)
+def test_select_spreads_a_briefing_over_the_people_in_the_news(scores, subjects, count, picked):
+    similarity = sparse.identity(len(scores), format="csr")
+    chosen = ranking.select(np.array(scores), similarity, count, subjects=subjects)
+    assert [s.index for s in chosen] == picked
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from scipy import sparse
 
 from service.credits import credible, reports
 from service.factchanges import FactChange, fact_changes
-from service.selection import candidates_for, fact_groups, recency, same_development, subjects_of
+from service.selection import candidates_for, fact_groups, recency, same_development
 from service.topicreads import TopicReads, topic_reads
 from storage import articles as store
 from storage import entities as entity_store
@@ -167,7 +167,7 @@ def read_arrivals(
         for e in (reads.entities[i] for i in named_ids if i in reads.entities)
         if e.label in NEWS_LABELS and alias_key(e.name) not in outlets
     }
-    subjects = subjects_of(entity_store.people_by_sentence(db, ids))
+    subjects = _subjects(reads, rows)
     said = reports(db, rows, reads.actors_by_article({r.article_id for r in rows}))
     # Ranked as /brief ranks (selection.rank), with the centrality worked out once for both corroborations below.
     words = [ranking_words(r.tokens) for r in rows]
@@ -228,6 +228,19 @@ def unseen(db: Database, arrivals: Arrivals, delivered_ids: Set[int]) -> frozens
         ruled_out.setdefault(gone, frozenset())  # a sentence no longer stored rules nothing out
     out = frozenset().union(*(ruled_out[d] for d in delivered_ids))
     return frozenset(arrivals.rows[i].id for i in arrivals.paraphrases.novel(out))
+
+
+def _subjects(reads: TopicReads, rows: Sequence[SentenceRow]) -> dict[int, int]:
+    """Each candidate sentence's likely subject: the first person it names (``selection.subjects_of``, from the
+    topic's reads)."""
+    found = {}
+    for row in rows:
+        for entity_id, _ in reads.mentions_of_sentence(row.article_id, row.id):
+            entity = reads.entities.get(entity_id)
+            if entity is not None and entity.label == "PERSON":
+                found[row.id] = entity_id
+                break
+    return found
 
 
 def _roles(roles: Sequence[Role]) -> dict[int, str]:

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import growth  # noqa: E402
 from bot import digests  # noqa: E402
+from bot.runner import collect_rarely  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram_app import build_application, post_init, post_shutdown  # noqa: E402
 from service.app import Service  # noqa: E402
@@ -307,6 +308,7 @@ def main() -> None:
         stale.unlink(missing_ok=True)  # a run stopped mid-write leaves a journal that must not meet the new copy
     shutil.copy(cached, path)
     service = Service(open_database(path))
+    collect_rarely()  # as the bot's start-up leaves the collector
     db = service.db
     one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
     count = one("SELECT count(*) FROM articles")

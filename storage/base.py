@@ -41,7 +41,7 @@ class Dialect:
     name: str  # 'sqlite' or 'postgresql'
     search: str  # a WHERE condition on articles ``a`` taking the query ``search_query`` builds
     # For a query that most articles match: ``search`` tested on articles walked newest first, and what counts the
-    # matches (None: the engine's planner chooses by itself).
+    # matches (None: always ``search``).
     search_newest: str | None = None
     search_count: str | None = None
 

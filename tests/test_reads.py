@@ -129,6 +129,14 @@ def test_a_topic_most_articles_match_is_read_newest_first_with_the_same_result(s
     assert found and found == store.matching_articles(db, topic, limit=limit)
 
 
+def test_a_topic_most_articles_match_is_walked_newest_first_on_both_engines(seeded_store):
+    from storage import articles as store
+
+    db = seeded_store.db
+    assert store._search(db, db.dialect.search_query("Gaza"), 1) == db.dialect.search_newest is not None
+    assert store._search(db, db.dialect.search_query("no such word"), 1) == db.dialect.search
+
+
 def test_walking_newest_first_reads_the_date_index_in_order(seeded_path):
     from storage.db import open_database
 

@@ -206,7 +206,9 @@ def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[B
     A story is a set of articles that report the same thing: near-duplicates share a story id, and
     articles credited for the same sentence are joined to it.
     """
-    position = {r.id: (r.published_at, r.article_id, r.position) for r in rows}
+    shown = {i.sentence_id for i in items}
+    cited = {c.article_id for i in items for c in i.citations}
+    position = {r.id: (r.published_at, r.article_id, r.position) for r in rows if r.id in shown}
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
@@ -216,7 +218,7 @@ def reading_order(items: list[BriefItem], rows: Sequence[SentenceRow]) -> list[B
             x = parent[x]
         return x
 
-    story_of_article = {r.article_id: r.story_id for r in rows}
+    story_of_article = {r.article_id: r.story_id for r in rows if r.article_id in cited}
     for item in items:
         for c in item.citations:
             parent[root(story_of_article.get(c.article_id, item.story_id))] = root(item.story_id)

@@ -130,7 +130,8 @@ def select(
     """
     same_fact = same_fact or {}
     similarity = similarity.tocsr()
-    order = [int(i) for i in np.argsort(-scores, kind="stable")]
+    order: list[int] = np.argsort(-scores, kind="stable").tolist()
+    values: list[float] = np.asarray(scores, dtype=float).tolist()
     chosen: list[int] = []
     credits: dict[int, list[int]] = {}
     covered: dict[int, int] = {}
@@ -143,14 +144,14 @@ def select(
     # Candidates by effective score, best first (ties: the earlier in ``order``). A score only ever drops, when its
     # subject is covered again, so an entry is brought up to date when it reaches the top (a lazy greedy): the
     # first up-to-date entry on top is the best.
-    heap = [(-float(scores[i]), k, i, 0) for k, i in enumerate(order)]  # sorted, so already a heap
+    heap = [(-values[i], k, i, 0) for k, i in enumerate(order)]  # sorted, so already a heap
     taken: set[int] = set()
     while heap and len(chosen) < count:
         _, k, i, seen = heapq.heappop(heap)
         subject = subjects[i] if subjects is not None else None
         if subject is not None and covered.get(subject, 0) != seen:
             times = covered[subject]
-            heapq.heappush(heap, (-(float(scores[i]) * SUBJECT_REPEAT**times), k, i, times))
+            heapq.heappush(heap, (-(values[i] * SUBJECT_REPEAT**times), k, i, times))
             continue
         taken.add(i)
         twin = twin_of(i)

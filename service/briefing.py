@@ -9,6 +9,7 @@ from datetime import date
 from service.credits import credible, reports
 from service.results import Briefing, BriefItem
 from service.selection import (
+    Scored,
     best_items,
     candidates_for,
     fact_groups,
@@ -44,11 +45,13 @@ def build_briefing(
     articles: Sequence[Article] | None = None,
     seen: Sequence[SentenceRow] = (),
     developments: bool = True,
+    memo: dict[tuple, Scored] | None = None,
 ) -> Briefing:
     """A briefing on a topic (full-text query or entity name) or on the top stories, within a time window.
 
     ``developments=False`` ranks and selects as briefbot did before developments were clustered and the newest
-    put first (for the evaluation's before/after comparison).
+    put first (for the evaluation's before/after comparison). ``memo`` keeps the candidates' scoring for the same
+    briefing at other lengths.
     """
     get_summarizer(method)  # fail fast on an unknown method name
     topic = (topic or "").strip()
@@ -78,8 +81,9 @@ def build_briefing(
         cutoff = latest_cutoff(focused or articles)
         focused_ids = {a.id for a in focused} if focused else set(article_ids)
         latest = [r for r in rows if r.published_at[:10] >= cutoff and r.article_id in focused_ids]
-        briefing.items = best_items(db, latest, count, newest_first=True, topic=topic)
-        briefing.background = _background(db, [r for r in rows if r.published_at[:10] < cutoff], briefing.items, topic)
+        briefing.items = best_items(db, latest, count, newest_first=True, topic=topic, memo=memo)
+        earlier = [r for r in rows if r.published_at[:10] < cutoff]
+        briefing.background = _background(db, earlier, briefing.items, topic, memo)
     else:
         said = reports(db, rows)
         same_fact = fact_groups(db, article_ids, [r.id for r in rows])
@@ -101,6 +105,7 @@ def _background(
     rows: Sequence[SentenceRow],
     shown: Sequence[BriefItem],
     topic: str = "",
+    memo: dict[tuple, Scored] | None = None,
 ) -> list[tuple[str, list[BriefItem]]]:
     """The busiest earlier days, oldest first, each with its best sentence that repeats nothing shown."""
     if not rows:
@@ -118,7 +123,7 @@ def _background(
         day_rows = [r for r in by_day[day] if r.id in fresh]
         if not day_rows:
             continue
-        items = best_items(db, day_rows, 1, topic=topic)
+        items = best_items(db, day_rows, 1, topic=topic, memo=memo)
         out.append((day, items))
         chosen_rows += store.sentences_by_id(db, [i.sentence_id for i in items])
     return sorted(out)

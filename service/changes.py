@@ -14,6 +14,7 @@ from service.diffcache import DiffCache
 from service.factchanges import FactChange
 from service.results import Briefing, BriefItem, Citation
 from service.selection import (
+    Scored,
     cite,
     find_articles,
     select_items,
@@ -204,8 +205,11 @@ def compute_changes(
     articles: list[Article] = cache.get(("articles", topic, newest), lambda: find_articles(db, topic))
     if last is None:
         # Never briefed on this topic: a full briefing, not a diff.
+        # The three lengths of a topic's briefing share the candidates' scoring.
+        memo: dict[tuple, Scored] = cache.get(("scored", topic, newest), dict)
         briefing = cache.get(
-            ("brief", topic, length, newest), lambda: build_briefing(db, topic, length=length, articles=articles)
+            ("brief", topic, length, newest),
+            lambda: build_briefing(db, topic, length=length, articles=articles, memo=memo),
         )
         changes = Changes(topic=topic, briefing=briefing)
         if briefing.items:

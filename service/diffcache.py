@@ -9,11 +9,12 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-# A mark's arrivals and a topic's reads (a few MB each, tens for a broad topic) serve every chat at that mark or on
-# that topic: they keep budgets of their own, so the many small per-state entries never push them out. A wave works
-# its chats out ahead topic by topic (service/wave.py) and keeps none of them here: these serve /changes and single
-# deliveries. A chat state's diff is small, and a wave keeps one for every state it meets: room for them all.
-LIMITS = {"arrivals": 48, "reads": 12, "state": 50_000}
+# A mark's arrivals, a topic's reads and its briefing's scoring (a few MB each, tens for a broad topic) serve every
+# chat at that mark or on that topic: they keep budgets of their own, so the many small per-state entries never push
+# them out. A wave works its chats out ahead topic by topic (service/wave.py) and keeps none of them here: these serve
+# /changes and single deliveries. A chat state's diff is small, and a wave keeps one for every state it meets: room
+# for them all.
+LIMITS = {"arrivals": 48, "reads": 12, "scored": 12, "state": 50_000}
 
 
 class DiffCache:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -255,14 +256,21 @@ def relevance(rows: Sequence[SentenceRow], topic: str) -> np.ndarray:
     return np.array([1.0 if wanted & set(ranking_words(r.tokens)) else OFF_TOPIC for r in rows])
 
 
-def best_items(
-    db: Database,
-    rows: Sequence[SentenceRow],
-    count: int,
-    newest_first: bool = False,
-    topic: str = "",
-) -> list[BriefItem]:
-    """The ``count`` best sentences among ``rows``, one per development, the most important first."""
+@dataclass(frozen=True)
+class Scored:
+    """Candidate sentences scored for a selection of any length: the developments they share, who they name and
+    are about, what each reports, and their scores."""
+
+    same: dict[int, set[int]]
+    similarity: sparse.csr_matrix
+    people: dict[int, list[int]]
+    subjects: dict[int, int]
+    said: list[Report]
+    scores: np.ndarray
+
+
+def score_candidates(db: Database, rows: Sequence[SentenceRow], newest_first: bool = False, topic: str = "") -> Scored:
+    """What ``best_items`` selects from, whatever the count."""
     # Only the candidates' own articles can hold their facts: a timeline's day reads its few, not the topic's 2,000.
     same_fact = fact_groups(db, sorted({r.article_id for r in rows}), [r.id for r in rows])
     similarity = ranking.similarity_matrix([ranking_words(r.tokens) for r in rows])
@@ -272,13 +280,33 @@ def best_items(
     said = reports(db, rows)
     same = same_development(rows, similarity, subjects, same_fact)
     # Said once whoever said it; corroborated (ranked higher) only by outlets whose reports agree.
-    scores, _ = rank(rows, DEFAULT_METHOD, credible(same, said), count, similarity)
+    scores, _ = rank(rows, DEFAULT_METHOD, credible(same, said), similarity=similarity)
     if newest_first:
         scores = scores * recency(rows)
     scores = scores * relevance(rows, topic)
-    items = select_items(rows, scores, similarity, count, same, [subjects.get(r.id) for r in rows], said)
+    return Scored(same, similarity, people, subjects, said, scores)
+
+
+def best_items(
+    db: Database,
+    rows: Sequence[SentenceRow],
+    count: int,
+    newest_first: bool = False,
+    topic: str = "",
+    memo: dict[tuple, Scored] | None = None,
+) -> list[BriefItem]:
+    """The ``count`` best sentences among ``rows``, one per development, the most important first. ``memo`` keeps
+    each set of rows' scoring for the selections of other lengths (a briefing's three lengths score alike)."""
+    key = (tuple(r.id for r in rows), newest_first, topic)
+    scored = memo.get(key) if memo is not None else None
+    if scored is None:
+        scored = score_candidates(db, rows, newest_first, topic)
+        if memo is not None:
+            memo[key] = scored
+    scores, similarity, same, said = scored.scores, scored.similarity, scored.same, scored.said
+    items = select_items(rows, scores, similarity, count, same, [scored.subjects.get(r.id) for r in rows], said)
     if newest_first:
-        items = _cover_people(rows, scores, similarity, same, people, subjects, items, said)
+        items = _cover_people(rows, scores, similarity, same, scored.people, scored.subjects, items, said)
     return sorted(items, key=lambda i: (-i.score, i.sentence_id))
 
 

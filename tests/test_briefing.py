@@ -173,3 +173,22 @@ def test_each_person_in_the_latest_news_gets_a_sentence(seeded_store):
     hochstein = [i for i in b.items if "Hochstein" in i.text]
     assert len(hochstein) == 1  # named in two of the latest articles: his Beirut talks make the briefing
     assert sorted(c.source for c in hochstein[0].citations) == ["Unnamed wire service", "VOA"]
+
+
+@pytest.mark.parametrize("topic", ["Gaza", "Israel", ""])
+def test_a_briefings_lengths_share_one_scoring_and_brief_as_each_alone(seeded_store, topic):
+    db = seeded_store.db
+
+    def shown(briefing):
+        background = [(day, [(i.sentence_id, i.citations) for i in items]) for day, items in briefing.background]
+        return [(i.sentence_id, i.citations) for i in briefing.items], background
+
+    shared: dict = {}
+    scored_alone = 0
+    for length in ("long", "short", "medium"):
+        own: dict = {}
+        alone = build_briefing(db, topic, length=length, memo=own)
+        scored_alone += len(own)
+        assert shown(build_briefing(db, topic, length=length, memo=shared)) == shown(alone)
+        assert shown(alone) == shown(build_briefing(db, topic, length=length))
+    assert 0 < len(shared) < scored_alone  # the lengths' latest news was scored once

@@ -205,12 +205,12 @@ def compute_changes(
     articles: list[Article] = cache.get(("articles", topic, newest), lambda: find_articles(db, topic))
     if last is None:
         # Never briefed on this topic: a full briefing, not a diff.
-        # The three lengths of a topic's briefing share the candidates' scoring.
-        memo: dict[tuple, Scored] = cache.get(("scored", topic, newest), dict)
-        briefing = cache.get(
-            ("brief", topic, length, newest),
-            lambda: build_briefing(db, topic, length=length, articles=articles, memo=memo),
-        )
+        def brief() -> Briefing:
+            # The three lengths of a topic's briefing share the candidates' scoring.
+            memo: dict[tuple, Scored] = cache.get(("scored", topic, newest), dict)
+            return build_briefing(db, topic, length=length, articles=articles, memo=memo)
+
+        briefing = cache.get(("brief", topic, length, newest), brief)
         changes = Changes(topic=topic, briefing=briefing)
         if briefing.items:
             changes.snapshot = Delivered("brief", newest, [i.sentence_id for i in briefing.shown])

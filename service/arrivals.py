@@ -126,7 +126,6 @@ class Arrivals:
     subjects: dict[int, int]  # sentence id -> the first person it names
     said: list[Report]
     outlets: set[str]
-    named: dict[int, Named]  # news entity id -> what the arrived articles say of it, in order of first mention
     known: set[int]  # entities the covered articles named
     # The entities a line may be about, most important first: new ones that can be news, known ones named again.
     new_entities: list[tuple[Entity, Named]]
@@ -204,7 +203,6 @@ def read_arrivals(
         subjects=subjects,
         said=said,
         outlets=outlets,
-        named=named,
         known=known,
         new_entities=new_entities,
         known_again=known_again,

@@ -1,7 +1,7 @@
 """SQLite against PostgreSQL on the same store: the reads a chat makes, ingest per article, and the digest wave
 through `briefbot worker` processes (a benchmark, not a test).
 
-Usage: python bench/stores.py [--source PATH] [--runs R] [--ingest N] [--chats C] [--workers 1,2]
+Usage: python bench/stores.py [--source PATH] [--runs R] [--ingest N] [--chats C] [--workers 1,2] [--engines E,E]
 The source is a SQLite store (default: the 20,000-article store bench/scale.py grows, data/bench/grown-600-20000.db).
 Its PostgreSQL copy is made once with `migrate-store` (timed) on a server of the bench's own, kept in
 data/bench/pg-<name>/ with fsync on, and started again by later runs; it listens on 127.0.0.1 only.
@@ -169,8 +169,8 @@ def ingest(server: LocalPostgres, source: Path, count: int, nlp) -> None:
     )
 
 
-def wave(server: LocalPostgres, source: Path, chats: int, workers: int, nlp) -> None:
-    for engine in ("sqlite", "postgresql"):
+def wave(server: LocalPostgres, source: Path, chats: int, workers: int, engines: list[str]) -> None:
+    for engine in engines:
         stores = copies(server, source, "wave")
         url = stores[engine]
         db = open_database(url)
@@ -214,6 +214,7 @@ def wave(server: LocalPostgres, source: Path, chats: int, workers: int, nlp) -> 
                 break
         took = time.perf_counter() - wall
         reader.close()
+        peaks = [_peak_rss(proc.pid) for proc in procs]
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -225,9 +226,18 @@ def wave(server: LocalPostgres, source: Path, chats: int, workers: int, nlp) -> 
         print(
             f"wave {engine}, {workers} worker(s): {chats} chats, {got['messages']} messages in {took:.0f} s wall "
             f"(30/s alone takes {got['messages'] / 30:.0f} s); workers' CPU {cpu:.1f} s, "
-            f"{cpu / max(1, got['messages']) * 1000:.1f} ms per digest; {load()}"
+            f"{cpu / max(1, got['messages']) * 1000:.1f} ms per digest; workers' peak RSS "
+            f"{', '.join(f'{p:.0f}' for p in peaks)} MB; {load()}"
         )
         forget(stores, server, "wave")
+
+
+def _peak_rss(pid: int) -> float:
+    """A running process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
@@ -238,6 +248,7 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: reads, ingest, wave")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="the stores the wave runs on")
     args = parser.parse_args()
     if not args.source.is_file():
         raise SystemExit(f"no store at {args.source}: grow one with bench/scale.py first")
@@ -254,7 +265,7 @@ def main() -> None:
             ingest(server, args.source, args.ingest, nlp)
         if "wave" not in skip:
             for workers in (int(w) for w in args.workers.split(",")):
-                wave(server, args.source, args.chats, workers, nlp)
+                wave(server, args.source, args.chats, workers, args.engines.split(","))
     finally:
         server.stop()
 

@@ -30,8 +30,8 @@ def collect_rarely() -> None:
 
     At CPython's default thresholds the collector walks the long-lived objects again and again while a wave builds
     and drops each topic's reads (hundreds of thousands of small objects, freed by reference counting, not by it):
-    it took a third of a wave's CPU. What start-up loaded (spaCy's model, the service) is frozen out of its walks,
-    and the youngest generation is collected every 50,000 allocations instead of 700.
+    a fifth to a third of a wave's CPU in direct runs. What start-up loaded (spaCy's model, the service) is frozen
+    out of its walks, and the youngest generation is collected every 50,000 allocations instead of 700.
     """
     gc.collect()  # nothing unreachable is frozen
     gc.freeze()

@@ -6,10 +6,12 @@ filtering, which keeps every read's order, so a diff is the same as one that que
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 
 import numpy as np
 
@@ -18,6 +20,8 @@ from storage import articles as store
 from storage import entities as entity_store
 from storage.db import Database
 from storage.records import Entity, FactRow, Mention, Role
+
+_SENTENCE = attrgetter("sentence_id")
 
 
 @dataclass(frozen=True)
@@ -39,16 +43,6 @@ class TopicReads:
                 spans[self.mentions[start].article_id] = (start, i)
                 start = i
         return spans
-
-    @cached_property
-    def _named_by_article(self) -> dict[int, frozenset[int]]:
-        """The entities each article names."""
-        return {a: frozenset(m.entity_id for m in self.mentions[i:j]) for a, (i, j) in self._by_article.items()}
-
-    @cached_property
-    def _article_totals(self) -> Counter[int]:
-        """For each entity, how many of all the articles name it."""
-        return Counter(e for named in self._named_by_article.values() for e in named)
 
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -75,7 +69,7 @@ class TopicReads:
         """Every entity some of the articles name, in order of first mention: (entity id, articles naming it,
         mentions)."""
         articles, entities, counts, ids = self._pairs
-        asked = np.isin(articles, np.fromiter(article_ids, dtype=np.int64, count=len(article_ids)))
+        asked = _among(articles, article_ids)
         named, counts = entities[asked], counts[asked]
         found, first = np.unique(named, return_index=True)
         order = found[np.argsort(first, kind="stable")]
@@ -83,21 +77,13 @@ class TopicReads:
         mentions = np.bincount(named, weights=counts, minlength=len(ids))
         return [(int(ids[e]), int(in_articles[e]), int(mentions[e])) for e in order]
 
-    @cached_property
-    def _by_sentence(self) -> dict[int, dict[int, list[tuple[int, str]]]]:
-        """Each article's mentions by sentence, for the articles asked about so far (a wave asks about the new)."""
-        return {}
-
     def mentions_of_sentence(self, article_id: int, sentence_id: int) -> list[tuple[int, str]]:
         """A sentence's mentions in reading order: (entity id, surface as written)."""
-        found = self._by_sentence.get(article_id)
-        if found is None:
-            found = {}
-            start, end = self._by_article.get(article_id, (0, 0))
-            for m in self.mentions[start:end]:
-                found.setdefault(m.sentence_id, []).append((m.entity_id, m.surface))
-            self._by_sentence[article_id] = found
-        return found.get(sentence_id, [])
+        start, end = self._by_article.get(article_id, (0, 0))
+        # An article's mentions are read by sentence: the sentence's are a run of them.
+        first = bisect_left(self.mentions, sentence_id, start, end, key=_SENTENCE)
+        last = bisect_right(self.mentions, sentence_id, first, end, key=_SENTENCE)
+        return [(m.entity_id, m.surface) for m in self.mentions[first:last]]
 
     @cached_property
     def _actors(self) -> dict[int, dict[int, set[int]]]:
@@ -117,14 +103,9 @@ class TopicReads:
 
     def article_counts(self, article_ids: Set[int]) -> dict[int, int]:
         """For each entity some of the articles name, how many of them name it."""
-        named = self._named_by_article
-        asked = article_ids & named.keys()
-        if 2 * len(asked) < len(named):
-            return dict(Counter(e for a in asked for e in named[a]))
-        # A mark's covered articles are most of the topic's: all of them, less the others, is the shorter count.
-        counts = self._article_totals.copy()
-        counts.subtract(e for a in named.keys() - asked for e in named[a])
-        return {e: n for e, n in counts.items() if n > 0}
+        articles, entities, _, ids = self._pairs
+        counts = np.bincount(entities[_among(articles, article_ids)], minlength=len(ids))
+        return {int(ids[e]): int(counts[e]) for e in np.flatnonzero(counts)}
 
     def roles_in(self, article_ids: Set[int]) -> list[Role]:
         """``entity_store.roles_in`` for some of the articles."""
@@ -133,6 +114,11 @@ class TopicReads:
     def facts_of(self, article_ids: Set[int]) -> list[FactRow]:
         """``store.facts_of`` for some of the articles."""
         return [f for f in self.facts if f.article_id in article_ids]
+
+
+def _among(articles: np.ndarray, article_ids: Set[int]) -> np.ndarray:
+    """Which of ``articles`` are in ``article_ids``."""
+    return np.isin(articles, np.fromiter(article_ids, dtype=np.int64, count=len(article_ids)))
 
 
 def topic_reads(db: Database, article_ids: Sequence[int]) -> TopicReads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from sys import intern
 from typing import Any
 
 from storage.db import Database
@@ -18,8 +19,18 @@ def _article(row: Sequence[Any]) -> Article:
     return Article(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
-def _sentence(row: Sequence[Any]) -> SentenceRow:
-    return SentenceRow(row[0], row[1], row[2], row[3], tuple(row[4].split()), *row[5:])
+def _sentences(rows: Iterable[Sequence[Any]]) -> list[SentenceRow]:
+    """Rows as SentenceRows, each article's strings shared by its sentences and every token interned: a broad
+    topic's candidates are tens of thousands of sentences repeating the same words, and a digest wave keeps many in
+    play at once."""
+    articles: dict[int, tuple[Any, ...]] = {}
+    found = []
+    for row in rows:
+        article = articles.get(row[1])
+        if article is None:
+            article = articles[row[1]] = tuple(row[5:10])
+        found.append(SentenceRow(row[0], row[1], row[2], row[3], tuple(map(intern, row[4].split())), *article, row[10]))
+    return found
 
 
 def find_existing(db: Database, canonical_url: str | None, content_hash: str) -> int | None:
@@ -218,7 +229,7 @@ def sentences_of(db: Database, article_ids: Sequence[int], max_position: int | N
         f"WHERE s.article_id IN ({marks}) {extra} ORDER BY s.article_id, s.position",
         params,
     ).fetchall()
-    return [_sentence(r) for r in rows]
+    return _sentences(rows)
 
 
 def sentences_by_id(db: Database, sentence_ids: Sequence[int]) -> list[SentenceRow]:
@@ -230,7 +241,7 @@ def sentences_by_id(db: Database, sentence_ids: Sequence[int]) -> list[SentenceR
         f"SELECT {_SENTENCE_COLUMNS} FROM sentences s JOIN articles a ON a.id = s.article_id WHERE s.id IN ({marks})",
         list(sentence_ids),
     ).fetchall()
-    by_id = {r[0]: _sentence(r) for r in rows}
+    by_id = {r.id: r for r in _sentences(rows)}
     return [by_id[i] for i in sentence_ids if i in by_id]
 
 

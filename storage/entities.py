@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from sys import intern
 from typing import Any
 
 from storage.db import Database
@@ -207,7 +208,13 @@ def mentions_in(db: Database, article_ids: Sequence[int]) -> list[Mention]:
         "ORDER BY article_id, sentence_id, start, id",
         list(article_ids),
     ).fetchall()
-    return [Mention(*r) for r in rows]
+    # A broad topic's reads hold hundreds of thousands of mentions, mostly of a few entities, names and labels in
+    # a few thousand articles: each value is kept once.
+    share = {}.setdefault
+    return [
+        Mention(share(e, e), share(s, s), share(a, a), intern(surface), intern(label))
+        for e, s, a, surface, label in rows
+    ]
 
 
 def people_by_sentence(db: Database, sentence_ids: Sequence[int]) -> dict[int, list[int]]:

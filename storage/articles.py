@@ -23,13 +23,15 @@ def _sentences(rows: Iterable[Sequence[Any]]) -> list[SentenceRow]:
     """Rows as SentenceRows, each article's strings shared by its sentences and every token interned: a broad
     topic's candidates are tens of thousands of sentences repeating the same words, and a digest wave keeps many in
     play at once."""
-    articles: dict[int, tuple[Any, ...]] = {}
+    articles: dict[int, tuple[str, str, str | None, int, str]] = {}
     found = []
     for row in rows:
         article = articles.get(row[1])
         if article is None:
-            article = articles[row[1]] = tuple(row[5:10])
-        found.append(SentenceRow(row[0], row[1], row[2], row[3], tuple(map(intern, row[4].split())), *article, row[10]))
+            article = articles[row[1]] = (row[5], row[6], row[7], row[8], row[9])
+        source, published, url, story, title = article
+        tokens = tuple(map(intern, row[4].split()))
+        found.append(SentenceRow(row[0], row[1], row[2], row[3], tokens, source, published, url, story, title, row[10]))
     return found
 
 

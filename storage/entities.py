@@ -210,7 +210,8 @@ def mentions_in(db: Database, article_ids: Sequence[int]) -> list[Mention]:
     ).fetchall()
     # A broad topic's reads hold hundreds of thousands of mentions, mostly of a few entities, names and labels in
     # a few thousand articles: each value is kept once.
-    share = {}.setdefault
+    shared: dict[int, int] = {}
+    share = shared.setdefault
     return [
         Mention(share(e, e), share(s, s), share(a, a), intern(surface), intern(label))
         for e, s, a, surface, label in rows
